@@ -1,0 +1,9 @@
+# All third-party dependencies come from Debian 12 packages (see cmake/dev.sh for the list).
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(SIMGRID REQUIRED IMPORTED_TARGET simgrid>=3.32)
+find_package(nlohmann_json 3.11 REQUIRED)
+find_package(CLI11 REQUIRED)
+find_package(Threads REQUIRED)
+if(KUBETWIN_BUILD_TESTS)
+  find_package(GTest REQUIRED)
+endif()

@@ -1,0 +1,110 @@
+#include "sim/engine.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <mutex>
+#include <simgrid/s4u.hpp>
+#include <stdexcept>
+
+namespace kubetwin::sim {
+
+namespace sg4 = simgrid::s4u;
+
+struct Engine::Dispatcher {
+  sg4::MutexPtr mutex = sg4::Mutex::create();
+  sg4::ConditionVariablePtr wake = sg4::ConditionVariable::create();
+};
+
+namespace {
+std::atomic<bool> g_engine_exists{false};
+}
+
+Engine::Engine() {
+  if (g_engine_exists.exchange(true)) {
+    throw std::logic_error("kubetwin::sim::Engine: SimGrid allows only one engine per process");
+  }
+  // SimGrid parses its own options out of argv; these keep its INFO chatter off our stdout.
+  static char arg0[] = "kubetwin";
+  static char arg1[] = "--log=root.thresh:warning";
+  static char arg2[] = "--log=xbt_cfg.thresh:warning";
+  char* argv[] = {arg0, arg1, arg2, nullptr};
+  int argc = 3;
+  s4u_ = std::make_unique<sg4::Engine>(&argc, argv);
+  auto* zone = sg4::create_full_zone("kubetwin");
+  control_plane_ = zone->create_host("control-plane", 1e9);
+  zone->seal();
+  dispatcher_ = std::make_unique<Dispatcher>();
+}
+
+Engine::~Engine() = default;
+
+double Engine::now() const { return sg4::Engine::get_clock(); }
+
+Engine::TimerId Engine::schedule_at(double t, Callback fn) {
+  const double at = std::max(t, now());
+  const TimerId id = next_id_++;
+  callbacks_.emplace(id, std::move(fn));
+  heap_.push_back({at, id});
+  std::push_heap(heap_.begin(), heap_.end(), std::greater<>());
+  ++pending_;
+  // Another actor may add a timer earlier than the one the dispatcher is waiting for.
+  const bool dispatcher_waiting = waiting_until_ != std::numeric_limits<double>::infinity();
+  if (dispatcher_waiting && at < waiting_until_) dispatcher_->wake->notify_one();
+  ensure_dispatcher();
+  return id;
+}
+
+bool Engine::cancel(TimerId id) {
+  if (callbacks_.erase(id) == 0) return false;
+  --pending_;  // its heap entry is skipped when it surfaces
+  return true;
+}
+
+void Engine::spawn(const std::string& name, std::function<void()> body) {
+  sg4::Actor::create(name, control_plane_, std::move(body));
+}
+
+void Engine::ensure_dispatcher() {
+  if (dispatcher_running_) return;
+  dispatcher_running_ = true;
+  sg4::Actor::create("timer-dispatcher", control_plane_, [this] { dispatch_loop(); });
+}
+
+void Engine::dispatch_loop() {
+  std::unique_lock lock(*dispatcher_->mutex);
+  while (!heap_.empty()) {
+    const Timer next = heap_.front();
+    auto it = callbacks_.find(next.id);
+    if (it == callbacks_.end()) {  // cancelled
+      std::pop_heap(heap_.begin(), heap_.end(), std::greater<>());
+      heap_.pop_back();
+      continue;
+    }
+    if (next.time > until_) break;
+    if (next.time > now()) {
+      waiting_until_ = next.time;
+      dispatcher_->wake->wait_until(lock, next.time);
+      waiting_until_ = std::numeric_limits<double>::infinity();
+      continue;  // woken early or on time: look at the heap again
+    }
+    std::pop_heap(heap_.begin(), heap_.end(), std::greater<>());
+    heap_.pop_back();
+    Callback fn = std::move(it->second);
+    callbacks_.erase(it);
+    --pending_;
+    ++events_processed_;
+    fn();
+  }
+  dispatcher_running_ = false;
+}
+
+void Engine::run(double until) {
+  until_ = until;
+  if (until == std::numeric_limits<double>::infinity()) {
+    s4u_->run();
+  } else {
+    s4u_->run_until(until);
+  }
+}
+
+}  // namespace kubetwin::sim
