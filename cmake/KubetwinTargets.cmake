@@ -23,3 +23,16 @@ function(kubetwin_add_tests)
   target_link_libraries(${T_NAME} PRIVATE ${T_LIBS} GTest::gtest GTest::gtest_main kubetwin_settings)
   gtest_discover_tests(${T_NAME} PROPERTIES LABELS ${T_LABEL} DISCOVERY_TIMEOUT 60)
 endfunction()
+
+# kubetwin_embed_text(<out-var> <input file> <symbol> <namespace>): compiles a data file into the
+# binary, regenerated whenever the file changes.
+function(kubetwin_embed_text out_var input symbol namespace)
+  get_filename_component(name ${input} NAME_WE)
+  set(output ${CMAKE_CURRENT_BINARY_DIR}/embedded_${name}.cpp)
+  add_custom_command(OUTPUT ${output}
+    COMMAND ${CMAKE_COMMAND} -DINPUT=${input} -DOUTPUT=${output} -DSYMBOL=${symbol}
+            -DNAMESPACE=${namespace} -P ${PROJECT_SOURCE_DIR}/cmake/embed_text.cmake
+    DEPENDS ${input} ${PROJECT_SOURCE_DIR}/cmake/embed_text.cmake
+    COMMENT "Embedding ${input}")
+  set(${out_var} ${output} PARENT_SCOPE)
+endfunction()

@@ -5,6 +5,7 @@
 #include <mutex>
 #include <simgrid/s4u.hpp>
 #include <stdexcept>
+#include <utility>
 
 namespace kubetwin::sim {
 
@@ -93,7 +94,14 @@ void Engine::dispatch_loop() {
     callbacks_.erase(it);
     --pending_;
     ++events_processed_;
-    fn();
+    try {
+      fn();
+    } catch (...) {
+      failure_ = std::current_exception();
+      heap_.clear();
+      callbacks_.clear();
+      pending_ = 0;
+    }
   }
   dispatcher_running_ = false;
 }
@@ -105,6 +113,7 @@ void Engine::run(double until) {
   } else {
     s4u_->run_until(until);
   }
+  if (failure_) std::rethrow_exception(std::exchange(failure_, nullptr));
 }
 
 }  // namespace kubetwin::sim

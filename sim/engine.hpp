@@ -7,6 +7,7 @@
 // the same engine and share its clock. SimGrid allows one engine per process, so does this class.
 
 #include <cstdint>
+#include <exception>
 #include <functional>
 #include <limits>
 #include <memory>
@@ -46,7 +47,8 @@ class Engine {
   /// Starts an S4U actor on the control-plane host.
   void spawn(const std::string& name, std::function<void()> body);
 
-  /// Runs until no timer and no actor is left, or until simulated time `until`.
+  /// Runs until no timer and no actor is left, or until simulated time `until`. An exception
+  /// thrown by a timer callback (bad input met mid-run, say) ends the run and is rethrown here.
   void run(double until = std::numeric_limits<double>::infinity());
 
   /// Timers dispatched so far.
@@ -79,6 +81,7 @@ class Engine {
   std::size_t pending_ = 0;
   std::uint64_t events_processed_ = 0;
   double until_ = std::numeric_limits<double>::infinity();
+  std::exception_ptr failure_;
 };
 
 }  // namespace kubetwin::sim

@@ -80,5 +80,14 @@ TEST(Engine, TimersScheduledAfterTheQueueDrainedStillRun) {
   EXPECT_EQ(fired, (std::vector<double>{1, 21}));
 }
 
+TEST(Engine, ExceptionInATimerEndsTheRunAndIsRethrown) {
+  Engine engine;
+  bool later_ran = false;
+  engine.schedule_at(1, [] { throw std::runtime_error("bad record"); });
+  engine.schedule_at(2, [&] { later_ran = true; });
+  EXPECT_THROW(engine.run(), std::runtime_error);
+  EXPECT_FALSE(later_ran);
+}
+
 }  // namespace
 }  // namespace kubetwin::sim

@@ -1,0 +1,38 @@
+#pragma once
+// A pod's or node's resources, in the units Kubernetes accounts them in.
+
+#include <cstdint>
+#include <string>
+
+namespace kubetwin::models {
+
+/// The extended-resource name GPUs are requested under.
+inline constexpr const char* kGpuResource = "nvidia.com/gpu";
+
+struct Resources {
+  std::int64_t cpu_milli = 0;
+  std::int64_t memory_bytes = 0;
+  std::int64_t gpus = 0;  ///< whole devices
+
+  bool fits_in(const Resources& free) const {
+    return cpu_milli <= free.cpu_milli && memory_bytes <= free.memory_bytes && gpus <= free.gpus;
+  }
+  Resources& operator+=(const Resources& o) {
+    cpu_milli += o.cpu_milli;
+    memory_bytes += o.memory_bytes;
+    gpus += o.gpus;
+    return *this;
+  }
+  Resources& operator-=(const Resources& o) {
+    cpu_milli -= o.cpu_milli;
+    memory_bytes -= o.memory_bytes;
+    gpus -= o.gpus;
+    return *this;
+  }
+  friend Resources operator+(Resources a, const Resources& b) { return a += b; }
+  friend Resources operator-(Resources a, const Resources& b) { return a -= b; }
+  Resources operator*(std::int64_t k) const { return {cpu_milli * k, memory_bytes * k, gpus * k}; }
+  bool operator==(const Resources&) const = default;
+};
+
+}  // namespace kubetwin::models

@@ -1,0 +1,56 @@
+#pragma once
+// The typed records of events.jsonl for batch jobs (docs/output-files.md lists every field).
+// Kinds follow Kubernetes event reasons where one exists (Scheduled, FailedScheduling).
+
+#include <cstdint>
+#include <string_view>
+
+#include "sim/json_writer.hpp"
+
+namespace kubetwin::models {
+
+struct JobSubmittedEvent {
+  static constexpr std::string_view kType = "JobSubmitted";
+  std::string_view job, queue;
+  std::int64_t priority, pods, gpus, min_member;
+  void write(sim::JsonObjectWriter& w) const {
+    w.field("job", job).field("queue", queue).field("priority", priority).field("pods", pods)
+        .field("gpus", gpus).field("minMember", min_member);
+  }
+};
+
+struct PodScheduledEvent {
+  static constexpr std::string_view kType = "Scheduled";
+  std::string_view job, pod, node;
+  void write(sim::JsonObjectWriter& w) const { w.field("job", job).field("pod", pod).field("node", node); }
+};
+
+struct FailedSchedulingEvent {
+  static constexpr std::string_view kType = "FailedScheduling";
+  std::string_view job, message;
+  void write(sim::JsonObjectWriter& w) const { w.field("job", job).field("message", message); }
+};
+
+struct JobStartedEvent {
+  static constexpr std::string_view kType = "JobStarted";
+  std::string_view job;
+  double queueing_delay;
+  void write(sim::JsonObjectWriter& w) const { w.field("job", job).field("queueingDelay", queueing_delay); }
+};
+
+struct JobCompletedEvent {
+  static constexpr std::string_view kType = "JobCompleted";
+  std::string_view job;
+  double jct, run_time;
+  void write(sim::JsonObjectWriter& w) const { w.field("job", job).field("jct", jct).field("runTime", run_time); }
+};
+
+struct JobFailedEvent {
+  static constexpr std::string_view kType = "JobFailed";
+  std::string_view job, reason, message;
+  void write(sim::JsonObjectWriter& w) const {
+    w.field("job", job).field("reason", reason).field("message", message);
+  }
+};
+
+}  // namespace kubetwin::models

@@ -1,0 +1,53 @@
+#include "models/metrics/run_metrics.hpp"
+
+namespace kubetwin::models {
+
+RunMetrics::RunMetrics(sim::Engine& engine, ControlPlane& cp) : engine_(engine), cp_(cp) {
+  cp.job_submitted.connect([this](const JobState&) { ++submitted_; });
+  cp.pod_bound.connect([this](const JobState&, std::size_t) { account_gpus(); });
+  cp.job_started.connect([this](const JobState& job) {
+    queueing_.add(job.start_time - job.spec.submit_time);
+  });
+  cp.job_completed.connect([this](const JobState& job) {
+    account_gpus();
+    ++completed_;
+    jct_.add(job.end_time - job.spec.submit_time);
+  });
+  cp.job_failed.connect([this](const JobState&, std::string_view reason, std::string_view) {
+    ++failed_;
+    auto it = failure_reasons_.find(reason);
+    if (it == failure_reasons_.end()) it = failure_reasons_.emplace(std::string(reason), 0).first;
+    ++it->second;
+  });
+}
+
+void RunMetrics::account_gpus() {
+  const double now = engine_.now();
+  gpu_seconds_ += static_cast<double>(last_allocated_) * (now - last_change_);
+  last_change_ = now;
+  last_allocated_ = cp_.cluster().allocated_gpus();
+}
+
+nlohmann::ordered_json RunMetrics::summary(double end_time) const {
+  auto stats = [](const Distribution& d) -> nlohmann::ordered_json {
+    const auto s = d.summarize();
+    if (!s) return {{"count", 0}, {"mean", nullptr}, {"p50", nullptr}, {"p90", nullptr}, {"p99", nullptr}};
+    return {{"count", d.count()}, {"mean", s->mean}, {"p50", s->p50}, {"p90", s->p90}, {"p99", s->p99}};
+  };
+  const std::uint64_t running = cp_.running_jobs();
+  const std::uint64_t pending = submitted_ - completed_ - failed_ - running;
+  const double gpu_seconds = gpu_seconds_ + static_cast<double>(last_allocated_) * (end_time - last_change_);
+  const double capacity = static_cast<double>(cp_.cluster().total_gpus()) * end_time;
+
+  nlohmann::ordered_json j;
+  j["jobs"] = {{"submitted", submitted_}, {"completed", completed_}, {"failed", failed_},
+               {"running", running}, {"pending", pending}};
+  j["failureReasons"] = nlohmann::ordered_json::object();
+  for (const auto& [reason, n] : failure_reasons_) j["failureReasons"][reason] = n;
+  j["jct"] = stats(jct_);
+  j["queueingDelay"] = stats(queueing_);
+  j["gpuUtilization"] = capacity > 0 ? gpu_seconds / capacity : 0.0;
+  return j;
+}
+
+}  // namespace kubetwin::models

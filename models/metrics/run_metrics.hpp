@@ -1,0 +1,40 @@
+#pragma once
+// Run-level metrics computed from the control plane's signals: job counts by outcome, job
+// completion time (JCT = end - submit), queueing delay (start - submit) and the time-averaged
+// fraction of GPUs allocated.
+
+#include <cstdint>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "models/k8s/control_plane.hpp"
+#include "models/metrics/distribution.hpp"
+
+namespace kubetwin::models {
+
+class RunMetrics {
+ public:
+  /// Subscribes to `control_plane`'s signals; `engine` supplies the time.
+  RunMetrics(sim::Engine& engine, ControlPlane& control_plane);
+
+  /// Metrics as they stand at `end_time`, in the summary.json shape.
+  nlohmann::ordered_json summary(double end_time) const;
+
+  std::uint64_t submitted() const { return submitted_; }
+  std::uint64_t completed() const { return completed_; }
+
+ private:
+  void account_gpus();  // integrates allocated GPUs up to now
+
+  sim::Engine& engine_;
+  const ControlPlane& cp_;
+  std::uint64_t submitted_ = 0, completed_ = 0, failed_ = 0;
+  std::map<std::string, std::uint64_t, std::less<>> failure_reasons_;
+  Distribution jct_, queueing_;
+  double gpu_seconds_ = 0;
+  double last_change_ = 0;
+  std::int64_t last_allocated_ = 0;
+};
+
+}  // namespace kubetwin::models

@@ -1,0 +1,116 @@
+#include "models/scheduling/scheduler.hpp"
+
+#include <algorithm>
+#include <map>
+
+namespace kubetwin::models {
+
+Scheduler::Scheduler(const SchedulerConfig& config, sim::RandomStream& tie_breaker)
+    : config_(config), ties_(tie_breaker), node_resources_fit_(config_) {
+  filters_ = {&taint_toleration_, &node_affinity_, &node_resources_fit_};
+  scorers_ = {&node_resources_fit_};
+}
+
+std::size_t Scheduler::feasible_nodes_to_find(int percentage, std::size_t all_nodes) {
+  constexpr std::size_t kMinFeasibleNodesToFind = 100;
+  constexpr int kMinFeasibleNodesPercentageToFind = 5;
+  if (all_nodes < kMinFeasibleNodesToFind || percentage >= 100) return all_nodes;
+  int adaptive = percentage;
+  if (adaptive <= 0) {
+    adaptive = 50 - static_cast<int>(all_nodes / 125);
+    adaptive = std::max(adaptive, kMinFeasibleNodesPercentageToFind);
+  }
+  const std::size_t n = all_nodes * static_cast<std::size_t>(adaptive) / 100;
+  return std::max(n, kMinFeasibleNodesToFind);
+}
+
+void Scheduler::evaluate_pool_filters(const PodGroupSpec& pod, const Cluster& cluster) {
+  node_filters_.clear();
+  pool_verdict_.assign(cluster.pool_count(), Status::success());
+  for (const FilterPlugin* f : filters_) {
+    if (!f->pool_constant(pod)) {
+      node_filters_.push_back(f);
+      continue;
+    }
+    for (std::size_t p = 0; p < cluster.pool_count(); ++p) {
+      if (!pool_verdict_[p].ok()) continue;  // an earlier filter already rejected the pool
+      ++filter_calls_;
+      pool_verdict_[p] = f->filter(pod, cluster, cluster.first_node_of_pool(p));
+    }
+  }
+}
+
+Status Scheduler::run_node_filters(const PodGroupSpec& pod, const Cluster& cluster, NodeIndex node) {
+  for (const FilterPlugin* f : node_filters_) {
+    ++filter_calls_;
+    Status s = f->filter(pod, cluster, node);
+    if (!s.ok()) return s;
+  }
+  return Status::success();
+}
+
+std::string Scheduler::explain(const PodGroupSpec& pod, const Cluster& cluster) {
+  const std::size_t n = cluster.node_count();
+  evaluate_pool_filters(pod, cluster);
+  std::map<std::string, std::size_t, std::less<>> reasons;
+  std::size_t feasible = 0;
+  for (NodeIndex node = 0; node < n; ++node) {
+    const Status& pool_status = pool_verdict_[cluster.pool_of(node)];
+    Status node_status = pool_status.ok() ? run_node_filters(pod, cluster, node) : Status::success();
+    const Status& s = pool_status.ok() ? node_status : pool_status;
+    if (s.ok()) {
+      ++feasible;
+      continue;
+    }
+    for (std::string_view reason : s.reasons()) {
+      auto it = reasons.find(reason);
+      if (it == reasons.end()) it = reasons.emplace(std::string(reason), 0).first;
+      ++it->second;
+    }
+  }
+  std::vector<std::string> parts;
+  for (const auto& [reason, count] : reasons) parts.push_back(std::to_string(count) + " " + reason);
+  std::sort(parts.begin(), parts.end());  // upstream sorts the "count reason" strings
+  std::string msg = std::to_string(feasible) + "/" + std::to_string(n) + " nodes are available";
+  for (std::size_t i = 0; i < parts.size(); ++i) msg += (i ? ", " : ": ") + parts[i];
+  return msg + ".";
+}
+
+std::optional<NodeIndex> Scheduler::find_node(const PodGroupSpec& pod, const Cluster& cluster) {
+  const std::size_t n = cluster.node_count();
+  if (n == 0) return std::nullopt;
+  // Exact shortcut: when no node has enough free GPUs, NodeResourcesFit rejects them all.
+  if (pod.requests.gpus > cluster.max_free_gpus_on_a_node()) return std::nullopt;
+
+  evaluate_pool_filters(pod, cluster);
+  const std::size_t want = feasible_nodes_to_find(config_.percentage_of_nodes_to_score, n);
+  feasible_.clear();
+  std::size_t processed = 0;
+  for (; processed < n && feasible_.size() < want; ++processed) {
+    const auto node = static_cast<NodeIndex>((next_start_node_ + processed) % n);
+    if (!pool_verdict_[cluster.pool_of(node)].ok()) continue;
+    if (run_node_filters(pod, cluster, node).ok()) feasible_.push_back(node);
+  }
+  next_start_node_ = (next_start_node_ + processed) % n;
+  if (feasible_.empty()) return std::nullopt;
+  if (feasible_.size() == 1) return feasible_.front();
+  // selectHost: the highest total score; ties broken uniformly at random (reservoir sampling).
+  std::int64_t best = -1;
+  std::uint64_t ties = 0;
+  NodeIndex chosen = feasible_.front();
+  for (NodeIndex node : feasible_) {
+    std::int64_t total = 0;
+    for (const ScorePlugin* sp : scorers_) total += sp->score(pod, cluster, node);
+    if (total > best) {
+      best = total;
+      ties = 1;
+      chosen = node;
+    } else if (total == best) {
+      ++ties;
+      if (ties_.below(ties) == 0) chosen = node;
+    }
+  }
+  return chosen;
+}
+
+}  // namespace kubetwin::models

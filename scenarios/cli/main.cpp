@@ -1,0 +1,251 @@
+// kubetwin: the command-line tool. Verbs: run, validate, generate.
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "models/hardware/gpu_catalog.hpp"
+#include "models/workload/synthetic_workload.hpp"
+#include "models/workload/trace_format.hpp"
+#include "scenarios/runner.hpp"
+#include "scenarios/scenario_loader.hpp"
+#include "sim/input_error.hpp"
+#include "sim/output_directory.hpp"
+#include "sim/quantity.hpp"
+
+namespace fs = std::filesystem;
+using namespace kubetwin;
+
+namespace {
+
+constexpr int kExitBadInput = 2;
+
+struct ScenarioArgs {
+  std::string file;                 // empty: the built-in default
+  std::vector<std::string> sets;    // --set POINTER=VALUE
+  std::string trace;                // --trace FILE
+};
+
+// Reads the scenario document, applies --trace and --set, and validates it.
+scenarios::Scenario load(const ScenarioArgs& args) {
+  nlohmann::json doc;
+  std::string source = "(built-in default scenario)";
+  fs::path base = fs::current_path();
+  if (args.file.empty()) {
+    doc = scenarios::default_scenario_document();
+  } else {
+    doc = scenarios::read_scenario_file(args.file);
+    source = args.file;
+    base = fs::path(args.file).parent_path();
+  }
+  if (!args.trace.empty()) {
+    if (!doc.is_object()) throw sim::InputError(source + ": (root): must be an object");
+    doc["workload"] = {{"trace", fs::absolute(args.trace).lexically_normal().string()}};
+  }
+  for (const auto& s : args.sets) scenarios::apply_override(doc, s);
+  return scenarios::load_scenario(doc, source, base);
+}
+
+void add_scenario_flags(CLI::App* cmd, ScenarioArgs& args) {
+  cmd->add_option("--set", args.sets,
+                  "Override a scenario field by JSON pointer, e.g. --set /platform/nodePools/0/count=64 "
+                  "(VALUE is JSON, or a string if it is not valid JSON)")
+      ->type_name("POINTER=VALUE")
+      ->allow_extra_args(false);
+}
+
+std::string percent(double x) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f%%", 100 * x);
+  return buf;
+}
+
+std::string stat_line(const nlohmann::ordered_json& d) {
+  if (d["mean"].is_null()) return "n/a";
+  return "mean " + sim::format_duration(d["mean"].get<double>()) + ", p50 " +
+         sim::format_duration(d["p50"].get<double>()) + ", p90 " + sim::format_duration(d["p90"].get<double>());
+}
+
+void print_summary(const nlohmann::ordered_json& s, const fs::path& out) {
+  const auto& jobs = s["jobs"];
+  std::printf("kubetwin: scenario \"%s\" (seed %llu) on %lld nodes / %lld GPUs\n",
+              s["scenario"].get<std::string>().c_str(), s["seed"].get<unsigned long long>(),
+              s["cluster"]["nodes"].get<long long>(), s["cluster"]["gpus"].get<long long>());
+  std::printf("  simulated  %s in %.2f s wall (%llu events)%s\n",
+              sim::format_duration(s["simulatedSeconds"].get<double>()).c_str(), s["wallSeconds"].get<double>(),
+              s["eventsProcessed"].get<unsigned long long>(), s["horizonReached"].get<bool>() ? ", horizon reached" : "");
+  std::printf("  jobs       %llu submitted: %llu completed, %llu failed, %llu running, %llu pending\n",
+              jobs["submitted"].get<unsigned long long>(), jobs["completed"].get<unsigned long long>(),
+              jobs["failed"].get<unsigned long long>(), jobs["running"].get<unsigned long long>(),
+              jobs["pending"].get<unsigned long long>());
+  for (const auto& [reason, n] : s["failureReasons"].items()) {
+    std::printf("             %llu failed: %s\n", n.get<unsigned long long>(), reason.c_str());
+  }
+  std::printf("  JCT        %s\n", stat_line(s["jct"]).c_str());
+  std::printf("  queueing   %s\n", stat_line(s["queueingDelay"]).c_str());
+  std::printf("  GPU util   %s of GPUs allocated (time-averaged)\n", percent(s["gpuUtilization"].get<double>()).c_str());
+  std::printf("results in %s/: summary.json events.jsonl series.csv%s\n", out.string().c_str(),
+              fs::exists(out / "timeline.json") ? " timeline.json (open in https://ui.perfetto.dev)" : "");
+}
+
+int cmd_run(const ScenarioArgs& args, const std::string& out, std::optional<std::uint64_t> seed, bool quiet) {
+  scenarios::Scenario sc = load(args);
+  if (seed) sc.seed = *seed;
+  scenarios::RunOptions options;
+  options.out_dir = out;
+  options.progress = !quiet;
+  const auto summary = scenarios::run_scenario(sc, options);
+  if (!quiet) print_summary(summary, out);
+  return 0;
+}
+
+int cmd_validate(const ScenarioArgs& args) {
+  const scenarios::Scenario sc = load(args);
+  std::int64_t nodes = 0, gpus = 0;
+  for (const auto& p : sc.node_pools) {
+    nodes += p.count;
+    gpus += p.count * p.capacity.gpus;
+  }
+  std::printf("%s: valid scenario \"%s\": %zu node pools, %lld nodes, %lld GPUs\n",
+              args.file.empty() ? "(built-in default scenario)" : args.file.c_str(), sc.name.c_str(),
+              sc.node_pools.size(), static_cast<long long>(nodes), static_cast<long long>(gpus));
+  return 0;
+}
+
+struct GenerateArgs {
+  int nodes = 0;
+  int gpus_per_node = 8;
+  std::int64_t jobs = 0;
+  std::uint64_t seed = 1;
+  double load = 0.8;
+  std::string gpu_model = "H100-SXM-80GB";
+  std::string out;
+};
+
+int cmd_generate(const GenerateArgs& g) {
+  if (models::GpuCatalog::builtin().find(g.gpu_model) == nullptr) {
+    throw sim::InputError("--gpu-model: unknown GPU model \"" + g.gpu_model + "\" (known: " +
+                          models::GpuCatalog::builtin().names() + ")");
+  }
+  nlohmann::ordered_json scenario = {
+      {"name", "generated-" + std::to_string(g.nodes) + "x" + std::to_string(g.gpus_per_node)},
+      {"description", "Synthetic study written by kubetwin generate: " + std::to_string(g.jobs) +
+                          " Philly-shaped jobs at offered load " + nlohmann::json(g.load).dump() + "."},
+      {"seed", g.seed},
+      {"platform",
+       {{"nodePools",
+         {{{"name", "gpu"},
+           {"count", g.nodes},
+           {"capacity", {{"cpu", std::to_string(14 * g.gpus_per_node)},
+                         {"memory", std::to_string(256 * g.gpus_per_node) + "Gi"},
+                         {models::kGpuResource, g.gpus_per_node}}},
+           {"gpuModel", g.gpu_model}}}}}},
+      {"scheduler",
+       {{"queueingStrategy", "BestEffortFIFO"},
+        {"scoringStrategy",
+         {{"type", "MostAllocated"},
+          {"resources", {{{"name", "cpu"}, {"weight", 1}}, {{"name", "memory"}, {"weight", 1}},
+                         {{"name", models::kGpuResource}, {"weight", 3}}}}}}}},
+      {"workload", {{"trace", "trace.jsonl"}}},
+      {"output", {{"sampleInterval", "300s"}, {"timeline", true}}}};
+
+  models::NodePoolSpec pool;
+  pool.count = g.nodes;
+  pool.capacity.gpus = g.gpus_per_node;
+  pool.gpu_model = g.gpu_model;
+  models::SyntheticWorkloadSpec spec;
+  spec.jobs = g.jobs;
+  spec.load = g.load;
+  sim::RandomStreams streams(g.seed);
+  models::SyntheticWorkload workload(spec, models::SyntheticClusterShape::of({pool}, ""), streams);
+
+  sim::OutputDirectory out(g.out);
+  {
+    std::ofstream trace = out.open("trace.jsonl");
+    std::string buf;
+    while (auto job = workload.next()) {
+      buf += models::job_record(*job).dump();
+      buf += '\n';
+      if (buf.size() > (1 << 20)) {
+        trace << buf;
+        buf.clear();
+      }
+    }
+    trace << buf;
+  }
+  out.open("scenario.json") << scenario.dump(2) << '\n';
+  out.commit();
+  std::printf("wrote %s/scenario.json and %s/trace.jsonl (%lld jobs, mean interarrival %.1f s)\n",
+              g.out.c_str(), g.out.c_str(), static_cast<long long>(g.jobs), workload.mean_interarrival());
+  std::printf("run it with: kubetwin run %s/scenario.json --out %s/results\n", g.out.c_str(), g.out.c_str());
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"kubetwin: a simulator and digital twin of Kubernetes AI platforms"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", std::string(KUBETWIN_VERSION));
+
+  ScenarioArgs run_args;
+  std::string run_out = "kubetwin-out";
+  std::optional<std::uint64_t> run_seed;
+  bool quiet = false;
+  auto* run = app.add_subcommand("run", "Run a scenario (the built-in default if none is given) and write results");
+  run->add_option("scenario", run_args.file, "Scenario file (JSON)")->check(CLI::ExistingFile);
+  run->add_option("--out", run_out, "Output folder for summary.json, events.jsonl, timeline.json, series.csv")
+      ->capture_default_str();
+  run->add_option("--seed", run_seed, "Override the scenario's seed");
+  run->add_option("--trace", run_args.trace, "Replay this native JSON Lines trace instead of the scenario's workload")
+      ->check(CLI::ExistingFile);
+  add_scenario_flags(run, run_args);
+  run->add_flag("--quiet,-q", quiet, "Print nothing but errors");
+
+  ScenarioArgs validate_args;
+  auto* validate = app.add_subcommand("validate", "Check a scenario file against the schema, without running it");
+  validate->add_option("scenario", validate_args.file, "Scenario file (JSON)")->required()->check(CLI::ExistingFile);
+  add_scenario_flags(validate, validate_args);
+
+  GenerateArgs gen;
+  auto* generate = app.add_subcommand("generate", "Write a synthetic study: DIR/scenario.json and the DIR/trace.jsonl it replays");
+  generate->add_option("--nodes", gen.nodes, "Number of GPU nodes")->required()->check(CLI::Range(1, 1000000));
+  generate->add_option("--gpus-per-node", gen.gpus_per_node, "GPUs per node")->required()->check(CLI::Range(1, 1024));
+  generate->add_option("--jobs", gen.jobs, "Number of jobs")->required()->check(CLI::Range(std::int64_t{1}, std::int64_t{100000000}));
+  generate->add_option("--seed", gen.seed, "Seed of the generator and of the scenario")->capture_default_str();
+  generate->add_option("--load", gen.load, "Offered load: requested GPU-seconds per second over total GPUs")
+      ->check(CLI::Range(0.001, 100.0))->capture_default_str();
+  generate->add_option("--gpu-model", gen.gpu_model, "GPU model from the catalog")->capture_default_str();
+  generate->add_option("--out", gen.out, "Output folder")->required();
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::fprintf(stderr, "kubetwin: error: %s (see kubetwin --help)\n", e.what());
+    return kExitBadInput;
+  }
+
+  try {
+    if (*run) return cmd_run(run_args, run_out, run_seed, quiet);
+    if (*validate) return cmd_validate(validate_args);
+    if (*generate) return cmd_generate(gen);
+  } catch (const sim::InputError& e) {
+    for (const auto& line : e.lines()) std::fprintf(stderr, "kubetwin: error: %s\n", line.c_str());
+    return kExitBadInput;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "kubetwin: error: %s\n", e.what());
+    return 1;
+  }
+  return 0;
+}

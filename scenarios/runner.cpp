@@ -1,0 +1,241 @@
+#include "scenarios/runner.hpp"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <memory>
+#include <optional>
+
+#include "models/cluster/cluster.hpp"
+#include "models/hardware/gpu_catalog.hpp"
+#include "models/k8s/control_plane.hpp"
+#include "models/k8s/job_events.hpp"
+#include "models/k8s/job_injector.hpp"
+#include "models/metrics/run_metrics.hpp"
+#include "models/metrics/series_sampler.hpp"
+#include "models/perf/job_runtime_model.hpp"
+#include "models/workload/synthetic_workload.hpp"
+#include "models/workload/trace_reader.hpp"
+#include "sim/engine.hpp"
+#include "sim/event_log.hpp"
+#include "sim/output_directory.hpp"
+#include "sim/quantity.hpp"
+#include "sim/timeline_writer.hpp"
+
+namespace kubetwin::scenarios {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+class InlineJobSource final : public models::JobSource {
+ public:
+  explicit InlineJobSource(const std::vector<models::JobSpec>& jobs) : jobs_(jobs) {}
+  std::optional<models::JobSpec> next() override {
+    if (next_ == jobs_.size()) return std::nullopt;
+    return jobs_[next_++];
+  }
+
+ private:
+  const std::vector<models::JobSpec>& jobs_;
+  std::size_t next_ = 0;
+};
+
+std::unique_ptr<models::JobSource> make_job_source(const Scenario& sc, sim::RandomStreams& streams) {
+  const auto& catalog = models::GpuCatalog::builtin();
+  if (const auto* trace = std::get_if<TraceWorkload>(&sc.workload)) {
+    return std::make_unique<models::TraceReader>(trace->path.string(), catalog);
+  }
+  if (const auto* jobs = std::get_if<InlineWorkload>(&sc.workload)) {
+    return std::make_unique<InlineJobSource>(jobs->jobs);
+  }
+  const auto& spec = std::get<models::SyntheticWorkloadSpec>(sc.workload);
+  return std::make_unique<models::SyntheticWorkload>(
+      spec, models::SyntheticClusterShape::of(sc.node_pools, spec.gpu_model), streams);
+}
+
+std::string hex64(std::uint64_t v) {
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(v));
+  return buf;
+}
+
+// Progress on stderr, at most every two seconds of wall time, only once a run has taken that long.
+class ProgressReporter {
+ public:
+  ProgressReporter(bool enabled, const sim::Engine& engine) : enabled_(enabled), engine_(engine) {}
+  void tick(std::uint64_t submitted, std::uint64_t completed) {
+    if (!enabled_ || ++calls_ % 1024 != 0) return;
+    const auto now = Clock::now();
+    if (now - last_ < std::chrono::seconds(2)) return;
+    last_ = now;
+    printed_ = true;
+    std::fprintf(stderr, "kubetwin: simulated %s, %llu jobs submitted, %llu completed, %llu events, %.1f s\n",
+                 sim::format_duration(engine_.now()).c_str(), static_cast<unsigned long long>(submitted),
+                 static_cast<unsigned long long>(completed),
+                 static_cast<unsigned long long>(engine_.events_processed()),
+                 std::chrono::duration<double>(now - start_).count());
+  }
+  bool printed() const { return printed_; }
+
+ private:
+  bool enabled_;
+  const sim::Engine& engine_;
+  Clock::time_point start_ = Clock::now();
+  Clock::time_point last_ = Clock::now();
+  std::uint64_t calls_ = 0;
+  bool printed_ = false;
+};
+
+void write_pod_slices(sim::TimelineWriter& tl, const models::Cluster& cluster, const models::JobState& job,
+                      double end, std::string_view category) {
+  for (std::size_t pod = 0; pod < job.pod_nodes.size(); ++pod) {
+    const models::NodeIndex node = job.pod_nodes[pod];
+    std::string args;
+    sim::JsonObjectWriter(args).field("pod", job.pod_name(pod)).field("gpus", job.group_of(pod).requests.gpus).close();
+    tl.slice(static_cast<int>(cluster.pool_of(node)) + 1, static_cast<int>(cluster.index_in_pool(node)),
+             job.spec.id, category, job.start_time, end - job.start_time, args);
+  }
+}
+
+}  // namespace
+
+nlohmann::ordered_json run_scenario(const Scenario& sc, const RunOptions& options) {
+  const auto wall_start = Clock::now();
+  sim::OutputDirectory out(options.out_dir);
+  std::ofstream events_file = out.open("events.jsonl");
+  std::optional<std::ofstream> timeline_file;
+  std::optional<sim::TimelineWriter> timeline;
+  if (sc.timeline) timeline.emplace(timeline_file.emplace(out.open("timeline.json")));
+
+  sim::Engine engine;
+  sim::RandomStreams streams(sc.seed);
+  models::Cluster cluster(sc.node_pools);
+  models::JobRuntimeModel runtime(models::GpuCatalog::builtin(), sc.mfu);
+  models::ControlPlane cp(engine, cluster, sc.scheduler, runtime, streams);
+  models::RunMetrics metrics(engine, cp);
+  sim::EventLog log(&events_file);
+  ProgressReporter progress(options.progress, engine);
+  double last_activity = 0;
+
+  cp.job_submitted.connect([&](const models::JobState& job) {
+    last_activity = engine.now();
+    const auto req = job.spec.total_requests();
+    log.record(engine.now(), models::JobSubmittedEvent{job.spec.id, job.spec.queue, job.spec.priority,
+                                                      job.spec.total_pods(), req.gpus, job.spec.min_member});
+    progress.tick(metrics.submitted(), metrics.completed());
+  });
+  cp.pod_bound.connect([&](const models::JobState& job, std::size_t pod) {
+    log.record(engine.now(), models::PodScheduledEvent{job.spec.id, job.pod_name(pod),
+                                                      cluster.node_name(job.pod_nodes[pod])});
+  });
+  cp.job_unschedulable.connect([&](const models::JobState& job, std::string_view message) {
+    log.record(engine.now(), models::FailedSchedulingEvent{job.spec.id, message});
+  });
+  cp.job_started.connect([&](const models::JobState& job) {
+    log.record(engine.now(), models::JobStartedEvent{job.spec.id, job.start_time - job.spec.submit_time});
+  });
+  cp.job_completed.connect([&](const models::JobState& job) {
+    last_activity = engine.now();
+    log.record(engine.now(), models::JobCompletedEvent{job.spec.id, job.end_time - job.spec.submit_time,
+                                                      job.end_time - job.start_time});
+    if (timeline) write_pod_slices(*timeline, cluster, job, job.end_time, "job");
+    progress.tick(metrics.submitted(), metrics.completed());
+  });
+  cp.job_failed.connect([&](const models::JobState& job, std::string_view reason, std::string_view message) {
+    last_activity = engine.now();
+    log.record(engine.now(), models::JobFailedEvent{job.spec.id, reason, message});
+  });
+
+  if (timeline) {
+    timeline->name_process(0, "cluster");
+    for (std::size_t p = 0; p < cluster.pool_count(); ++p) {
+      const auto& pool = cluster.pool(p);
+      timeline->name_process(static_cast<int>(p) + 1,
+                             "pool " + pool.name + (pool.gpu_model.empty() ? "" : " (" + pool.gpu_model + ")"));
+    }
+    for (models::NodeIndex n = 0; n < cluster.node_count(); ++n) {
+      timeline->name_thread(static_cast<int>(cluster.pool_of(n)) + 1, static_cast<int>(cluster.index_in_pool(n)),
+                            cluster.node_name(n));
+    }
+  }
+
+  std::unique_ptr<models::JobSource> source = make_job_source(sc, streams);
+  models::JobInjector injector(engine, *source, [&](models::JobSpec job) { cp.submit(std::move(job)); });
+  injector.start();
+  models::SeriesSampler sampler(engine, cp, sc.sample_interval);
+  sampler.start();
+
+  engine.run(sc.until);
+
+  // The horizon cut the run short if work was still pending or arriving when it stopped.
+  const bool horizon_reached = std::isfinite(sc.until) && (!cp.live_jobs().empty() || injector.has_more());
+  const double end = horizon_reached ? sc.until : last_activity;
+
+  // series.csv: the grid samples up to the end, then the state at the end itself.
+  {
+    std::ofstream series = out.open("series.csv");
+    std::string buf = "time_s,allocated_gpus,pending_pods,running_jobs\n";
+    auto row = [&](const models::ClusterSample& s) {
+      sim::append_json_number(buf, s.time);
+      buf += ',' + std::to_string(s.allocated_gpus) + ',' + std::to_string(s.pending_pods) + ',' +
+             std::to_string(s.running_jobs) + '\n';
+      if (timeline) {
+        timeline->counter(0, "cluster", s.time, {{"allocatedGpus", static_cast<double>(s.allocated_gpus)},
+                                                 {"pendingPods", static_cast<double>(s.pending_pods)},
+                                                 {"runningJobs", static_cast<double>(s.running_jobs)}});
+      }
+    };
+    double last_row = -1;
+    for (const auto& s : sampler.samples()) {
+      if (s.time > end) break;
+      row(s);
+      last_row = s.time;
+    }
+    if (last_row < end) {
+      models::ClusterSample final_state = sampler.now();
+      final_state.time = end;
+      row(final_state);
+    }
+    series << buf;
+  }
+
+  if (timeline) {
+    // Jobs still running at the end are drawn up to the end, marked as such.
+    std::vector<const models::JobState*> running;
+    for (const auto& [seq, job] : cp.live_jobs()) {
+      if (job.started()) running.push_back(&job);
+    }
+    std::sort(running.begin(), running.end(), [](auto* a, auto* b) { return a->seq < b->seq; });
+    for (const auto* job : running) write_pod_slices(*timeline, cluster, *job, end, "job (running at end)");
+    timeline->close();
+    timeline_file->close();
+  }
+  log.flush();
+  events_file.close();
+
+  nlohmann::ordered_json summary;
+  summary["scenario"] = sc.name;
+  summary["seed"] = sc.seed;
+  summary["simulatedSeconds"] = end;
+  summary["wallSeconds"] = 0.0;  // filled in last
+  summary["eventsProcessed"] = engine.events_processed();
+  summary["horizonReached"] = horizon_reached;
+  const nlohmann::ordered_json outcome = metrics.summary(end);
+  for (const auto& [key, value] : outcome.items()) summary[key] = value;
+  summary["cluster"] = {{"nodes", cluster.node_count()}, {"gpus", cluster.total_gpus()},
+                        {"nodePools", cluster.pool_count()}};
+  summary["runtimeModel"] = models::JobRuntimeModel::kName;
+  summary["eventLog"] = {{"records", log.count()}, {"fingerprint", hex64(log.fingerprint())}};
+  summary["wallSeconds"] = std::chrono::duration<double>(Clock::now() - wall_start).count();
+  {
+    std::ofstream f = out.open("summary.json");
+    f << summary.dump(2) << '\n';
+  }
+  out.commit();
+  if (progress.printed()) std::fprintf(stderr, "kubetwin: done in %.1f s\n", summary["wallSeconds"].get<double>());
+  return summary;
+}
+
+}  // namespace kubetwin::scenarios

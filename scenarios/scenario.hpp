@@ -1,0 +1,43 @@
+#pragma once
+// A scenario: the platform, the scheduler, the workload and the run settings, as read from a
+// scenario file (docs/scenario-format.md). Everything here is validated; the runner trusts it.
+
+#include <cstdint>
+#include <filesystem>
+#include <limits>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "models/cluster/node_pool.hpp"
+#include "models/scheduling/scheduler_config.hpp"
+#include "models/workload/job_spec.hpp"
+#include "models/workload/synthetic_workload.hpp"
+
+namespace kubetwin::scenarios {
+
+/// Jobs read as a stream from a native JSON Lines trace.
+struct TraceWorkload {
+  std::filesystem::path path;  ///< resolved against the scenario file's folder
+};
+/// Jobs written inline in the scenario, already validated and sorted.
+struct InlineWorkload {
+  std::vector<models::JobSpec> jobs;
+};
+using Workload = std::variant<TraceWorkload, InlineWorkload, models::SyntheticWorkloadSpec>;
+
+struct Scenario {
+  std::string name;
+  std::string description;
+  std::uint64_t seed = 1;
+  std::vector<models::NodePoolSpec> node_pools;
+  models::SchedulerConfig scheduler;
+  Workload workload;
+  double mfu = 0.4;  ///< fraction of peak achieved by work-based jobs
+  double until = std::numeric_limits<double>::infinity();  ///< simulated-time horizon, seconds
+  double sample_interval = 60;                             ///< series.csv grid, seconds
+  bool timeline = true;
+};
+
+}  // namespace kubetwin::scenarios

@@ -1,0 +1,312 @@
+#include "scenarios/scenario_loader.hpp"
+
+#include <fstream>
+#include <map>
+#include <regex>
+#include <set>
+#include <sstream>
+
+#include "models/workload/trace_format.hpp"
+#include "sim/input_error.hpp"
+#include "sim/strict_json.hpp"
+
+namespace kubetwin::scenarios {
+
+extern const char* const kDefaultScenarioJson;  // generated from examples/default.json
+
+namespace {
+
+using sim::Dimension;
+using sim::JsonIssue;
+using sim::Required;
+using sim::StrictObject;
+
+// Counts the lines before byte `offset`, to turn a parser's byte position into a line number.
+std::size_t line_of(const std::string& text, std::size_t offset) {
+  std::size_t line = 1;
+  for (std::size_t i = 0; i < offset && i < text.size(); ++i) line += text[i] == '\n';
+  return line;
+}
+
+bool is_dns_label(const std::string& s) {
+  static const std::regex kLabel("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
+  return std::regex_match(s, kLabel);
+}
+
+std::vector<models::Taint> read_taints(StrictObject& pool, std::vector<JsonIssue>& issues) {
+  std::vector<models::Taint> out;
+  const auto* list = pool.array("taints");
+  if (list == nullptr) return out;
+  for (std::size_t i = 0; i < list->size(); ++i) {
+    StrictObject t((*list)[i], pool.pointer_of("taints") + "/" + std::to_string(i), issues);
+    models::Taint taint;
+    taint.key = t.string("key", Required::Yes).value_or("");
+    taint.value = t.string("value").value_or("");
+    const auto effect = t.enumeration("effect", {"NoSchedule", "PreferNoSchedule", "NoExecute"}, Required::Yes);
+    taint.effect = models::parse_taint_effect(effect.value_or("NoSchedule")).value_or(models::TaintEffect::NoSchedule);
+    t.finish();
+    out.push_back(std::move(taint));
+  }
+  return out;
+}
+
+std::vector<models::NodePoolSpec> read_platform(StrictObject& root, const models::GpuCatalog& catalog,
+                                                std::vector<JsonIssue>& issues) {
+  std::vector<models::NodePoolSpec> pools;
+  auto platform = root.object("platform", Required::Yes);
+  if (!platform) return pools;
+  const auto* list = platform->array("nodePools", Required::Yes);
+  if (list != nullptr && list->empty()) platform->issue("nodePools", "must list at least one node pool");
+  std::set<std::string> names;
+  for (std::size_t i = 0; list != nullptr && i < list->size(); ++i) {
+    StrictObject p((*list)[i], platform->pointer_of("nodePools") + "/" + std::to_string(i), issues);
+    if (!p.valid()) continue;
+    models::NodePoolSpec pool;
+    pool.name = p.string("name", Required::Yes).value_or("");
+    if (p.has("name") && !is_dns_label(pool.name)) {
+      p.issue("name", "must be a lowercase DNS label (a-z, 0-9, '-'), got \"" + pool.name + "\"");
+    } else if (!pool.name.empty() && !names.insert(pool.name).second) {
+      p.issue("name", "duplicate node pool name \"" + pool.name + "\"");
+    }
+    pool.count = static_cast<int>(p.integer("count", Required::Yes, 1, 1000000).value_or(0));
+    if (auto cap = p.object("capacity", Required::Yes)) {
+      pool.capacity.cpu_milli = cap->cpu_millis("cpu", Required::Yes).value_or(0);
+      if (cap->has("cpu") && pool.capacity.cpu_milli == 0) cap->issue("cpu", "must be greater than zero");
+      pool.capacity.memory_bytes =
+          static_cast<std::int64_t>(cap->quantity("memory", Dimension::Bytes, Required::Yes, 1).value_or(0));
+      pool.capacity.gpus = cap->integer(models::kGpuResource, Required::No, 0, 1024).value_or(0);
+      cap->finish();
+    }
+    pool.gpu_model = p.string("gpuModel").value_or("");
+    if (!pool.gpu_model.empty() && catalog.find(pool.gpu_model) == nullptr) {
+      p.issue("gpuModel", "unknown GPU model \"" + pool.gpu_model + "\" (known: " + catalog.names() + ")");
+    } else if (pool.capacity.gpus > 0 && pool.gpu_model.empty() && p.valid()) {
+      p.issue("gpuModel", "is required when the pool has GPUs");
+    } else if (pool.capacity.gpus == 0 && !pool.gpu_model.empty()) {
+      p.issue("gpuModel", "is set but capacity has no nvidia.com/gpu");
+    }
+    pool.labels = p.string_map("labels");
+    pool.labels[models::kNodePoolLabel] = pool.name;
+    if (!pool.gpu_model.empty()) pool.labels[models::kGpuProductLabel] = pool.gpu_model;
+    pool.taints = read_taints(p, issues);
+    p.finish();
+    pools.push_back(std::move(pool));
+  }
+  platform->finish();
+  return pools;
+}
+
+models::SchedulerConfig read_scheduler(StrictObject& root, std::vector<JsonIssue>& issues) {
+  models::SchedulerConfig config;
+  auto s = root.object("scheduler");
+  if (!s) return config;
+  if (auto q = s->enumeration("queueingStrategy", {"BestEffortFIFO", "StrictFIFO"})) {
+    config.queueing = *q == "StrictFIFO" ? models::QueueingStrategy::StrictFIFO : models::QueueingStrategy::BestEffortFIFO;
+  }
+  config.percentage_of_nodes_to_score =
+      static_cast<int>(s->integer("percentageOfNodesToScore", Required::No, 0, 100).value_or(0));
+  config.queueing_hints = s->boolean("queueingHints").value_or(config.queueing_hints);
+  if (auto strategy = s->object("scoringStrategy")) {
+    if (auto type = strategy->enumeration("type", {"LeastAllocated", "MostAllocated"})) {
+      config.scoring = *type == "MostAllocated" ? models::ScoringStrategy::MostAllocated
+                                                 : models::ScoringStrategy::LeastAllocated;
+    }
+    if (const auto* list = strategy->array("resources")) {
+      config.scoring_resources.clear();
+      for (std::size_t i = 0; i < list->size(); ++i) {
+        StrictObject r((*list)[i], strategy->pointer_of("resources") + "/" + std::to_string(i), issues);
+        models::ResourceWeight rw;
+        rw.name = r.enumeration("name", {"cpu", "memory", models::kGpuResource}, Required::Yes).value_or("");
+        rw.weight = static_cast<int>(r.integer("weight", Required::No, 1, 100).value_or(1));
+        r.finish();
+        config.scoring_resources.push_back(rw);
+      }
+    }
+    strategy->finish();
+  }
+  s->finish();
+  return config;
+}
+
+models::SyntheticWorkloadSpec read_synthetic(StrictObject& s, const models::GpuCatalog& catalog,
+                                             std::vector<JsonIssue>& issues) {
+  models::SyntheticWorkloadSpec spec;
+  spec.jobs = s.integer("jobs", Required::Yes, 1, 100000000).value_or(1);
+  spec.load = s.number("load", Required::No, 1e-6, 100).value_or(spec.load);
+  spec.mean_interarrival = s.quantity("meanInterarrival", Dimension::Time, Required::No, 0).value_or(0);
+  if (s.has("load") && s.has("meanInterarrival")) s.issue("", "give \"load\" or \"meanInterarrival\", not both");
+  if (auto size = s.object("jobSize")) {
+    const auto* gpus = size->array("gpus", Required::Yes);
+    const auto* weights = size->array("weights", Required::Yes);
+    if (gpus != nullptr && weights != nullptr) {
+      if (gpus->size() != weights->size() || gpus->empty()) {
+        size->issue("weights", "must have one weight per entry of \"gpus\" (and at least one)");
+      } else {
+        spec.gpus_per_job.clear();
+        spec.gpus_per_job_weights.clear();
+        for (std::size_t i = 0; i < gpus->size(); ++i) {
+          const auto& g = (*gpus)[i];
+          const auto& w = (*weights)[i];
+          if (!g.is_number_integer() || g.get<std::int64_t>() < 1) {
+            issues.push_back({size->pointer_of("gpus") + "/" + std::to_string(i), "must be a whole number >= 1"});
+            continue;
+          }
+          if (!w.is_number() || w.get<double>() < 0) {
+            issues.push_back({size->pointer_of("weights") + "/" + std::to_string(i), "must be a number >= 0"});
+            continue;
+          }
+          spec.gpus_per_job.push_back(g.get<int>());
+          spec.gpus_per_job_weights.push_back(w.get<double>());
+        }
+      }
+    }
+    size->finish();
+  }
+  if (auto d = s.object("duration")) {
+    spec.duration_median = d->quantity("median", Dimension::Time, Required::No, 1e-3).value_or(spec.duration_median);
+    spec.duration_sigma = d->number("sigma", Required::No, 0, 10).value_or(spec.duration_sigma);
+    spec.duration_min = d->quantity("min", Dimension::Time, Required::No, 0).value_or(spec.duration_min);
+    spec.duration_max = d->quantity("max", Dimension::Time, Required::No, 1e-3).value_or(spec.duration_max);
+    if (spec.duration_min > spec.duration_max) d->issue("min", "must not exceed \"max\"");
+    d->finish();
+  }
+  if (auto per = s.object("perGpu")) {
+    spec.cpu_milli_per_gpu = per->cpu_millis("cpu").value_or(spec.cpu_milli_per_gpu);
+    spec.memory_bytes_per_gpu =
+        static_cast<std::int64_t>(per->quantity("memory", Dimension::Bytes).value_or(static_cast<double>(spec.memory_bytes_per_gpu)));
+    per->finish();
+  }
+  spec.gpu_model = s.string("gpuModel").value_or("");
+  if (!spec.gpu_model.empty() && catalog.find(spec.gpu_model) == nullptr) {
+    s.issue("gpuModel", "unknown GPU model \"" + spec.gpu_model + "\" (known: " + catalog.names() + ")");
+  }
+  s.finish();
+  return spec;
+}
+
+Workload read_workload(StrictObject& root, const std::filesystem::path& base_dir,
+                       const models::GpuCatalog& catalog, std::vector<JsonIssue>& issues) {
+  auto w = root.object("workload", Required::Yes);
+  if (!w) return InlineWorkload{};
+  const int kinds = int(w->has("trace")) + int(w->has("jobs")) + int(w->has("synthetic"));
+  if (kinds != 1) w->issue("", "must have exactly one of \"trace\", \"jobs\" or \"synthetic\"");
+  Workload out = InlineWorkload{};
+  if (auto trace = w->string("trace")) {
+    std::filesystem::path p(*trace);
+    out = TraceWorkload{p.is_absolute() ? p : base_dir / p};
+  }
+  if (const auto* jobs = w->array("jobs")) {
+    InlineWorkload inline_jobs;
+    std::set<std::string> ids;
+    double last = 0;
+    for (std::size_t i = 0; i < jobs->size(); ++i) {
+      const std::string ptr = w->pointer_of("jobs") + "/" + std::to_string(i);
+      const std::size_t before = issues.size();
+      models::JobSpec job = models::read_job_record((*jobs)[i], ptr, catalog, issues);
+      if (issues.size() != before) continue;
+      if (job.submit_time < last) issues.push_back({ptr + "/submitTime", "jobs must be sorted by submit time"});
+      if (!ids.insert(job.id).second) issues.push_back({ptr + "/jobId", "duplicate job id \"" + job.id + "\""});
+      last = job.submit_time;
+      inline_jobs.jobs.push_back(std::move(job));
+    }
+    if (kinds == 1) out = std::move(inline_jobs);
+  }
+  if (auto synthetic = w->object("synthetic")) {
+    auto spec = read_synthetic(*synthetic, catalog, issues);
+    if (kinds == 1) out = spec;
+  }
+  w->finish();
+  return out;
+}
+
+}  // namespace
+
+nlohmann::json read_scenario_file(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw sim::InputError(path.string() + ": cannot open scenario file");
+  std::stringstream buf;
+  buf << in.rdbuf();
+  const std::string text = buf.str();
+  try {
+    return nlohmann::json::parse(text);
+  } catch (const nlohmann::json::parse_error& e) {
+    throw sim::InputError(path.string() + ":" + std::to_string(line_of(text, e.byte > 0 ? e.byte - 1 : 0)) +
+                          ": not valid JSON: " + e.what());
+  }
+}
+
+nlohmann::json default_scenario_document() { return nlohmann::json::parse(kDefaultScenarioJson); }
+
+void apply_override(nlohmann::json& doc, const std::string& assignment) {
+  const auto eq = assignment.find('=');
+  if (eq == std::string::npos || assignment.empty() || assignment[0] != '/') {
+    throw sim::InputError("--set " + assignment + ": expected POINTER=VALUE with POINTER starting with '/'");
+  }
+  const std::string pointer = assignment.substr(0, eq);
+  const std::string text = assignment.substr(eq + 1);
+  nlohmann::json value = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (value.is_discarded()) value = text;  // not JSON: a plain string
+  try {
+    const nlohmann::json::json_pointer ptr(pointer);
+    if (!doc.contains(ptr.parent_pointer())) {
+      throw sim::InputError("--set " + assignment + ": " + ptr.parent_pointer().to_string() + " does not exist in the scenario");
+    }
+    const auto& parent = doc.at(ptr.parent_pointer());
+    if (parent.is_array()) {
+      const std::string& last = ptr.back();
+      const bool append = last == "-";
+      std::size_t index = 0;
+      try {
+        index = append ? parent.size() : std::stoul(last);
+      } catch (const std::exception&) {
+        throw sim::InputError("--set " + assignment + ": \"" + last + "\" is not an array index");
+      }
+      if (index > parent.size()) {
+        throw sim::InputError("--set " + assignment + ": index " + last + " is past the end of " +
+                              ptr.parent_pointer().to_string());
+      }
+    } else if (!parent.is_object()) {
+      throw sim::InputError("--set " + assignment + ": " + ptr.parent_pointer().to_string() + " is not an object or array");
+    }
+    doc[ptr] = value;
+  } catch (const nlohmann::json::exception& e) {
+    throw sim::InputError("--set " + assignment + ": " + e.what());
+  }
+}
+
+Scenario load_scenario(const nlohmann::json& doc, const std::string& source,
+                       const std::filesystem::path& base_dir, const models::GpuCatalog& catalog) {
+  std::vector<JsonIssue> issues;
+  Scenario sc;
+  StrictObject root(doc, "", issues);
+  if (root.valid()) {
+    sc.name = root.string("name", Required::Yes).value_or("");
+    sc.description = root.string("description").value_or("");
+    sc.seed = static_cast<std::uint64_t>(root.integer("seed", Required::No, 0).value_or(1));
+    sc.node_pools = read_platform(root, catalog, issues);
+    sc.scheduler = read_scheduler(root, issues);
+    sc.workload = read_workload(root, base_dir, catalog, issues);
+    if (auto perf = root.object("performance")) {
+      sc.mfu = perf->number("mfu", Required::No, 1e-6, 1).value_or(sc.mfu);
+      perf->finish();
+    }
+    if (auto simulation = root.object("simulation")) {
+      sc.until = simulation->quantity("until", Dimension::Time, Required::No, 1e-9).value_or(sc.until);
+      simulation->finish();
+    }
+    if (auto output = root.object("output")) {
+      sc.sample_interval = output->quantity("sampleInterval", Dimension::Time, Required::No, 1e-3).value_or(sc.sample_interval);
+      sc.timeline = output->boolean("timeline").value_or(sc.timeline);
+      output->finish();
+    }
+    root.finish();
+  }
+  if (!issues.empty()) {
+    std::vector<std::string> lines;
+    for (const auto& is : issues) lines.push_back(source + ": " + (is.pointer.empty() ? "(root)" : is.pointer) + ": " + is.message);
+    throw sim::InputError(std::move(lines));
+  }
+  return sc;
+}
+
+}  // namespace kubetwin::scenarios
