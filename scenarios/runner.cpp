@@ -233,7 +233,7 @@ nlohmann::ordered_json run_scenario(const Scenario& sc, const RunOptions& option
     std::ofstream f = out.open("summary.json");
     f << summary.dump(2) << '\n';
   }
-  out.commit();
+  out.commit({"summary.json", "events.jsonl", "timeline.json", "series.csv"});
   if (progress.printed()) std::fprintf(stderr, "kubetwin: done in %.1f s\n", summary["wallSeconds"].get<double>());
   return summary;
 }

@@ -2,7 +2,6 @@
 
 #include <fstream>
 #include <map>
-#include <regex>
 #include <set>
 #include <sstream>
 
@@ -28,9 +27,14 @@ std::size_t line_of(const std::string& text, std::size_t offset) {
   return line;
 }
 
+// RFC 1123 label: 1-63 of [a-z0-9-], starting and ending with a letter or digit.
 bool is_dns_label(const std::string& s) {
-  static const std::regex kLabel("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
-  return std::regex_match(s, kLabel);
+  auto alnum = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); };
+  if (s.empty() || s.size() > 63 || !alnum(s.front()) || !alnum(s.back())) return false;
+  for (char c : s) {
+    if (!alnum(c) && c != '-') return false;
+  }
+  return true;
 }
 
 std::vector<models::Taint> read_taints(StrictObject& pool, std::vector<JsonIssue>& issues) {
@@ -185,6 +189,7 @@ models::SyntheticWorkloadSpec read_synthetic(StrictObject& s, const models::GpuC
 }
 
 Workload read_workload(StrictObject& root, const std::filesystem::path& base_dir,
+                       const std::vector<models::NodePoolSpec>& pools, bool platform_valid,
                        const models::GpuCatalog& catalog, std::vector<JsonIssue>& issues) {
   auto w = root.object("workload", Required::Yes);
   if (!w) return InlineWorkload{};
@@ -212,7 +217,15 @@ Workload read_workload(StrictObject& root, const std::filesystem::path& base_dir
     if (kinds == 1) out = std::move(inline_jobs);
   }
   if (auto synthetic = w->object("synthetic")) {
+    const std::size_t before = issues.size();
     auto spec = read_synthetic(*synthetic, catalog, issues);
+    // Checked against the platform only when the platform itself is valid (no cascades).
+    if (issues.size() == before && platform_valid) {
+      const auto shape = models::SyntheticClusterShape::of(pools, spec.gpu_model);
+      if (std::string why = models::SyntheticWorkload::problem(spec, shape); !why.empty()) {
+        issues.push_back({w->pointer_of("synthetic") + (spec.gpu_model.empty() || shape.total_gpus > 0 ? "" : "/gpuModel"), why});
+      }
+    }
     if (kinds == 1) out = spec;
   }
   w->finish();
@@ -282,10 +295,12 @@ Scenario load_scenario(const nlohmann::json& doc, const std::string& source,
   if (root.valid()) {
     sc.name = root.string("name", Required::Yes).value_or("");
     sc.description = root.string("description").value_or("");
-    sc.seed = static_cast<std::uint64_t>(root.integer("seed", Required::No, 0).value_or(1));
+    sc.seed = static_cast<std::uint64_t>(root.integer("seed", Required::No, 0).value_or(1));  // 0..2^63-1
+    const std::size_t issues_before_platform = issues.size();
     sc.node_pools = read_platform(root, catalog, issues);
+    const bool platform_valid = issues.size() == issues_before_platform && !sc.node_pools.empty();
     sc.scheduler = read_scheduler(root, issues);
-    sc.workload = read_workload(root, base_dir, catalog, issues);
+    sc.workload = read_workload(root, base_dir, sc.node_pools, platform_valid, catalog, issues);
     if (auto perf = root.object("performance")) {
       sc.mfu = perf->number("mfu", Required::No, 1e-6, 1).value_or(sc.mfu);
       perf->finish();

@@ -1,1 +1,537 @@
+#include "scenarios/scenario_loader.hpp"
+
 #include <gtest/gtest.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "models/cluster/node_pool.hpp"
+#include "models/cluster/resources.hpp"
+#include "sim/input_error.hpp"
+
+namespace kubetwin::scenarios {
+namespace {
+
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+
+constexpr const char* kSource = "test.json";
+
+fs::path examples_dir() { return fs::path(__FILE__).parent_path() / "examples"; }
+
+// --- builders -------------------------------------------------------------------------------
+
+/// A node pool of `count` nodes with 64 cores, 512Gi and `gpus` GPUs of `model` each.
+json pool(const std::string& name, int count, int gpus = 8,
+          const std::string& model = "H100-SXM-80GB") {
+  json p = {{"name", name}, {"count", count}, {"capacity", {{"cpu", "64"}, {"memory", "512Gi"}}}};
+  if (gpus > 0) {
+    p["capacity"][models::kGpuResource] = gpus;
+    p["gpuModel"] = model;
+  }
+  return p;
+}
+
+/// One inline job record of `gpus` GPUs that runs for an hour.
+json job(const std::string& id, double submit_time, int gpus = 1) {
+  return {{"jobId", id},
+          {"submitTime", submit_time},
+          {"duration", "1h"},
+          {"pods",
+           json::array({{{"requests",
+                          {{"cpu", "4"}, {"memory", "32Gi"}, {models::kGpuResource, gpus}}}}})}};
+}
+
+/// A small valid scenario: one H100 pool, the default scheduler and a synthetic workload.
+json scenario() {
+  return {
+      {"name", "unit"},
+      {"seed", 3},
+      {"platform", {{"nodePools", json::array({pool("gpu", 4)})}}},
+      {"scheduler",
+       {{"queueingStrategy", "BestEffortFIFO"}, {"scoringStrategy", {{"type", "MostAllocated"}}}}},
+      {"workload", {{"synthetic", {{"jobs", 10}, {"load", 0.5}}}}}};
+}
+
+/// `doc` after `edit`.
+json with(json doc, const std::function<void(json&)>& edit) {
+  edit(doc);
+  return doc;
+}
+
+/// Loads `doc`; returns the InputError's lines, or an empty list if it loaded.
+std::vector<std::string> errors_of(const json& doc, const fs::path& base = "/base") {
+  try {
+    load_scenario(doc, kSource, base);
+  } catch (const sim::InputError& e) {
+    return e.lines();
+  }
+  return {};
+}
+
+std::string joined(const std::vector<std::string>& lines) {
+  std::string out;
+  for (const auto& l : lines) out += l + "\n";
+  return out;
+}
+
+/// The InputError message of apply_override, or "" if it succeeded.
+std::string override_error(json& doc, const std::string& assignment) {
+  try {
+    apply_override(doc, assignment);
+  } catch (const sim::InputError& e) {
+    return e.what();
+  }
+  return "";
+}
+
+json read_json(const fs::path& path) {
+  std::ifstream in(path);
+  std::stringstream buf;
+  buf << in.rdbuf();
+  return json::parse(buf.str());
+}
+
+// --- examples and the built-in default -------------------------------------------------------
+
+TEST(ScenarioLoader, EveryExampleFileLoads) {
+  int examples = 0;
+  for (const auto& entry : fs::directory_iterator(examples_dir())) {
+    if (entry.path().extension() != ".json") continue;
+    ++examples;
+    SCOPED_TRACE(entry.path().string());
+    const json doc = read_scenario_file(entry.path());
+    EXPECT_NO_THROW(load_scenario(doc, entry.path().string(), entry.path().parent_path()));
+  }
+  EXPECT_GE(examples, 1);
+}
+
+TEST(ScenarioLoader, BuiltInDefaultEqualsDefaultExampleAndLoads) {
+  const json builtin = default_scenario_document();
+  EXPECT_EQ(builtin, read_json(examples_dir() / "default.json"));
+  const Scenario sc = load_scenario(builtin, "(default)", ".");
+  EXPECT_EQ(sc.name, "default");
+  EXPECT_EQ(sc.seed, 42u);
+  ASSERT_EQ(sc.node_pools.size(), 2u);
+  EXPECT_TRUE(std::holds_alternative<models::SyntheticWorkloadSpec>(sc.workload));
+}
+
+TEST(ScenarioLoader, ValidScenarioBuildsTypedFields) {
+  const Scenario sc = load_scenario(scenario(), kSource, "/base");
+  EXPECT_EQ(sc.name, "unit");
+  EXPECT_EQ(sc.seed, 3u);
+  ASSERT_EQ(sc.node_pools.size(), 1u);
+  const auto& p = sc.node_pools[0];
+  EXPECT_EQ(p.name, "gpu");
+  EXPECT_EQ(p.count, 4);
+  EXPECT_EQ(p.capacity.cpu_milli, 64000);
+  EXPECT_EQ(p.capacity.memory_bytes, std::int64_t{512} << 30);
+  EXPECT_EQ(p.capacity.gpus, 8);
+  EXPECT_EQ(p.gpu_model, "H100-SXM-80GB");
+  EXPECT_EQ(p.labels.at(models::kNodePoolLabel), "gpu");
+  EXPECT_EQ(p.labels.at(models::kGpuProductLabel), "H100-SXM-80GB");
+  EXPECT_EQ(sc.scheduler.scoring, models::ScoringStrategy::MostAllocated);
+  const auto* spec = std::get_if<models::SyntheticWorkloadSpec>(&sc.workload);
+  ASSERT_NE(spec, nullptr);
+  EXPECT_EQ(spec->jobs, 10);
+  EXPECT_DOUBLE_EQ(spec->load, 0.5);
+}
+
+TEST(ScenarioLoader, ReadsStrictFifoSimulationAndOutputSettings) {
+  const Scenario sc =
+      load_scenario(with(scenario(),
+                         [](json& d) {
+                           d["scheduler"]["queueingStrategy"] = "StrictFIFO";
+                           d["scheduler"]["queueingHints"] = false;
+                           d["simulation"] = {{"until", "6h"}};
+                           d["output"] = {{"sampleInterval", "2m"}, {"timeline", false}};
+                           d["performance"] = {{"mfu", 0.5}};
+                         }),
+                    kSource, "/base");
+  EXPECT_EQ(sc.scheduler.queueing, models::QueueingStrategy::StrictFIFO);
+  EXPECT_FALSE(sc.scheduler.queueing_hints);
+  EXPECT_DOUBLE_EQ(sc.until, 6 * 3600.0);
+  EXPECT_DOUBLE_EQ(sc.sample_interval, 120.0);
+  EXPECT_FALSE(sc.timeline);
+  EXPECT_DOUBLE_EQ(sc.mfu, 0.5);
+}
+
+// --- unknown keys ------------------------------------------------------------------------------
+
+struct UnknownKeyCase {
+  std::string name;
+  std::function<void(json&)> edit;
+  std::string pointer;  ///< where the unknown key is reported
+};
+void PrintTo(const UnknownKeyCase& c, std::ostream* os) { *os << c.name; }
+
+class UnknownKey : public ::testing::TestWithParam<UnknownKeyCase> {};
+
+TEST_P(UnknownKey, IsAnErrorNamingItsPointer) {
+  const auto lines = errors_of(with(scenario(), GetParam().edit));
+  ASSERT_EQ(lines.size(), 1u) << joined(lines);
+  EXPECT_EQ(lines[0], std::string(kSource) + ": " + GetParam().pointer + ": is not a known field");
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    ScenarioLoader, UnknownKey,
+    ::testing::Values(
+        UnknownKeyCase{"Root", [](json& d) { d["nmae"] = "x"; }, "/nmae"},
+        UnknownKeyCase{"NodePool", [](json& d) { d["platform"]["nodePools"][0]["replicas"] = 2; },
+                       "/platform/nodePools/0/replicas"},
+        UnknownKeyCase{"Platform", [](json& d) { d["platform"]["zones"] = 2; }, "/platform/zones"},
+        UnknownKeyCase{"Capacity",
+                       [](json& d) { d["platform"]["nodePools"][0]["capacity"]["gpu"] = 8; },
+                       "/platform/nodePools/0/capacity/gpu"},
+        UnknownKeyCase{"Scheduler", [](json& d) { d["scheduler"]["profile"] = "x"; },
+                       "/scheduler/profile"},
+        UnknownKeyCase{"ScoringStrategy",
+                       [](json& d) { d["scheduler"]["scoringStrategy"]["shape"] = 1; },
+                       "/scheduler/scoringStrategy/shape"},
+        UnknownKeyCase{"Synthetic", [](json& d) { d["workload"]["synthetic"]["job"] = 1; },
+                       "/workload/synthetic/job"},
+        UnknownKeyCase{"InlineJobRecord",
+                       [](json& d) {
+                         d["workload"] = {
+                             {"jobs",
+                              json::array({with(job("a", 0), [](json& j) { j["gpu"] = 1; })})}};
+                       },
+                       "/workload/jobs/0/gpu"},
+        UnknownKeyCase{"Simulation",
+                       [](json& d) {
+                         d["simulation"] = {{"untill", "1h"}};
+                       },
+                       "/simulation/untill"}),
+    [](const auto& test_info) { return test_info.param.name; });
+
+// --- invalid values ----------------------------------------------------------------------------
+
+struct InvalidCase {
+  std::string name;
+  std::function<void(json&)> edit;
+  std::string pointer;  ///< the pointer the single error line names
+  std::string message;  ///< a part of its message
+};
+void PrintTo(const InvalidCase& c, std::ostream* os) { *os << c.name; }
+
+class InvalidValue : public ::testing::TestWithParam<InvalidCase> {};
+
+TEST_P(InvalidValue, IsOneErrorNamingItsPointer) {
+  const auto lines = errors_of(with(scenario(), GetParam().edit));
+  ASSERT_EQ(lines.size(), 1u) << joined(lines);
+  const std::string prefix = std::string(kSource) + ": " + GetParam().pointer + ": ";
+  EXPECT_EQ(lines[0].rfind(prefix, 0), 0u) << lines[0];
+  EXPECT_NE(lines[0].find(GetParam().message), std::string::npos) << lines[0];
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    ScenarioLoader, InvalidValue,
+    ::testing::Values(
+        InvalidCase{"ZeroPoolCount", [](json& d) { d["platform"]["nodePools"][0]["count"] = 0; },
+                    "/platform/nodePools/0/count", "at least 1"},
+        InvalidCase{"NegativePoolCount",
+                    [](json& d) { d["platform"]["nodePools"][0]["count"] = -3; },
+                    "/platform/nodePools/0/count", "at least 1"},
+        InvalidCase{"ZeroCpu",
+                    [](json& d) { d["platform"]["nodePools"][0]["capacity"]["cpu"] = "0"; },
+                    "/platform/nodePools/0/capacity/cpu", "greater than zero"},
+        InvalidCase{"NegativeMemory",
+                    [](json& d) { d["platform"]["nodePools"][0]["capacity"]["memory"] = "-1Gi"; },
+                    "/platform/nodePools/0/capacity/memory", "must be at least"},
+        InvalidCase{"NegativeMemoryNumber",
+                    [](json& d) { d["platform"]["nodePools"][0]["capacity"]["memory"] = -5; },
+                    "/platform/nodePools/0/capacity/memory", "at least"},
+        InvalidCase{"UnknownGpuModelListsKnownModels",
+                    [](json& d) { d["platform"]["nodePools"][0]["gpuModel"] = "X100"; },
+                    "/platform/nodePools/0/gpuModel",
+                    "unknown GPU model \"X100\" (known: A100-SXM-80GB, H100-SXM-80GB"},
+        InvalidCase{"GpusWithoutGpuModel",
+                    [](json& d) { d["platform"]["nodePools"][0].erase("gpuModel"); },
+                    "/platform/nodePools/0/gpuModel", "is required when the pool has GPUs"},
+        InvalidCase{
+            "GpuModelWithoutGpus",
+            [](json& d) { d["platform"]["nodePools"][0]["capacity"].erase(models::kGpuResource); },
+            "/platform/nodePools/0/gpuModel", "no nvidia.com/gpu"},
+        InvalidCase{"DuplicatePoolName",
+                    [](json& d) { d["platform"]["nodePools"].push_back(pool("gpu", 2)); },
+                    "/platform/nodePools/1/name", "duplicate node pool name \"gpu\""},
+        InvalidCase{"UppercasePoolName",
+                    [](json& d) { d["platform"]["nodePools"][0]["name"] = "GPU"; },
+                    "/platform/nodePools/0/name", "DNS label"},
+        InvalidCase{"PoolNameWithUnderscore",
+                    [](json& d) { d["platform"]["nodePools"][0]["name"] = "gpu_a"; },
+                    "/platform/nodePools/0/name", "DNS label"},
+        InvalidCase{"PoolNameEndingInDash",
+                    [](json& d) { d["platform"]["nodePools"][0]["name"] = "gpu-"; },
+                    "/platform/nodePools/0/name", "DNS label"},
+        InvalidCase{"NoNodePools", [](json& d) { d["platform"]["nodePools"] = json::array(); },
+                    "/platform/nodePools", "at least one node pool"},
+        InvalidCase{"MissingName", [](json& d) { d.erase("name"); }, "/name", "is required"},
+        InvalidCase{"WorkloadWithNoKind", [](json& d) { d["workload"] = json::object(); },
+                    "/workload", "exactly one of"},
+        InvalidCase{"WorkloadWithTraceAndSynthetic",
+                    [](json& d) { d["workload"]["trace"] = "t.jsonl"; }, "/workload",
+                    "exactly one of"},
+        InvalidCase{"WorkloadWithJobsAndTrace",
+                    [](json& d) {
+                      d["workload"] = {{"trace", "t.jsonl"}, {"jobs", json::array({job("a", 0)})}};
+                    },
+                    "/workload", "exactly one of"},
+        InvalidCase{"InlineJobsUnsorted",
+                    [](json& d) {
+                      d["workload"] = {{"jobs", json::array({job("a", 10), job("b", 5)})}};
+                    },
+                    "/workload/jobs/1/submitTime", "sorted"},
+        InvalidCase{"InlineJobsDuplicateId",
+                    [](json& d) {
+                      d["workload"] = {{"jobs", json::array({job("a", 0), job("a", 5)})}};
+                    },
+                    "/workload/jobs/1/jobId", "duplicate job id \"a\""},
+        InvalidCase{"UnknownQueueingStrategy",
+                    [](json& d) { d["scheduler"]["queueingStrategy"] = "Fifo"; },
+                    "/scheduler/queueingStrategy", "BestEffortFIFO, StrictFIFO"},
+        InvalidCase{"UnknownScoringType",
+                    [](json& d) { d["scheduler"]["scoringStrategy"]["type"] = "Balanced"; },
+                    "/scheduler/scoringStrategy/type", "LeastAllocated"},
+        InvalidCase{"SyntheticLoadAndInterarrival",
+                    [](json& d) { d["workload"]["synthetic"]["meanInterarrival"] = "10s"; },
+                    "/workload/synthetic", "not both"},
+        InvalidCase{"SyntheticUnknownGpuModel",
+                    [](json& d) { d["workload"]["synthetic"]["gpuModel"] = "X100"; },
+                    "/workload/synthetic/gpuModel", "unknown GPU model"},
+        InvalidCase{"BadUntil",
+                    [](json& d) {
+                      d["simulation"] = {{"until", "soon"}};
+                    },
+                    "/simulation/until", "not a duration"}),
+    [](const auto& test_info) { return test_info.param.name; });
+
+TEST(ScenarioLoader, NonObjectDocumentIsReportedAtRoot) {
+  const auto lines = errors_of(json::array());
+  ASSERT_EQ(lines.size(), 1u) << joined(lines);
+  EXPECT_EQ(lines[0], std::string(kSource) + ": (root): must be an object, not an array");
+}
+
+TEST(ScenarioLoader, ReportsAllProblemsAtOnceOneLineEach) {
+  const json doc = with(scenario(), [](json& d) {
+    d["extra"] = true;
+    d["platform"]["nodePools"][0]["count"] = 0;
+    d["platform"]["nodePools"][0]["capacity"]["cpu"] = "0";
+    d["platform"]["nodePools"].push_back(pool("b", 1, 8, "X100"));
+    d["scheduler"]["queueingStrategy"] = "Fifo";
+    d["workload"]["synthetic"]["bogus"] = 1;
+  });
+  const auto lines = errors_of(doc);
+  ASSERT_EQ(lines.size(), 6u) << joined(lines);
+  const std::vector<std::string> pointers = {"/extra",
+                                             "/platform/nodePools/0/count",
+                                             "/platform/nodePools/0/capacity/cpu",
+                                             "/platform/nodePools/1/gpuModel",
+                                             "/scheduler/queueingStrategy",
+                                             "/workload/synthetic/bogus"};
+  for (const auto& ptr : pointers) {
+    const std::string prefix = std::string(kSource) + ": " + ptr + ": ";
+    EXPECT_TRUE(std::any_of(lines.begin(), lines.end(),
+                            [&](const std::string& l) { return l.rfind(prefix, 0) == 0; }))
+        << "no line for " << ptr << " in\n"
+        << joined(lines);
+  }
+  for (const auto& l : lines) {
+    EXPECT_EQ(l.find('\n'), std::string::npos) << l;
+    EXPECT_EQ(l.rfind(std::string(kSource) + ": /", 0), 0u) << l;
+  }
+}
+
+// Scenario::seed is unsigned 64-bit and --seed accepts the whole range, so files must too.
+// Seeds are 0..2^63-1 everywhere (scenario files and --seed); larger ones are reported, not wrapped.
+TEST(ScenarioLoader, SeedAboveTheSignedRangeIsReportedNotWrapped) {
+  const std::uint64_t seed = 18446744073709551615ull;
+  const auto lines = errors_of(with(scenario(), [&](json& d) { d["seed"] = seed; }));
+  ASSERT_EQ(lines.size(), 1u) << joined(lines);
+  EXPECT_EQ(lines[0], std::string(kSource) + ": /seed: must be at most 9223372036854775807, got 18446744073709551615");
+}
+
+TEST(ScenarioLoader, LargestSignedSeedIsAccepted) {
+  const std::uint64_t seed = 9223372036854775807ull;
+  EXPECT_EQ(load_scenario(with(scenario(), [&](json& d) { d["seed"] = seed; }), kSource, "/base").seed, seed);
+}
+
+TEST(ScenarioLoader, NegativeSeedIsAnError) {
+  const auto lines = errors_of(with(scenario(), [](json& d) { d["seed"] = -1; }));
+  ASSERT_EQ(lines.size(), 1u) << joined(lines);
+  EXPECT_EQ(lines[0].rfind(std::string(kSource) + ": /seed: ", 0), 0u) << lines[0];
+}
+
+// A synthetic workload that cannot be generated for the cluster is bad input found by the loader
+// (so that validate rejects it), named by its pointer; today it only fails once the run starts.
+TEST(ScenarioLoader, SyntheticGpuModelAbsentFromTheClusterIsAnError) {
+  const auto lines = errors_of(
+      with(scenario(), [](json& d) { d["workload"]["synthetic"]["gpuModel"] = "A100-SXM-80GB"; }));
+  ASSERT_EQ(lines.size(), 1u) << joined(lines);
+  EXPECT_EQ(lines[0].rfind(std::string(kSource) + ": /workload/synthetic/gpuModel: ", 0), 0u)
+      << lines[0];
+}
+
+TEST(ScenarioLoader, SyntheticWorkloadOnACpuOnlyClusterIsAnError) {
+  const auto lines = errors_of(with(
+      scenario(), [](json& d) { d["platform"]["nodePools"] = json::array({pool("cpu", 2, 0)}); }));
+  ASSERT_EQ(lines.size(), 1u) << joined(lines);
+  EXPECT_EQ(lines[0].rfind(std::string(kSource) + ": /workload/synthetic", 0), 0u) << lines[0];
+}
+
+// --- workloads ---------------------------------------------------------------------------------
+
+TEST(ScenarioLoader, RelativeTracePathIsResolvedAgainstBaseDir) {
+  const json doc = with(scenario(), [](json& d) { d["workload"] = {{"trace", "traces/t.jsonl"}}; });
+  const Scenario sc = load_scenario(doc, kSource, "/data/study");
+  const auto* trace = std::get_if<TraceWorkload>(&sc.workload);
+  ASSERT_NE(trace, nullptr);
+  EXPECT_EQ(trace->path, fs::path("/data/study/traces/t.jsonl"));
+}
+
+TEST(ScenarioLoader, AbsoluteTracePathIsKept) {
+  const json doc = with(scenario(), [](json& d) {
+    d["workload"] = {{"trace", "/elsewhere/t.jsonl"}};
+  });
+  const Scenario sc = load_scenario(doc, kSource, "/data/study");
+  const auto* trace = std::get_if<TraceWorkload>(&sc.workload);
+  ASSERT_NE(trace, nullptr);
+  EXPECT_EQ(trace->path, fs::path("/elsewhere/t.jsonl"));
+}
+
+TEST(ScenarioLoader, InlineJobsAreReadInOrder) {
+  const json doc = with(scenario(), [](json& d) {
+    d["workload"] = {{"jobs", json::array({job("a", 0, 2), job("b", 0), job("c", 30, 8)})}};
+  });
+  const Scenario sc = load_scenario(doc, kSource, "/base");
+  const auto* jobs = std::get_if<InlineWorkload>(&sc.workload);
+  ASSERT_NE(jobs, nullptr);
+  ASSERT_EQ(jobs->jobs.size(), 3u);
+  EXPECT_EQ(jobs->jobs[0].id, "a");
+  EXPECT_EQ(jobs->jobs[2].id, "c");
+  EXPECT_DOUBLE_EQ(jobs->jobs[2].submit_time, 30);
+  EXPECT_EQ(jobs->jobs[2].total_requests().gpus, 8);
+}
+
+TEST(ScenarioLoader, InlineJobErrorsNameTheRecordPointer) {
+  const json doc = with(scenario(), [](json& d) {
+    d["workload"] = {
+        {"jobs", json::array({job("a", 0), with(job("b", 1), [](json& j) {
+                                j["pods"][0]["nodeSelector"] = {{models::kGpuProductLabel, "X100"}};
+                              })})}};
+  });
+  const auto lines = errors_of(doc);
+  ASSERT_EQ(lines.size(), 1u) << joined(lines);
+  EXPECT_EQ(lines[0].rfind(std::string(kSource) +
+                               ": /workload/jobs/1/pods/0/nodeSelector/nvidia.com~1gpu.product: ",
+                           0),
+            0u)
+      << lines[0];
+}
+
+// --- apply_override ----------------------------------------------------------------------------
+
+TEST(ScenarioLoaderApplyOverride, SetsNumbers) {
+  json doc = scenario();
+  apply_override(doc, "/platform/nodePools/0/count=64");
+  EXPECT_EQ(doc["platform"]["nodePools"][0]["count"], json(64));
+  apply_override(doc, "/workload/synthetic/load=0.25");
+  EXPECT_EQ(doc["workload"]["synthetic"]["load"], json(0.25));
+}
+
+TEST(ScenarioLoaderApplyOverride, NonJsonValueBecomesString) {
+  json doc = scenario();
+  apply_override(doc, "/platform/nodePools/0/capacity/memory=1Ti");
+  EXPECT_EQ(doc["platform"]["nodePools"][0]["capacity"]["memory"], json("1Ti"));
+  apply_override(doc, "/name=study-1");
+  EXPECT_EQ(doc["name"], json("study-1"));
+}
+
+TEST(ScenarioLoaderApplyOverride, JsonStringBooleanAndNullValuesAreParsed) {
+  json doc = scenario();
+  apply_override(doc, "/name=\"quoted\"");
+  EXPECT_EQ(doc["name"], json("quoted"));
+  apply_override(doc, "/scheduler/queueingHints=false");
+  EXPECT_EQ(doc["scheduler"]["queueingHints"], json(false));
+  apply_override(doc, "/description=null");
+  EXPECT_TRUE(doc["description"].is_null());
+}
+
+TEST(ScenarioLoaderApplyOverride, ValueMayContainEqualsSign) {
+  json doc = scenario();
+  apply_override(doc, "/description=a=b");
+  EXPECT_EQ(doc["description"], json("a=b"));
+}
+
+TEST(ScenarioLoaderApplyOverride, SetsNestedObjectValues) {
+  json doc = scenario();
+  apply_override(doc, R"(/simulation={"until":"2d"})");
+  EXPECT_EQ(doc["simulation"], json({{"until", "2d"}}));
+  EXPECT_DOUBLE_EQ(load_scenario(doc, kSource, "/base").until, 2 * 86400.0);
+}
+
+TEST(ScenarioLoaderApplyOverride, ReplacesArrayElementByIndex) {
+  json doc = scenario();
+  apply_override(doc, "/platform/nodePools/0=" + pool("other", 2, 4, "A100-SXM-80GB").dump());
+  ASSERT_EQ(doc["platform"]["nodePools"].size(), 1u);
+  EXPECT_EQ(doc["platform"]["nodePools"][0]["name"], json("other"));
+}
+
+TEST(ScenarioLoaderApplyOverride, DashAppendsToArray) {
+  json doc = scenario();
+  apply_override(doc, "/platform/nodePools/-=" + pool("cpu", 2, 0).dump());
+  ASSERT_EQ(doc["platform"]["nodePools"].size(), 2u);
+  const Scenario sc = load_scenario(doc, kSource, "/base");
+  ASSERT_EQ(sc.node_pools.size(), 2u);
+  EXPECT_EQ(sc.node_pools[1].name, "cpu");
+  EXPECT_EQ(sc.node_pools[1].capacity.gpus, 0);
+}
+
+TEST(ScenarioLoaderApplyOverride, IndexEqualToSizeAppends) {
+  json doc = scenario();
+  apply_override(doc, "/platform/nodePools/1=" + pool("more", 1).dump());
+  EXPECT_EQ(doc["platform"]["nodePools"].size(), 2u);
+}
+
+struct BadOverrideCase {
+  std::string name;
+  std::string assignment;
+  std::string message;  ///< a part of the message after the flag
+};
+void PrintTo(const BadOverrideCase& c, std::ostream* os) { *os << c.name; }
+
+class BadOverride : public ::testing::TestWithParam<BadOverrideCase> {};
+
+TEST_P(BadOverride, ThrowsInputErrorNamingTheFlagAndLeavesDocumentUnchanged) {
+  json doc = scenario();
+  const json before = doc;
+  const std::string message = override_error(doc, GetParam().assignment);
+  ASSERT_FALSE(message.empty()) << "accepted " << GetParam().assignment;
+  EXPECT_EQ(message.rfind("--set " + GetParam().assignment + ": ", 0), 0u) << message;
+  EXPECT_NE(message.find(GetParam().message), std::string::npos) << message;
+  EXPECT_EQ(doc, before);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    ScenarioLoader, BadOverride,
+    ::testing::Values(BadOverrideCase{"NoEquals", "/platform/nodePools/0/count", "POINTER=VALUE"},
+                      BadOverrideCase{"NoLeadingSlash", "platform=1", "POINTER=VALUE"},
+                      BadOverrideCase{"EmptyPointer", "=1", "POINTER=VALUE"},
+                      BadOverrideCase{"MissingParent", "/nope/x=1", "/nope does not exist"},
+                      BadOverrideCase{"MissingNestedParent", "/scheduler/nope/x=1",
+                                      "/scheduler/nope does not exist"},
+                      BadOverrideCase{"BadEscape", "/platform/a~2b=1", "escape"},
+                      BadOverrideCase{"IndexPastEnd", "/platform/nodePools/5=1", "past the end"},
+                      BadOverrideCase{"NonNumericIndex", "/platform/nodePools/first=1",
+                                      "not an array index"},
+                      BadOverrideCase{"ParentIsScalar", "/name/x=1", "not an object or array"}),
+    [](const auto& test_info) { return test_info.param.name; });
+
+}  // namespace
+}  // namespace kubetwin::scenarios

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <stdexcept>
 #include <system_error>
 
@@ -34,7 +35,10 @@ std::ofstream OutputDirectory::open(const std::string& name) {
   return out;
 }
 
-void OutputDirectory::commit() {
+void OutputDirectory::commit(const std::vector<std::string>& stale) {
+  for (const std::string& name : stale) {
+    if (std::find(files_.begin(), files_.end(), name) == files_.end()) fs::remove(dir_ / name);
+  }
   for (const std::string& name : files_) fs::rename(staging_ / name, dir_ / name);
   committed_ = true;
 }

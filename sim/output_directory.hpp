@@ -21,8 +21,10 @@ class OutputDirectory {
 
   /// Opens `name` for writing in the staging folder (binary mode, exceptions on failure).
   std::ofstream open(const std::string& name);
-  /// Moves every opened file into the output directory. Streams must be closed first.
-  void commit();
+  /// Moves every opened file into the output directory, and removes the files named in `stale`
+  /// that this run did not write (an earlier run's results must not pass for this run's).
+  /// Streams must be closed first.
+  void commit(const std::vector<std::string>& stale = {});
 
   const std::filesystem::path& dir() const { return dir_; }
 

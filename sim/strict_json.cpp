@@ -1,6 +1,7 @@
 #include "sim/strict_json.hpp"
 
 #include <cmath>
+#include <cstdint>
 
 namespace kubetwin::sim {
 
@@ -107,6 +108,10 @@ std::optional<std::int64_t> StrictObject::integer(std::string_view key, Required
       !(v->is_number_float() && std::floor(v->get<double>()) == v->get<double>() &&
         std::abs(v->get<double>()) < 9e15)) {
     issue(key, "must be a whole number, not " + (v->is_number() ? v->dump() : json_type_name(*v)));
+    return std::nullopt;
+  }
+  if (v->is_number_unsigned() && v->get<std::uint64_t>() > static_cast<std::uint64_t>(INT64_MAX)) {
+    issue(key, "must be at most " + std::to_string(max.value_or(INT64_MAX)) + ", got " + v->dump());
     return std::nullopt;
   }
   const auto x = v->is_number_integer() ? v->get<std::int64_t>() : static_cast<std::int64_t>(v->get<double>());

@@ -22,6 +22,10 @@ class FilterPlugin {
   /// evaluate it once per pool.
   virtual bool pool_constant(const PodGroupSpec& pod) const = 0;
   virtual Status filter(const PodGroupSpec& pod, const Cluster& cluster, NodeIndex node) const = 0;
+  /// filter(...).ok() without building the Status; the scheduling hot path calls this.
+  virtual bool passes(const PodGroupSpec& pod, const Cluster& cluster, NodeIndex node) const {
+    return filter(pod, cluster, node).ok();
+  }
 };
 
 class ScorePlugin {
@@ -58,6 +62,9 @@ class NodeResourcesFit final : public FilterPlugin, public ScorePlugin {
   std::string_view name() const override { return kName; }
   bool pool_constant(const PodGroupSpec&) const override { return false; }
   Status filter(const PodGroupSpec& pod, const Cluster& cluster, NodeIndex node) const override;
+  bool passes(const PodGroupSpec& pod, const Cluster& cluster, NodeIndex node) const override {
+    return pod.requests.fits_in(cluster.free(node));
+  }
   std::int64_t score(const PodGroupSpec& pod, const Cluster& cluster, NodeIndex node) const override;
 
  private:

@@ -89,7 +89,15 @@ std::optional<NodeIndex> Scheduler::find_node(const PodGroupSpec& pod, const Clu
   for (; processed < n && feasible_.size() < want; ++processed) {
     const auto node = static_cast<NodeIndex>((next_start_node_ + processed) % n);
     if (!pool_verdict_[cluster.pool_of(node)].ok()) continue;
-    if (run_node_filters(pod, cluster, node).ok()) feasible_.push_back(node);
+    bool feasible = true;
+    for (const FilterPlugin* f : node_filters_) {
+      ++filter_calls_;
+      if (!f->passes(pod, cluster, node)) {
+        feasible = false;
+        break;
+      }
+    }
+    if (feasible) feasible_.push_back(node);
   }
   next_start_node_ = (next_start_node_ + processed) % n;
   if (feasible_.empty()) return std::nullopt;

@@ -19,6 +19,24 @@ SyntheticClusterShape SyntheticClusterShape::of(const std::vector<NodePoolSpec>&
   return shape;
 }
 
+namespace {
+// Jobs wider than a node take whole nodes, so 12 GPUs on 8-GPU nodes occupy 16.
+bool size_fits(std::int64_t gpus, const SyntheticClusterShape& shape) {
+  const std::int64_t per_pod = std::min<std::int64_t>(gpus, shape.gpus_per_node);
+  return per_pod > 0 && (gpus + per_pod - 1) / per_pod * per_pod <= shape.total_gpus;
+}
+}  // namespace
+
+std::string SyntheticWorkload::problem(const SyntheticWorkloadSpec& spec, const SyntheticClusterShape& shape) {
+  if (shape.total_gpus <= 0 || shape.gpus_per_node <= 0) {
+    return "the cluster has no GPUs" + (spec.gpu_model.empty() ? std::string() : " of model " + spec.gpu_model);
+  }
+  for (std::size_t i = 0; i < spec.gpus_per_job.size(); ++i) {
+    if (spec.gpus_per_job_weights[i] > 0 && size_fits(spec.gpus_per_job[i], shape)) return {};
+  }
+  return "no job size with a positive weight fits in the cluster's " + std::to_string(shape.total_gpus) + " GPUs";
+}
+
 SyntheticWorkload::SyntheticWorkload(SyntheticWorkloadSpec spec, SyntheticClusterShape shape,
                                      sim::RandomStreams& streams)
     : spec_(std::move(spec)),
@@ -28,22 +46,11 @@ SyntheticWorkload::SyntheticWorkload(SyntheticWorkloadSpec spec, SyntheticCluste
       durations_(streams.stream("workload.durations")) {
   double mean_gpus = 0, total_weight = 0;
   for (std::size_t i = 0; i < spec_.gpus_per_job.size(); ++i) {
-    // Jobs wider than a node take whole nodes, so 12 GPUs on 8-GPU nodes occupy 16.
-    const std::int64_t g = spec_.gpus_per_job[i];
-    const std::int64_t per_pod = std::min<std::int64_t>(g, shape_.gpus_per_node);
-    const bool fits = per_pod > 0 && (g + per_pod - 1) / per_pod * per_pod <= shape_.total_gpus;
-    weights_.push_back(fits ? spec_.gpus_per_job_weights[i] : 0.0);
+    weights_.push_back(size_fits(spec_.gpus_per_job[i], shape_) ? spec_.gpus_per_job_weights[i] : 0.0);
     mean_gpus += weights_.back() * spec_.gpus_per_job[i];
     total_weight += weights_.back();
   }
-  if (shape_.total_gpus <= 0 || shape_.gpus_per_node <= 0) {
-    throw sim::InputError("synthetic workload: the cluster has no GPUs" +
-                          (spec_.gpu_model.empty() ? std::string() : " of model " + spec_.gpu_model));
-  }
-  if (total_weight <= 0) {
-    throw sim::InputError("synthetic workload: no job size fits in the cluster's " +
-                          std::to_string(shape_.total_gpus) + " GPUs");
-  }
+  if (std::string why = problem(spec_, shape_); !why.empty()) throw sim::InputError("synthetic workload: " + why);
   mean_gpus /= total_weight;
   if (spec_.mean_interarrival > 0) {
     mean_interarrival_ = spec_.mean_interarrival;

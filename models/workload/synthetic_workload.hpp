@@ -47,6 +47,9 @@ class SyntheticWorkload final : public JobSource {
   SyntheticWorkload(SyntheticWorkloadSpec spec, SyntheticClusterShape shape, sim::RandomStreams& streams);
   std::optional<JobSpec> next() override;
 
+  /// Why `spec` cannot run on a cluster of `shape` (no GPUs of its model, no job size fits), or "".
+  static std::string problem(const SyntheticWorkloadSpec& spec, const SyntheticClusterShape& shape);
+
   /// Mean seconds between arrivals actually used.
   double mean_interarrival() const { return mean_interarrival_; }
   /// Expected run time of the clipped lognormal, in seconds.

@@ -153,7 +153,7 @@ TEST(SyntheticWorkload, RejectsAClusterThatHoldsNoJobSize) {
     FAIL() << "expected sim::InputError";
   } catch (const sim::InputError& e) {
     EXPECT_EQ(std::string(e.what()),
-              "synthetic workload: no job size fits in the cluster's 8 GPUs");
+              "synthetic workload: no job size with a positive weight fits in the cluster's 8 GPUs");
   }
 }
 

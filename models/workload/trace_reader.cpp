@@ -1,5 +1,6 @@
 #include "models/workload/trace_reader.hpp"
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 
 #include "models/workload/trace_format.hpp"
@@ -27,6 +28,9 @@ std::optional<JobSpec> TraceReader::next() {
     std::vector<sim::JsonIssue> issues;
     JobSpec job = read_job_record(record, "", catalog_, issues);
     if (!issues.empty()) {
+      // An unknown field is usually a typo that explains the other problems: report it first.
+      std::stable_partition(issues.begin(), issues.end(),
+                            [](const sim::JsonIssue& i) { return i.message == "is not a known field"; });
       std::string msg = where + (issues[0].pointer.empty() ? "" : issues[0].pointer + ": ") + issues[0].message;
       if (issues.size() > 1) msg += " (and " + std::to_string(issues.size() - 1) + " more problems on this line)";
       throw sim::InputError(msg);

@@ -327,7 +327,8 @@ TEST(TraceReader, RejectsBadRecordsNamingPathLineAndJsonPointer) {
               r["colour"] = "red";
             })
            .dump(),
-       "/jobId: is required (and 1 more problems on this line)"},
+       // An unknown field (usually a typo) is reported first.
+       "/colour: is not a known field (and 1 more problems on this line)"},
   };
   for (const auto& c : table) {
     SCOPED_TRACE(c.what);

@@ -1,1 +1,673 @@
+// System tests: drive the real kubetwin binary and check exit codes, messages, result files and
+// determinism, as a user (or a script) would see them.
+
 #include <gtest/gtest.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace {
+
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+
+constexpr int kExitBadInput = 2;
+constexpr const char* kErrorPrefix = "kubetwin: error: ";
+const std::vector<std::string> kResultFiles = {"events.jsonl", "series.csv", "summary.json",
+                                               "timeline.json"};
+
+fs::path examples_dir() { return fs::path(KUBETWIN_SOURCE_DIR) / "scenarios" / "examples"; }
+std::string example(const std::string& name) { return (examples_dir() / name).string(); }
+
+// --- running the binary ------------------------------------------------------------------------
+
+struct CommandResult {
+  int exit_code = -1;
+  std::string out;  ///< stdout
+  std::string err;  ///< stderr
+};
+
+std::string shell_quote(const std::string& s) {
+  std::string q = "'";
+  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return q + "'";
+}
+
+std::string read_file(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream buf;
+  buf << in.rdbuf();
+  return buf.str();
+}
+
+void write_file(const fs::path& path, const std::string& text) {
+  std::ofstream out(path, std::ios::binary);
+  out << text;
+}
+
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
+
+/// Every entry of `dir`, hidden ones included, sorted; empty if `dir` does not exist.
+std::vector<std::string> entries_of(const fs::path& dir) {
+  std::vector<std::string> names;
+  if (!fs::exists(dir)) return names;
+  for (const auto& e : fs::directory_iterator(dir)) names.push_back(e.path().filename().string());
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+std::string joined(const std::vector<std::string>& items) {
+  std::string out;
+  for (const auto& i : items) out += (out.empty() ? "" : " ") + i;
+  return out;
+}
+
+/// Each test works in a fresh folder of its own (the current directory of the commands it runs),
+/// removed afterwards.
+class Cli : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+    std::string name = std::string(info->test_suite_name()) + "-" + info->name();
+    std::replace(name.begin(), name.end(), '/', '-');
+    dir_ = fs::temp_directory_path() / ("kubetwin-cli-" + name + "-" + std::to_string(::getpid()));
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    dir_ = fs::canonical(dir_);
+  }
+  void TearDown() override {
+    std::error_code ec;
+    fs::remove_all(dir_, ec);
+  }
+
+  /// Runs "kubetwin ARGS" in the test's folder; ARGS is a shell command-line fragment.
+  CommandResult kubetwin(const std::string& args) const {
+    const fs::path out = dir_ / ".stdout";
+    const fs::path err = dir_ / ".stderr";
+    const std::string command = "cd " + shell_quote(dir_.string()) + " && " +
+                                shell_quote(KUBETWIN_BINARY) + " " + args + " >" +
+                                shell_quote(out.string()) + " 2>" + shell_quote(err.string());
+    const int status = std::system(command.c_str());
+    CommandResult r;
+    r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    r.out = read_file(out);
+    r.err = read_file(err);
+    fs::remove(out);
+    fs::remove(err);
+    return r;
+  }
+
+  fs::path path(const std::string& name) const { return dir_ / name; }
+  void write(const std::string& name, const std::string& text) const {
+    write_file(dir_ / name, text);
+  }
+  json summary(const std::string& out_dir) const {
+    return json::parse(read_file(dir_ / out_dir / "summary.json"));
+  }
+
+  fs::path dir_;
+};
+
+// --- builders ------------------------------------------------------------------------------------
+
+/// One trace record: `replicas` pods of `gpus` GPUs each, running for `duration`.
+json record(const std::string& id, double submit_time, int gpus = 1, int replicas = 1,
+            const std::string& duration = "1h") {
+  return {{"jobId", id},
+          {"submitTime", submit_time},
+          {"duration", duration},
+          {"pods",
+           json::array(
+               {{{"name", "worker"},
+                 {"replicas", replicas},
+                 {"requests", {{"cpu", "4"}, {"memory", "32Gi"}, {"nvidia.com/gpu", gpus}}}}})}};
+}
+
+std::string trace_text(const std::vector<json>& records) {
+  std::string text;
+  for (const auto& r : records) text += r.dump() + "\n";
+  return text;
+}
+
+/// A scenario of `nodes` H100 nodes (8 GPUs each) running `workload`.
+json scenario(const json& workload, int nodes = 4) {
+  return {{"name", "cli"},
+          {"seed", 1},
+          {"platform",
+           {{"nodePools",
+             json::array({{{"name", "gpu"},
+                           {"count", nodes},
+                           {"capacity", {{"cpu", "112"}, {"memory", "2Ti"}, {"nvidia.com/gpu", 8}}},
+                           {"gpuModel", "H100-SXM-80GB"}}})}}},
+          {"workload", workload}};
+}
+
+json with(json doc, const std::function<void(json&)>& edit) {
+  edit(doc);
+  return doc;
+}
+
+/// A five-record trace whose third line spells "duration" wrong.
+std::string trace_with_typo_on_line_3() {
+  std::vector<json> records;
+  for (int i = 1; i <= 5; ++i) records.push_back(record("j" + std::to_string(i), i * 10.0));
+  records[2].erase("duration");
+  records[2]["durration"] = "1h";
+  return trace_text(records);
+}
+
+void expect_job_counts_add_up(const json& s) {
+  const auto& jobs = s.at("jobs");
+  EXPECT_EQ(jobs.at("submitted").get<std::int64_t>(),
+            jobs.at("completed").get<std::int64_t>() + jobs.at("failed").get<std::int64_t>() +
+                jobs.at("running").get<std::int64_t>() + jobs.at("pending").get<std::int64_t>())
+      << jobs.dump();
+}
+
+// --- help and usage ------------------------------------------------------------------------------
+
+class CliHelp : public Cli, public ::testing::WithParamInterface<std::string> {};
+
+TEST_P(CliHelp, ExitsZeroAndPrintsUsage) {
+  const auto r = kubetwin(GetParam());
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("Usage:"), std::string::npos) << r.out;
+}
+
+INSTANTIATE_TEST_SUITE_P(Cli, CliHelp,
+                         ::testing::Values("--help", "run --help", "validate --help",
+                                           "generate --help"),
+                         [](const auto& test_info) {
+                           std::string n = test_info.param.substr(0, test_info.param.find(' '));
+                           return n == "--help" ? std::string("Top") : n;
+                         });
+
+TEST_F(Cli, NoVerbExitsTwoWithOneLineOnStderr) {
+  const auto r = kubetwin("");
+  EXPECT_EQ(r.exit_code, kExitBadInput);
+  const auto lines = lines_of(r.err);
+  ASSERT_EQ(lines.size(), 1u) << r.err;
+  EXPECT_EQ(lines[0].rfind(kErrorPrefix, 0), 0u) << lines[0];
+}
+
+// --- a run of the built-in default
+// ----------------------------------------------------------------
+
+class CliDefaultRun : public Cli {
+ protected:
+  void SetUp() override {
+    Cli::SetUp();
+    result_ = kubetwin("run --out D");
+    ASSERT_EQ(result_.exit_code, 0) << result_.err;
+  }
+  CommandResult result_;
+};
+
+TEST_F(CliDefaultRun, WritesExactlyTheFourResultFiles) {
+  EXPECT_EQ(entries_of(path("D")), kResultFiles) << joined(entries_of(path("D")));
+}
+
+TEST_F(CliDefaultRun, SummaryHasCountsStatisticsAndUtilization) {
+  const json s = summary("D");
+  EXPECT_EQ(s.at("scenario"), "default");
+  EXPECT_EQ(s.at("seed"), 42);
+  EXPECT_GT(s.at("simulatedSeconds").get<double>(), 0);
+  EXPECT_GE(s.at("wallSeconds").get<double>(), 0);
+  EXPECT_GT(s.at("eventsProcessed").get<std::int64_t>(), 0);
+  EXPECT_EQ(s.at("jobs").at("submitted"), 20000);
+  expect_job_counts_add_up(s);
+  for (const char* stat : {"jct", "queueingDelay"}) {
+    for (const char* field : {"mean", "p50", "p90", "p99"}) {
+      ASSERT_TRUE(s.at(stat).contains(field)) << stat << "." << field;
+      EXPECT_TRUE(s.at(stat).at(field).is_number()) << stat << "." << field;
+    }
+  }
+  const double util = s.at("gpuUtilization").get<double>();
+  EXPECT_GE(util, 0.0);
+  EXPECT_LE(util, 1.0);
+}
+
+TEST_F(CliDefaultRun, EventsAreJsonLinesInTimeOrderWithATypeEach) {
+  const auto lines = lines_of(read_file(path("D/events.jsonl")));
+  ASSERT_FALSE(lines.empty());
+  double last = 0;
+  for (std::size_t i = 0; i < lines.size(); ++i) {
+    const json e = json::parse(lines[i], nullptr, false);
+    ASSERT_FALSE(e.is_discarded()) << "line " << i + 1 << ": " << lines[i];
+    ASSERT_TRUE(e.contains("t") && e["t"].is_number()) << "line " << i + 1 << ": " << lines[i];
+    ASSERT_TRUE(e.contains("type") && e["type"].is_string())
+        << "line " << i + 1 << ": " << lines[i];
+    ASSERT_GE(e["t"].get<double>(), last) << "line " << i + 1 << ": " << lines[i];
+    last = e["t"].get<double>();
+  }
+}
+
+TEST_F(CliDefaultRun, TimelineIsTraceEventJsonWithSlices) {
+  const json tl = json::parse(read_file(path("D/timeline.json")));
+  ASSERT_TRUE(tl.contains("traceEvents") && tl["traceEvents"].is_array());
+  std::size_t slices = 0;
+  for (const auto& e : tl["traceEvents"]) {
+    if (e.value("ph", "") != "X") continue;
+    ++slices;
+    ASSERT_TRUE(e.contains("ts") && e.contains("dur")) << e.dump();
+    EXPECT_GE(e["dur"].get<double>(), 0) << e.dump();
+  }
+  EXPECT_GT(slices, 0u);
+}
+
+TEST_F(CliDefaultRun, SeriesNeverAllocatesMoreThanTheClusterHas) {
+  const auto cluster_gpus = summary("D").at("cluster").at("gpus").get<std::int64_t>();
+  const auto lines = lines_of(read_file(path("D/series.csv")));
+  ASSERT_GE(lines.size(), 2u);
+  EXPECT_EQ(lines[0], "time_s,allocated_gpus,pending_pods,running_jobs");
+  double last_time = -1;
+  for (std::size_t i = 1; i < lines.size(); ++i) {
+    double time = 0;
+    long long allocated = 0, pending = 0, running = 0;
+    ASSERT_EQ(
+        std::sscanf(lines[i].c_str(), "%lf,%lld,%lld,%lld", &time, &allocated, &pending, &running),
+        4)
+        << lines[i];
+    EXPECT_GE(time, last_time) << lines[i];
+    EXPECT_GE(allocated, 0) << lines[i];
+    EXPECT_LE(allocated, cluster_gpus) << lines[i];
+    last_time = time;
+  }
+}
+
+TEST_F(CliDefaultRun, PrintsAHumanSummary) {
+  EXPECT_NE(result_.out.find("JCT"), std::string::npos) << result_.out;
+  EXPECT_NE(result_.out.find("GPU util"), std::string::npos) << result_.out;
+  EXPECT_NE(result_.out.find("20000 submitted"), std::string::npos) << result_.out;
+}
+
+// --- determinism ---------------------------------------------------------------------------------
+
+struct DeterminismCase {
+  std::string name;
+  std::string args;  ///< scenario and flags, without --out
+};
+void PrintTo(const DeterminismCase& c, std::ostream* os) { *os << c.name; }
+
+class CliDeterminism : public Cli, public ::testing::WithParamInterface<DeterminismCase> {};
+
+TEST_P(CliDeterminism, SameScenarioAndSeedGiveIdenticalFiles) {
+  ASSERT_EQ(kubetwin("run " + GetParam().args + " --quiet --out a").exit_code, 0);
+  ASSERT_EQ(kubetwin("run " + GetParam().args + " --quiet --out b").exit_code, 0);
+  for (const char* file : {"events.jsonl", "series.csv", "timeline.json"}) {
+    const std::string a = read_file(path("a") / file);
+    EXPECT_FALSE(a.empty()) << file;
+    EXPECT_TRUE(a == read_file(path("b") / file)) << file << " differs between two runs";
+  }
+  json sa = summary("a"), sb = summary("b");
+  sa.erase("wallSeconds");
+  sb.erase("wallSeconds");
+  EXPECT_EQ(sa, sb);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Cli, CliDeterminism,
+    ::testing::Values(DeterminismCase{"TraceReplay", shell_quote(example("trace-replay.json"))},
+                      DeterminismCase{"SyntheticDefault", "--set /workload/synthetic/jobs=3000"}),
+    [](const auto& test_info) { return test_info.param.name; });
+
+TEST_F(Cli, DifferentSeedChangesTheSyntheticRun) {
+  ASSERT_EQ(kubetwin("run --set /workload/synthetic/jobs=3000 --quiet --out a").exit_code, 0);
+  ASSERT_EQ(kubetwin("run --set /workload/synthetic/jobs=3000 --seed 43 --quiet --out b").exit_code,
+            0);
+  EXPECT_FALSE(read_file(path("a/events.jsonl")) == read_file(path("b/events.jsonl")));
+  EXPECT_EQ(summary("b").at("seed"), 43);
+}
+
+TEST_F(Cli, QueueingHintsDoNotChangeAContendedRun) {
+  const auto gen =
+      kubetwin("generate --nodes 50 --gpus-per-node 8 --jobs 4000 --load 2.5 --seed 5 --out G");
+  ASSERT_EQ(gen.exit_code, 0) << gen.err;
+  ASSERT_EQ(kubetwin("run G/scenario.json --set /scheduler/queueingHints=true --quiet --out on")
+                .exit_code,
+            0);
+  ASSERT_EQ(kubetwin("run G/scenario.json --set /scheduler/queueingHints=false --quiet --out off")
+                .exit_code,
+            0);
+  EXPECT_TRUE(read_file(path("on/events.jsonl")) == read_file(path("off/events.jsonl")));
+  EXPECT_GT(summary("on").at("queueingDelay").at("mean").get<double>(), 0);
+  EXPECT_EQ(summary("on").at("jobs").at("submitted"), 4000);
+}
+
+// --- bad input -----------------------------------------------------------------------------------
+
+struct BadInputCase {
+  std::string name;
+  std::vector<std::pair<std::string, std::string>> files;  ///< written into the test folder first
+  std::string args;                                        ///< the command line after "kubetwin"
+  std::string where;  ///< what the first error line says right after "kubetwin: error: "; {dir} is
+                      ///< the folder
+  std::string out_dir = "out";
+};
+void PrintTo(const BadInputCase& c, std::ostream* os) { *os << c.name; }
+
+class CliBadInput : public Cli, public ::testing::WithParamInterface<BadInputCase> {};
+
+TEST_P(CliBadInput, ExitsTwoNamingWhereAndWritesNothing) {
+  const auto& c = GetParam();
+  for (const auto& [name, text] : c.files) write(name, text);
+  const auto r = kubetwin(c.args);
+  EXPECT_EQ(r.exit_code, kExitBadInput) << r.err;
+  const auto lines = lines_of(r.err);
+  ASSERT_FALSE(lines.empty());
+  std::string where = c.where;
+  if (const auto at = where.find("{dir}"); at != std::string::npos)
+    where.replace(at, 5, dir_.string());
+  EXPECT_EQ(lines[0].rfind(kErrorPrefix + where, 0), 0u)
+      << lines[0] << "\nexpected to start with " << kErrorPrefix << where;
+  EXPECT_TRUE(entries_of(path(c.out_dir)).empty()) << joined(entries_of(path(c.out_dir)));
+}
+
+const std::string kGoodTrace = trace_text({record("a", 0), record("b", 10)});
+
+INSTANTIATE_TEST_SUITE_P(
+    Cli, CliBadInput,
+    ::testing::Values(
+        BadInputCase{
+            "MalformedJsonNamesFileAndLine",
+            {{"bad.json", "{\n  \"name\": \"x\",\n  \"seed\": ,\n  \"platform\": {}\n}\n"}},
+            "run bad.json --out out",
+            "bad.json:3: "},
+        BadInputCase{
+            "UnknownKeyNamesPointer",
+            {{"s.json", with(scenario({{"trace", "t.jsonl"}}),
+                             [](json& d) { d["platform"]["nodePools"][0]["replicas"] = 3; })
+                            .dump(2)},
+             {"t.jsonl", kGoodTrace}},
+            "run s.json --out out",
+            "s.json: /platform/nodePools/0/replicas: is not a known field"},
+        BadInputCase{
+            "NegativeNodeCount",
+            {{"s.json", scenario({{"trace", "t.jsonl"}}, -2).dump()}, {"t.jsonl", kGoodTrace}},
+            "run s.json --out out",
+            "s.json: /platform/nodePools/0/count: "},
+        BadInputCase{"ZeroCpu",
+                     {{"s.json",
+                       with(scenario({{"trace", "t.jsonl"}}),
+                            [](json& d) { d["platform"]["nodePools"][0]["capacity"]["cpu"] = "0"; })
+                           .dump()},
+                      {"t.jsonl", kGoodTrace}},
+                     "run s.json --out out",
+                     "s.json: /platform/nodePools/0/capacity/cpu: "},
+        BadInputCase{
+            "UnknownGpuModel",
+            {{"s.json", with(scenario({{"trace", "t.jsonl"}}),
+                             [](json& d) { d["platform"]["nodePools"][0]["gpuModel"] = "X100"; })
+                            .dump()},
+             {"t.jsonl", kGoodTrace}},
+            "run s.json --out out",
+            "s.json: /platform/nodePools/0/gpuModel: unknown GPU model \"X100\""},
+        BadInputCase{"TraceBadLineInTheMiddle",
+                     {{"s.json", scenario({{"trace", "mid.jsonl"}}).dump()},
+                      {"mid.jsonl", trace_with_typo_on_line_3()}},
+                     "run s.json --out out",
+                     "mid.jsonl:3: "},
+        BadInputCase{
+            "TraceFlagBadLineInTheMiddle",
+            {{"mid.jsonl", trace_with_typo_on_line_3()}},
+            "run " + shell_quote(example("trace-replay.json")) + " --trace mid.jsonl --out out",
+            "{dir}/mid.jsonl:3: "},
+        BadInputCase{"TraceUnsorted",
+                     {{"s.json", scenario({{"trace", "t.jsonl"}}).dump()},
+                      {"t.jsonl", trace_text({record("a", 0), record("b", 20), record("c", 10),
+                                              record("d", 30)})}},
+                     "run s.json --out out",
+                     "t.jsonl:3: /submitTime: "},
+        BadInputCase{"TraceDuplicateJobId",
+                     {{"s.json", scenario({{"trace", "t.jsonl"}}).dump()},
+                      {"t.jsonl", trace_text({record("a", 0), record("b", 1), record("c", 2),
+                                              record("a", 3)})}},
+                     "run s.json --out out",
+                     "t.jsonl:4: /jobId: duplicate job id \"a\""},
+        BadInputCase{
+            "TraceUnknownGpuModelInNodeSelector",
+            {{"s.json", scenario({{"trace", "t.jsonl"}}).dump()},
+             {"t.jsonl",
+              trace_text(
+                  {record("a", 0),
+                   with(record("b", 1),
+                        [](json& r) {
+                          r["pods"][0]["nodeSelector"] = {{"nvidia.com/gpu.product", "X100"}};
+                        })})}},
+            "run s.json --out out",
+            "t.jsonl:2: /pods/0/nodeSelector/nvidia.com~1gpu.product: unknown GPU model \"X100\""},
+        // A synthetic workload pinned to a GPU model the cluster lacks cannot be generated; the
+        // message must say where in the scenario the problem is.
+        BadInputCase{"SyntheticGpuModelNotInTheCluster",
+                     {},
+                     "run --set /workload/synthetic/gpuModel=B200-SXM-180GB --out out",
+                     "(built-in default scenario): /workload/synthetic/gpuModel: "},
+        BadInputCase{"NegativeSeed",
+                     {},
+                     "run " + shell_quote(example("trace-replay.json")) + " --seed -1 --out out",
+                     ""},
+        BadInputCase{"UnknownFlag", {}, "run --bogus --out out", ""},
+        BadInputCase{"SeedNotANumber", {}, "run --seed abc --out out", ""},
+        BadInputCase{"SetWithoutEquals", {}, "run --set /platform --out out", "--set /platform: "},
+        BadInputCase{"SetMissingParent",
+                     {},
+                     "run --set /nope/x=1 --out out",
+                     "--set /nope/x=1: /nope does not exist"},
+        BadInputCase{"MissingScenarioFile", {}, "run missing.json --out out", ""},
+        BadInputCase{"GenerateZeroNodes",
+                     {},
+                     "generate --nodes 0 --gpus-per-node 8 --jobs 10 --out out",
+                     "--nodes"},
+        BadInputCase{"GenerateUnknownGpuModel",
+                     {},
+                     "generate --nodes 2 --gpus-per-node 8 --jobs 10 --gpu-model X100 --out out",
+                     "--gpu-model: unknown GPU model \"X100\""}),
+    [](const auto& test_info) { return test_info.param.name; });
+
+// Messages from the flag parser: exit 2 and a line that names the offending flag or file.
+struct FlagErrorCase {
+  std::string name;
+  std::string args;
+  std::string mentions;
+};
+void PrintTo(const FlagErrorCase& c, std::ostream* os) { *os << c.name; }
+
+class CliFlagError : public Cli, public ::testing::WithParamInterface<FlagErrorCase> {};
+
+TEST_P(CliFlagError, NamesTheOffendingFlagOrFile) {
+  const auto r = kubetwin(GetParam().args);
+  EXPECT_EQ(r.exit_code, kExitBadInput);
+  const auto lines = lines_of(r.err);
+  ASSERT_FALSE(lines.empty());
+  EXPECT_EQ(lines[0].rfind(kErrorPrefix, 0), 0u) << lines[0];
+  EXPECT_NE(lines[0].find(GetParam().mentions), std::string::npos) << lines[0];
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Cli, CliFlagError,
+    ::testing::Values(FlagErrorCase{"UnknownFlag", "run --bogus", "--bogus"},
+                      FlagErrorCase{"SeedNotANumber", "run --seed abc", "--seed"},
+                      FlagErrorCase{"MissingScenarioFile", "run missing.json", "missing.json"},
+                      FlagErrorCase{"ValidateWithoutScenario", "validate", "scenario"}),
+    [](const auto& test_info) { return test_info.param.name; });
+
+TEST_F(Cli, ScenarioErrorsAreAllReportedOneLineEach) {
+  write("s.json", with(scenario({{"synthetic", {{"jobs", 10}}}}), [](json& d) {
+                    d["extra"] = 1;
+                    d["platform"]["nodePools"][0]["count"] = 0;
+                    d["platform"]["nodePools"][0]["gpuModel"] = "X100";
+                  }).dump());
+  const auto r = kubetwin("validate s.json");
+  EXPECT_EQ(r.exit_code, kExitBadInput);
+  const auto lines = lines_of(r.err);
+  ASSERT_EQ(lines.size(), 3u) << r.err;
+  for (const auto& l : lines)
+    EXPECT_EQ(l.rfind(std::string(kErrorPrefix) + "s.json: /", 0), 0u) << l;
+}
+
+TEST_F(Cli, FailedRunLeavesEarlierResultsUnchanged) {
+  write("s.json", scenario({{"trace", "t.jsonl"}}).dump());
+  write("t.jsonl", kGoodTrace);
+  write("bad.jsonl", trace_with_typo_on_line_3());
+  ASSERT_EQ(kubetwin("run s.json --quiet --out out").exit_code, 0);
+  std::map<std::string, std::string> before;
+  for (const auto& name : entries_of(path("out"))) before[name] = read_file(path("out") / name);
+  ASSERT_EQ(before.size(), kResultFiles.size());
+
+  const auto r = kubetwin("run s.json --trace bad.jsonl --quiet --out out");
+  EXPECT_EQ(r.exit_code, kExitBadInput) << r.err;
+  EXPECT_EQ(entries_of(path("out")), kResultFiles) << joined(entries_of(path("out")));
+  for (const auto& [name, text] : before)
+    EXPECT_TRUE(read_file(path("out") / name) == text) << name << " changed";
+}
+
+// --- runs with reported failures, flags and horizons
+// ------------------------------------------------
+
+TEST_F(Cli, JobWiderThanTheClusterIsReportedAsFailed) {
+  write("s.json", scenario({{"jobs", json::array({record("fits", 0, 8, 2),
+                                                  with(record("too-wide", 60, 8, 9),
+                                                       [](json& r) { r["minMember"] = 9; }),
+                                                  record("after", 120, 8, 1)})}},
+                           /*nodes=*/4)
+                      .dump());
+  const auto r = kubetwin("run s.json --quiet --out out");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const json s = summary("out");
+  EXPECT_EQ(s.at("jobs").at("submitted"), 3);
+  EXPECT_EQ(s.at("jobs").at("completed"), 2);
+  EXPECT_EQ(s.at("jobs").at("failed"), 1);
+  EXPECT_EQ(s.at("failureReasons").value("ExceedsClusterCapacity", 0), 1) << s.dump();
+  expect_job_counts_add_up(s);
+  bool failed_event = false;
+  for (const auto& line : lines_of(read_file(path("out/events.jsonl")))) {
+    const json e = json::parse(line);
+    if (e.at("type") == "JobFailed") {
+      EXPECT_EQ(e.at("job"), "too-wide");
+      EXPECT_EQ(e.value("reason", ""), "ExceedsClusterCapacity");
+      failed_event = true;
+    }
+  }
+  EXPECT_TRUE(failed_event);
+}
+
+TEST_F(Cli, TraceFlagReplacesTheScenarioWorkload) {
+  write("two.jsonl", kGoodTrace);
+  const auto r = kubetwin("run " + shell_quote(example("trace-replay.json")) +
+                          " --trace two.jsonl --quiet --out out");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(summary("out").at("jobs").at("submitted"), 2);
+  EXPECT_EQ(summary("out").at("jobs").at("completed"), 2);
+}
+
+TEST_F(Cli, SetChangesThePlatform) {
+  const std::string scenario_file = shell_quote(example("trace-replay.json"));
+  ASSERT_EQ(kubetwin("run " + scenario_file + " --quiet --out before").exit_code, 0);
+  const auto r =
+      kubetwin("run " + scenario_file + " --set /platform/nodePools/0/count=2 --quiet --out after");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(summary("after").at("cluster").at("nodes").get<int>(),
+            summary("before").at("cluster").at("nodes").get<int>() - 2);
+}
+
+TEST_F(Cli, GeneratedStudyValidatesAndRuns) {
+  const auto gen = kubetwin("generate --nodes 10 --gpus-per-node 4 --jobs 200 --out G");
+  ASSERT_EQ(gen.exit_code, 0) << gen.err;
+  EXPECT_EQ(entries_of(path("G")), (std::vector<std::string>{"scenario.json", "trace.jsonl"}));
+  EXPECT_EQ(lines_of(read_file(path("G/trace.jsonl"))).size(), 200u);
+  const auto v = kubetwin("validate G/scenario.json");
+  EXPECT_EQ(v.exit_code, 0) << v.err;
+  EXPECT_NE(v.out.find("valid scenario"), std::string::npos) << v.out;
+  const auto r = kubetwin("run G/scenario.json --quiet --out G/results");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const json s = summary("G/results");
+  EXPECT_EQ(s.at("jobs").at("submitted"), 200);
+  EXPECT_EQ(s.at("cluster").at("nodes"), 10);
+  EXPECT_EQ(s.at("cluster").at("gpus"), 40);
+  expect_job_counts_add_up(s);
+}
+
+TEST_F(Cli, UntilStopsTheRunAtTheHorizon) {
+  const auto r = kubetwin("run " + shell_quote(example("strict-fifo.json")) +
+                          " --set /simulation/until=6h --quiet --out out");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const json s = summary("out");
+  EXPECT_DOUBLE_EQ(s.at("simulatedSeconds").get<double>(), 21600.0);
+  EXPECT_TRUE(s.at("horizonReached").get<bool>());
+  expect_job_counts_add_up(s);
+  EXPECT_LT(s.at("jobs").at("submitted").get<int>(), 10000);
+  const auto series = lines_of(read_file(path("out/series.csv")));
+  ASSERT_GE(series.size(), 2u);
+  EXPECT_EQ(series.back().rfind("21600,", 0), 0u) << series.back();
+}
+
+TEST_F(Cli, RunWithoutTimelineWritesTheOtherThreeFiles) {
+  const auto r = kubetwin("run " + shell_quote(example("trace-replay.json")) +
+                          " --set /output/timeline=false --out out");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(entries_of(path("out")),
+            (std::vector<std::string>{"events.jsonl", "series.csv", "summary.json"}));
+  EXPECT_EQ(r.out.find("timeline.json"), std::string::npos) << r.out;
+}
+
+// The output folder holds one run's results: a run without a timeline must not leave (and
+// advertise) the timeline.json of an earlier run in the same folder.
+TEST_F(Cli, RunWithoutTimelineLeavesNoStaleTimelineFromAnEarlierRun) {
+  const std::string scenario_file = shell_quote(example("trace-replay.json"));
+  ASSERT_EQ(kubetwin("run " + scenario_file + " --quiet --out out").exit_code, 0);
+  const auto r =
+      kubetwin("run " + scenario_file + " --seed 9 --set /output/timeline=false --out out");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(entries_of(path("out")),
+            (std::vector<std::string>{"events.jsonl", "series.csv", "summary.json"}))
+      << joined(entries_of(path("out")));
+  EXPECT_EQ(r.out.find("timeline.json"), std::string::npos) << r.out;
+}
+
+TEST_F(Cli, ValidateRejectsASyntheticWorkloadTheClusterCannotRun) {
+  const auto r = kubetwin("validate " + shell_quote(example("default.json")) +
+                          " --set /workload/synthetic/gpuModel=B200-SXM-180GB");
+  EXPECT_EQ(r.exit_code, kExitBadInput) << r.out;
+  EXPECT_EQ(
+      r.err.rfind(kErrorPrefix + example("default.json") + ": /workload/synthetic/gpuModel: ", 0),
+      0u)
+      << r.err;
+}
+
+// Whatever seed generate accepts, the scenario it writes must validate (the seed is unsigned
+// 64-bit everywhere else).
+TEST_F(Cli, GenerateNeverWritesAScenarioThatValidateRejects) {
+  const auto gen =
+      kubetwin("generate --nodes 2 --gpus-per-node 8 --jobs 5 --seed 9223372036854775808 --out G");
+  if (gen.exit_code == kExitBadInput) return;  // refusing the seed up front is fine too
+  ASSERT_EQ(gen.exit_code, 0) << gen.err;
+  const auto v = kubetwin("validate G/scenario.json");
+  EXPECT_EQ(v.exit_code, 0) << v.err;
+}
+
+TEST_F(Cli, QuietRunPrintsNothing) {
+  const auto r =
+      kubetwin("run " + shell_quote(example("trace-replay.json")) + " --quiet --out out");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "");
+  EXPECT_EQ(r.err, "");
+}
+
+}  // namespace

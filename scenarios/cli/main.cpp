@@ -71,7 +71,7 @@ std::string stat_line(const nlohmann::ordered_json& d) {
          sim::format_duration(d["p50"].get<double>()) + ", p90 " + sim::format_duration(d["p90"].get<double>());
 }
 
-void print_summary(const nlohmann::ordered_json& s, const fs::path& out) {
+void print_summary(const nlohmann::ordered_json& s, const fs::path& out, bool timeline) {
   const auto& jobs = s["jobs"];
   std::printf("kubetwin: scenario \"%s\" (seed %llu) on %lld nodes / %lld GPUs\n",
               s["scenario"].get<std::string>().c_str(), s["seed"].get<unsigned long long>(),
@@ -90,17 +90,17 @@ void print_summary(const nlohmann::ordered_json& s, const fs::path& out) {
   std::printf("  queueing   %s\n", stat_line(s["queueingDelay"]).c_str());
   std::printf("  GPU util   %s of GPUs allocated (time-averaged)\n", percent(s["gpuUtilization"].get<double>()).c_str());
   std::printf("results in %s/: summary.json events.jsonl series.csv%s\n", out.string().c_str(),
-              fs::exists(out / "timeline.json") ? " timeline.json (open in https://ui.perfetto.dev)" : "");
+              timeline ? " timeline.json (open in https://ui.perfetto.dev)" : "");
 }
 
-int cmd_run(const ScenarioArgs& args, const std::string& out, std::optional<std::uint64_t> seed, bool quiet) {
+int cmd_run(const ScenarioArgs& args, const std::string& out, std::optional<std::int64_t> seed, bool quiet) {
   scenarios::Scenario sc = load(args);
-  if (seed) sc.seed = *seed;
+  if (seed) sc.seed = static_cast<std::uint64_t>(*seed);
   scenarios::RunOptions options;
   options.out_dir = out;
   options.progress = !quiet;
   const auto summary = scenarios::run_scenario(sc, options);
-  if (!quiet) print_summary(summary, out);
+  if (!quiet) print_summary(summary, out, sc.timeline);
   return 0;
 }
 
@@ -121,7 +121,7 @@ struct GenerateArgs {
   int nodes = 0;
   int gpus_per_node = 8;
   std::int64_t jobs = 0;
-  std::uint64_t seed = 1;
+  std::int64_t seed = 1;  // seeds are 0..2^63-1 everywhere, as in scenario files
   double load = 0.8;
   std::string gpu_model = "H100-SXM-80GB";
   std::string out;
@@ -161,7 +161,7 @@ int cmd_generate(const GenerateArgs& g) {
   models::SyntheticWorkloadSpec spec;
   spec.jobs = g.jobs;
   spec.load = g.load;
-  sim::RandomStreams streams(g.seed);
+  sim::RandomStreams streams(static_cast<std::uint64_t>(g.seed));
   models::SyntheticWorkload workload(spec, models::SyntheticClusterShape::of({pool}, ""), streams);
 
   sim::OutputDirectory out(g.out);
@@ -195,13 +195,13 @@ int main(int argc, char** argv) {
 
   ScenarioArgs run_args;
   std::string run_out = "kubetwin-out";
-  std::optional<std::uint64_t> run_seed;
+  std::optional<std::int64_t> run_seed;
   bool quiet = false;
   auto* run = app.add_subcommand("run", "Run a scenario (the built-in default if none is given) and write results");
   run->add_option("scenario", run_args.file, "Scenario file (JSON)")->check(CLI::ExistingFile);
   run->add_option("--out", run_out, "Output folder for summary.json, events.jsonl, timeline.json, series.csv")
       ->capture_default_str();
-  run->add_option("--seed", run_seed, "Override the scenario's seed");
+  run->add_option("--seed", run_seed, "Override the scenario's seed (0 to 2^63-1)")->check(CLI::NonNegativeNumber);
   run->add_option("--trace", run_args.trace, "Replay this native JSON Lines trace instead of the scenario's workload")
       ->check(CLI::ExistingFile);
   add_scenario_flags(run, run_args);
@@ -217,7 +217,9 @@ int main(int argc, char** argv) {
   generate->add_option("--nodes", gen.nodes, "Number of GPU nodes")->required()->check(CLI::Range(1, 1000000));
   generate->add_option("--gpus-per-node", gen.gpus_per_node, "GPUs per node")->required()->check(CLI::Range(1, 1024));
   generate->add_option("--jobs", gen.jobs, "Number of jobs")->required()->check(CLI::Range(std::int64_t{1}, std::int64_t{100000000}));
-  generate->add_option("--seed", gen.seed, "Seed of the generator and of the scenario")->capture_default_str();
+  generate->add_option("--seed", gen.seed, "Seed of the generator and of the scenario (0 to 2^63-1)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
   generate->add_option("--load", gen.load, "Offered load: requested GPU-seconds per second over total GPUs")
       ->check(CLI::Range(0.001, 100.0))->capture_default_str();
   generate->add_option("--gpu-model", gen.gpu_model, "GPU model from the catalog")->capture_default_str();
