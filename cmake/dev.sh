@@ -7,7 +7,7 @@
 #   cmake/dev.sh deps                         only install missing Debian packages
 #   cmake/dev.sh asan                         AddressSanitizer/UBSan build in build-asan, then its tests
 #
-# With CI=true warnings are errors and `test` also runs the sanitizer suite. BUILD_DIR overrides
+# With CI=true warnings are errors and `test` also runs the suite under ASan/UBSan. BUILD_DIR overrides
 # the build folder (default: build). Packages come from Debian 12; apt-get runs only if something
 # is missing, through sudo when not root.
 set -euo pipefail
@@ -67,9 +67,9 @@ case "$cmd" in
     deps; configure_and_build "$BUILD_DIR"
     run_tests "$BUILD_DIR"
     if [ "$CI" = true ]; then
-      log "CI: sanitizer build and unit tests"
+      log "CI: sanitizer build and the whole suite again"
       configure_and_build build-asan -DKUBETWIN_SANITIZE=ON
-      ASAN_OPTIONS=detect_leaks=1 run_tests build-asan -L unit
+      ASAN_OPTIONS=detect_leaks=1 run_tests build-asan
     fi
     ;;
   asan)

@@ -670,4 +670,23 @@ TEST_F(Cli, QuietRunPrintsNothing) {
   EXPECT_EQ(r.err, "");
 }
 
+// Fingerprint tests: the event log of a fixed scenario and seed, pinned. A change here means the
+// simulation's behaviour changed; if that was intended, put the new fingerprint in and say why in
+// the commit message.
+TEST_F(Cli, FingerprintsOfTheExampleRunsArePinned) {
+  struct Pinned {
+    std::string args;
+    std::string fingerprint;
+  };
+  const std::vector<Pinned> pinned{
+      {"run " + shell_quote(example("trace-replay.json")), "9c071801c8ede292"},
+      {"run", "b4a346079ac393a4"},  // the built-in default scenario
+  };
+  for (const auto& p : pinned) {
+    const auto r = kubetwin(p.args + " --quiet --out out");
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(summary("out")["eventLog"]["fingerprint"], p.fingerprint) << p.args;
+  }
+}
+
 }  // namespace
