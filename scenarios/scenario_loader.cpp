@@ -90,8 +90,6 @@ std::vector<models::NodePoolSpec> read_platform(StrictObject& root, const models
       p.issue("gpuModel", "is set but capacity has no nvidia.com/gpu");
     }
     pool.labels = p.string_map("labels");
-    pool.labels[models::kNodePoolLabel] = pool.name;
-    if (!pool.gpu_model.empty()) pool.labels[models::kGpuProductLabel] = pool.gpu_model;
     pool.taints = read_taints(p, issues);
     p.finish();
     pools.push_back(std::move(pool));

@@ -8,6 +8,8 @@ namespace kubetwin::models {
 Cluster::Cluster(std::vector<NodePoolSpec> pools) : pools_(std::move(pools)) {
   std::int64_t max_gpus = 0;
   for (std::uint32_t p = 0; p < pools_.size(); ++p) {
+    pools_[p].labels[kNodePoolLabel] = pools_[p].name;
+    if (!pools_[p].gpu_model.empty()) pools_[p].labels[kGpuProductLabel] = pools_[p].gpu_model;
     first_node_of_pool_.push_back(static_cast<std::uint32_t>(pool_of_.size()));
     for (int i = 0; i < pools_[p].count; ++i) {
       pool_of_.push_back(p);

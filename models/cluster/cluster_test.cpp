@@ -172,3 +172,28 @@ TEST(Cluster, MaxFreeGpusMatchesABruteForceScanAfterManyChanges) {
 
 }  // namespace
 }  // namespace kubetwin::models
+
+namespace kubetwin::models {
+namespace {
+
+TEST(Cluster, AddsTheWellKnownNodeLabelsToEveryPool) {
+  NodePoolSpec gpu;
+  gpu.name = "h100";
+  gpu.count = 1;
+  gpu.capacity = {1000, 1 << 30, 8};
+  gpu.gpu_model = "H100-SXM-80GB";
+  gpu.labels["team"] = "research";
+  NodePoolSpec cpu;
+  cpu.name = "cpu";
+  cpu.count = 1;
+  cpu.capacity = {1000, 1 << 30, 0};
+  const Cluster cluster({gpu, cpu});
+  EXPECT_EQ(cluster.pool(0).labels.at(kNodePoolLabel), "h100");
+  EXPECT_EQ(cluster.pool(0).labels.at(kGpuProductLabel), "H100-SXM-80GB");
+  EXPECT_EQ(cluster.pool(0).labels.at("team"), "research");
+  EXPECT_EQ(cluster.pool(1).labels.at(kNodePoolLabel), "cpu");
+  EXPECT_FALSE(cluster.pool(1).labels.contains(kGpuProductLabel));
+}
+
+}  // namespace
+}  // namespace kubetwin::models

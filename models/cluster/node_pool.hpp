@@ -20,7 +20,7 @@ struct NodePoolSpec {
   int count = 0;
   Resources capacity;     ///< per node; allocatable equals capacity
   std::string gpu_model;  ///< catalog name; empty for CPU-only pools
-  std::map<std::string, std::string> labels;  ///< including the well-known ones above
+  std::map<std::string, std::string> labels;  ///< Cluster adds the well-known ones above
   std::vector<Taint> taints;
 };
 

@@ -11,6 +11,7 @@
 
 #include "models/cluster/node_pool.hpp"
 #include "models/hardware/gpu_catalog.hpp"
+#include "models/testing/builders.hpp"
 
 // Each TEST runs in its own process under ctest (gtest_discover_tests), and SimGrid allows one
 // engine per process: every TEST below builds exactly one Harness, hence one sim::Engine.
@@ -18,8 +19,8 @@
 namespace kubetwin::models {
 namespace {
 
-constexpr std::int64_t kGi = std::int64_t{1} << 30;
-constexpr const char* kH100 = "H100-SXM-80GB";
+using testing::kGi;
+using testing::kH100;
 constexpr const char* kA100 = "A100-SXM-80GB";
 constexpr const char* kB200 = "B200-SXM-180GB";
 constexpr double kMfu = 0.5;
@@ -29,14 +30,8 @@ constexpr double kMfu = 0.5;
 /// Nodes with 8 GPUs and CPU and memory to spare (256 cores, 2Ti), so only GPUs ever run short.
 NodePoolSpec gpu_pool(std::string name, int count, const char* model = kH100,
                       std::vector<Taint> taints = {}) {
-  NodePoolSpec p;
-  p.name = std::move(name);
-  p.count = count;
-  p.capacity = {256000, 2048 * kGi, 8};
+  NodePoolSpec p = testing::pool(std::move(name), count, {256000, 2048 * kGi, 8}, {}, std::move(taints));
   p.gpu_model = model;
-  p.labels[kGpuProductLabel] = model;
-  p.labels[kNodePoolLabel] = p.name;
-  p.taints = std::move(taints);
   return p;
 }
 

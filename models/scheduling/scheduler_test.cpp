@@ -9,12 +9,13 @@
 #include <vector>
 
 #include "models/cluster/node_pool.hpp"
+#include "models/testing/builders.hpp"
 
 namespace kubetwin::models {
 namespace {
 
-constexpr std::int64_t kGi = std::int64_t{1} << 30;
-constexpr const char* kH100 = "H100-SXM-80GB";
+using testing::kGi;
+using testing::kH100;
 
 // --- builders -------------------------------------------------------------------------------
 
@@ -22,18 +23,7 @@ const Resources kGpuNode{64000, 512 * kGi, 8};
 
 NodePoolSpec pool(std::string name, int count, Resources capacity = kGpuNode,
                   std::map<std::string, std::string> labels = {}, std::vector<Taint> taints = {}) {
-  NodePoolSpec p;
-  p.name = std::move(name);
-  p.count = count;
-  p.capacity = capacity;
-  p.labels = std::move(labels);
-  p.taints = std::move(taints);
-  if (capacity.gpus > 0) {
-    p.gpu_model = kH100;
-    p.labels[kGpuProductLabel] = kH100;
-  }
-  p.labels[kNodePoolLabel] = p.name;
-  return p;
+  return testing::pool(std::move(name), count, capacity, std::move(labels), std::move(taints));
 }
 
 /// A pod asking for `gpus` GPUs with the CPU and memory that go with them (8 cores, 64Gi each).
