@@ -1,6 +1,8 @@
 // kubetwin: the command-line tool. Verbs: run, validate, generate.
 
 #include <CLI/CLI.hpp>
+#include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -9,12 +11,15 @@
 #include <string>
 #include <vector>
 
+#include "models/gpushare/openb_trace.hpp"
 #include "models/hardware/gpu_catalog.hpp"
 #include "models/workload/synthetic_workload.hpp"
 #include "models/workload/trace_format.hpp"
+#include "scenarios/experiments/fgd_experiment.hpp"
 #include "scenarios/runner.hpp"
 #include "scenarios/scenario_loader.hpp"
 #include "sim/input_error.hpp"
+#include "sim/json_writer.hpp"
 #include "sim/output_directory.hpp"
 #include "sim/quantity.hpp"
 
@@ -186,6 +191,56 @@ int cmd_generate(const GenerateArgs& g) {
   return 0;
 }
 
+struct FgdArgs {
+  std::string nodes, pods, policy, out;
+  std::int64_t seed = 42;
+  double tune = 1.3;
+};
+
+int cmd_experiment_fgd(const FgdArgs& a) {
+  const auto start = std::chrono::steady_clock::now();
+  const auto nodes = models::gpushare::read_openb_nodes(a.nodes);
+  const auto pods = models::gpushare::read_openb_pods(a.pods);
+  const auto result = scenarios::run_fgd_experiment(nodes, pods, a.policy, static_cast<std::uint64_t>(a.seed), a.tune);
+  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+
+  sim::OutputDirectory out(a.out);
+  {
+    std::ofstream csv = out.open("curve.csv");
+    std::string buf = "arrived_pct,alloc_pct,frag_ratio_pct,frag_amount_pct\n";
+    for (const auto& p : result.curve) {
+      buf += std::to_string(p.arrived_pct);
+      for (double v : {p.alloc_pct, p.frag_ratio_pct, p.frag_amount_pct}) {
+        buf += ',';
+        sim::append_json_number(buf, v);
+      }
+      buf += '\n';
+    }
+    csv << buf;
+  }
+  nlohmann::ordered_json summary = {
+      {"experiment", "fgd"},
+      {"nodes", a.nodes},
+      {"pods", a.pods},
+      {"policy", a.policy},
+      {"seed", a.seed},
+      {"tune", a.tune},
+      {"capacityGpus", static_cast<double>(result.capacity_milli) / 1000.0},
+      {"podsSubmitted", result.pods_submitted},
+      {"podsScheduled", result.pods_scheduled},
+      {"typicalTasks", result.typical_tasks},
+      {"allocPctAt100", result.alloc_pct_at(100)},
+      {"allocPctAt130", result.alloc_pct_at(static_cast<int>(std::lround(100 * a.tune)))},
+      {"wallSeconds", wall}};
+  out.open("summary.json") << summary.dump(2) << '\n';
+  out.commit({"curve.csv", "summary.json"});
+  std::printf("fgd %s seed %lld: %lld/%lld pods placed; GPU allocation %.2f%% at arrived 100%%, %.2f%% at the end; %.2f s\n",
+              a.policy.c_str(), static_cast<long long>(a.seed), static_cast<long long>(result.pods_scheduled),
+              static_cast<long long>(result.pods_submitted), result.alloc_pct_at(100),
+              summary["allocPctAt130"].get<double>(), wall);
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -225,6 +280,18 @@ int main(int argc, char** argv) {
   generate->add_option("--gpu-model", gen.gpu_model, "GPU model from the catalog")->capture_default_str();
   generate->add_option("--out", gen.out, "Output folder")->required();
 
+  auto* experiment = app.add_subcommand("experiment", "Run a published experiment");
+  experiment->require_subcommand(1);
+  FgdArgs fgd;
+  auto* fgd_cmd = experiment->add_subcommand(
+      "fgd", "The FGD/openb GPU-sharing inflation experiment (Weng et al., USENIX ATC'23): one trace, policy, seed");
+  fgd_cmd->add_option("--nodes", fgd.nodes, "openb node list CSV (openb_node_list_gpu_node.csv)")->required()->check(CLI::ExistingFile);
+  fgd_cmd->add_option("--pods", fgd.pods, "openb pod list CSV (openb_pod_list_default.csv, ...)")->required()->check(CLI::ExistingFile);
+  fgd_cmd->add_option("--policy", fgd.policy, "FGD, BestFit, DotProd, GpuPacking, GpuClustering or Random")->required();
+  fgd_cmd->add_option("--seed", fgd.seed, "Seed of the pod order, node order and inflation")->check(CLI::NonNegativeNumber)->capture_default_str();
+  fgd_cmd->add_option("--tune", fgd.tune, "Inflate the workload to this multiple of GPU capacity")->check(CLI::Range(0.01, 10.0))->capture_default_str();
+  fgd_cmd->add_option("--out", fgd.out, "Output folder for curve.csv and summary.json")->required();
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -242,6 +309,7 @@ int main(int argc, char** argv) {
     if (*run) return cmd_run(run_args, run_out, run_seed, quiet);
     if (*validate) return cmd_validate(validate_args);
     if (*generate) return cmd_generate(gen);
+    if (*fgd_cmd) return cmd_experiment_fgd(fgd);
   } catch (const sim::InputError& e) {
     for (const auto& line : e.lines()) std::fprintf(stderr, "kubetwin: error: %s\n", line.c_str());
     return kExitBadInput;

@@ -1,0 +1,75 @@
+#include "models/gpushare/gpu_share_node.hpp"
+
+#include <cassert>
+
+namespace kubetwin::models::gpushare {
+
+PodTag PodShape::tag() const {
+  if (num_gpu == 0) return PodTag::None;
+  if (fractional()) return PodTag::ShareGpu;
+  switch (num_gpu) {
+    case 1: return PodTag::OneGpu;
+    case 2: return PodTag::TwoGpu;
+    case 4: return PodTag::FourGpu;
+    case 8: return PodTag::EightGpu;
+    default: return PodTag::Other;
+  }
+}
+
+int GpuShareNode::free_gpu_milli() const {
+  int sum = 0;
+  for (int i = 0; i < gpus; ++i) sum += gpu_free[static_cast<std::size_t>(i)];
+  return sum;
+}
+
+int GpuShareNode::fully_free_gpus() const { return gpus_with_free(kMilliPerGpu); }
+
+int GpuShareNode::gpus_with_free(int milli) const {
+  int n = 0;
+  for (int i = 0; i < gpus; ++i) n += gpu_free[static_cast<std::size_t>(i)] >= milli;
+  return n;
+}
+
+bool GpuShareNode::fits(const PodShape& pod) const {
+  if (pod.cpu_milli > cpu_free || pod.memory_mib > memory_free) return false;
+  if (pod.cpu_only()) return true;
+  if ((pod.models & (ModelMask{1} << model)) == 0) return false;
+  return gpus_with_free(pod.gpu_milli) >= pod.num_gpu;
+}
+
+GpuChoice lowest_fully_free(const GpuShareNode& node, int n) {
+  GpuChoice c;
+  for (int i = 0; i < node.gpus && c.count < n; ++i) {
+    if (node.gpu_free[static_cast<std::size_t>(i)] == kMilliPerGpu) c.devices[static_cast<std::size_t>(c.count++)] = i;
+  }
+  assert(c.count == n);
+  return c;
+}
+
+GpuChoice tightest_device(const GpuShareNode& node, int milli) {
+  GpuChoice c;
+  int best_free = kMilliPerGpu + 1;
+  for (int i = 0; i < node.gpus; ++i) {
+    const int f = node.gpu_free[static_cast<std::size_t>(i)];
+    if (f >= milli && f < best_free) {
+      best_free = f;
+      c.devices[0] = i;
+      c.count = 1;
+    }
+  }
+  return c;
+}
+
+void place(GpuShareNode& node, const PodShape& pod, const GpuChoice& devices) {
+  node.cpu_free -= pod.cpu_milli;
+  node.memory_free -= pod.memory_mib;
+  for (int k = 0; k < devices.count; ++k) {
+    int& f = node.gpu_free[static_cast<std::size_t>(devices.devices[static_cast<std::size_t>(k)])];
+    f -= pod.gpu_milli;
+    assert(f >= 0);
+  }
+  node.tags |= static_cast<std::uint8_t>(pod.tag());
+  assert(node.cpu_free >= 0 && node.memory_free >= 0);
+}
+
+}  // namespace kubetwin::models::gpushare
