@@ -1,6 +1,8 @@
 // kubetwin: the command-line tool. Verbs: run, validate, generate.
 
 #include <CLI/CLI.hpp>
+#include <sstream>
+#include <thread>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -12,10 +14,12 @@
 #include <vector>
 
 #include "models/gpushare/openb_trace.hpp"
+#include "models/gpushare/policies.hpp"
 #include "models/hardware/gpu_catalog.hpp"
 #include "models/workload/synthetic_workload.hpp"
 #include "models/workload/trace_format.hpp"
 #include "scenarios/experiments/fgd_experiment.hpp"
+#include "scenarios/experiments/fgd_grid.hpp"
 #include "scenarios/runner.hpp"
 #include "scenarios/scenario_loader.hpp"
 #include "sim/input_error.hpp"
@@ -195,9 +199,52 @@ struct FgdArgs {
   std::string nodes, pods, policy, out;
   std::int64_t seed = 42;
   double tune = 1.3;
+  // --grid
+  bool grid = false;
+  std::string traces_dir, policies = "all", seeds = "42-51", trace_names;
+  unsigned jobs = 0;
+  bool quiet = false;
 };
 
+std::vector<std::string> split_list(const std::string& text) {
+  std::vector<std::string> out;
+  std::stringstream ss(text);
+  std::string item;
+  while (std::getline(ss, item, ',')) {
+    if (!item.empty()) out.push_back(item);
+  }
+  return out;
+}
+
+int cmd_experiment_fgd_grid(const FgdArgs& a) {
+  scenarios::FgdGridOptions o;
+  o.traces_dir = a.traces_dir;
+  o.out_dir = a.out;
+  o.traces = a.trace_names.empty() ? scenarios::fgd_paper_traces() : split_list(a.trace_names);
+  if (a.policies == "all") {
+    for (auto n : models::gpushare::policy_names()) o.policies.emplace_back(n);
+  } else {
+    o.policies = split_list(a.policies);
+  }
+  o.seeds = scenarios::parse_seed_list(a.seeds);
+  o.tune = a.tune;
+  o.jobs = a.jobs > 0 ? a.jobs : std::max(1u, std::thread::hardware_concurrency());
+  o.progress = !a.quiet;
+  const auto start = std::chrono::steady_clock::now();
+  scenarios::run_fgd_grid(o);
+  if (!a.quiet) {
+    std::printf("grid of %zu traces x %zu policies x %zu seeds done in %.1f s: %s/grid.csv, table.md, plot-<trace>.svg\n",
+                o.traces.size(), o.policies.size(), o.seeds.size(),
+                std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count(), a.out.c_str());
+  }
+  return 0;
+}
+
 int cmd_experiment_fgd(const FgdArgs& a) {
+  if (a.grid) return cmd_experiment_fgd_grid(a);
+  for (const auto& [flag, value] : {std::pair{"--nodes", &a.nodes}, {"--pods", &a.pods}, {"--policy", &a.policy}}) {
+    if (value->empty()) throw sim::InputError(std::string(flag) + " is required (or use --grid)");
+  }
   const auto start = std::chrono::steady_clock::now();
   const auto nodes = models::gpushare::read_openb_nodes(a.nodes);
   const auto pods = models::gpushare::read_openb_pods(a.pods);
@@ -285,9 +332,18 @@ int main(int argc, char** argv) {
   FgdArgs fgd;
   auto* fgd_cmd = experiment->add_subcommand(
       "fgd", "The FGD/openb GPU-sharing inflation experiment (Weng et al., USENIX ATC'23): one trace, policy, seed");
-  fgd_cmd->add_option("--nodes", fgd.nodes, "openb node list CSV (openb_node_list_gpu_node.csv)")->required()->check(CLI::ExistingFile);
-  fgd_cmd->add_option("--pods", fgd.pods, "openb pod list CSV (openb_pod_list_default.csv, ...)")->required()->check(CLI::ExistingFile);
-  fgd_cmd->add_option("--policy", fgd.policy, "FGD, BestFit, DotProd, GpuPacking, GpuClustering or Random")->required();
+  auto* nodes_opt = fgd_cmd->add_option("--nodes", fgd.nodes, "One run: openb node list CSV (openb_node_list_gpu_node.csv)")->check(CLI::ExistingFile);
+  auto* pods_opt = fgd_cmd->add_option("--pods", fgd.pods, "One run: openb pod list CSV (openb_pod_list_default.csv, ...)")->check(CLI::ExistingFile);
+  auto* policy_opt = fgd_cmd->add_option("--policy", fgd.policy, "One run: FGD, BestFit, DotProd, GpuPacking, GpuClustering or Random");
+  auto* grid_flag = fgd_cmd->add_flag("--grid", fgd.grid, "Run policies x traces x seeds on all cores (resumable)");
+  grid_flag->excludes(nodes_opt)->excludes(pods_opt)->excludes(policy_opt);
+  fgd_cmd->add_option("--traces", fgd.traces_dir, "Grid: folder with openb_node_list_gpu_node.csv and openb_pod_list_<trace>.csv")
+      ->check(CLI::ExistingDirectory)->needs(grid_flag);
+  fgd_cmd->add_option("--trace-names", fgd.trace_names, "Grid: comma-separated trace names (default: the paper's 17)")->needs(grid_flag);
+  fgd_cmd->add_option("--policies", fgd.policies, "Grid: comma-separated policies, or all")->capture_default_str()->needs(grid_flag);
+  fgd_cmd->add_option("--seeds", fgd.seeds, "Grid: seeds, e.g. 42-51 or 42,43")->capture_default_str()->needs(grid_flag);
+  fgd_cmd->add_option("--jobs", fgd.jobs, "Grid: parallel runs (default: all cores)")->needs(grid_flag);
+  fgd_cmd->add_flag("--quiet,-q", fgd.quiet, "Grid: no progress bar or summary line");
   fgd_cmd->add_option("--seed", fgd.seed, "Seed of the pod order, node order and inflation")->check(CLI::NonNegativeNumber)->capture_default_str();
   fgd_cmd->add_option("--tune", fgd.tune, "Inflate the workload to this multiple of GPU capacity")->check(CLI::Range(0.01, 10.0))->capture_default_str();
   fgd_cmd->add_option("--out", fgd.out, "Output folder for curve.csv and summary.json")->required();
@@ -309,7 +365,10 @@ int main(int argc, char** argv) {
     if (*run) return cmd_run(run_args, run_out, run_seed, quiet);
     if (*validate) return cmd_validate(validate_args);
     if (*generate) return cmd_generate(gen);
-    if (*fgd_cmd) return cmd_experiment_fgd(fgd);
+    if (*fgd_cmd) {
+      if (fgd.grid && fgd.traces_dir.empty()) throw sim::InputError("--grid needs --traces DIR");
+      return cmd_experiment_fgd(fgd);
+    }
   } catch (const sim::InputError& e) {
     for (const auto& line : e.lines()) std::fprintf(stderr, "kubetwin: error: %s\n", line.c_str());
     return kExitBadInput;
