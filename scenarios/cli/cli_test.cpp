@@ -689,4 +689,75 @@ TEST_F(Cli, FingerprintsOfTheExampleRunsArePinned) {
   }
 }
 
+// --- kubetwin experiment fgd ---------------------------------------------------------------------
+
+// A tiny openb-shaped trace folder: two 2-GPU nodes, a few pods.
+void write_tiny_openb(const fs::path& dir, const std::string& pods_name = "default") {
+  fs::create_directories(dir);
+  write_file(dir / "openb_node_list_gpu_node.csv",
+             "sn,cpu_milli,memory_mib,gpu,model\nn0,32000,131072,2,T4\nn1,32000,131072,2,G2\n");
+  write_file(dir / ("openb_pod_list_" + pods_name + ".csv"),
+             "name,cpu_milli,memory_mib,num_gpu,gpu_milli,gpu_spec,qos,pod_phase,creation_time,deletion_time,scheduled_time\n"
+             "p0,4000,8192,1,500,,LS,Running,0,10,0\n"
+             "p1,4000,8192,1,1000,,LS,Running,1,10,1\n"
+             "p2,2000,4096,0,0,,BE,Running,2,10,2\n"
+             "p3,4000,8192,2,1000,T4,LS,Running,3,10,3\n");
+}
+
+TEST_F(Cli, FgdRunWritesTheCurveAndSummary) {
+  write_tiny_openb(path("t"));
+  const auto r = kubetwin("experiment fgd --nodes t/openb_node_list_gpu_node.csv --pods t/openb_pod_list_default.csv "
+                          "--policy FGD --seed 42 --out out");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto rows = lines_of(read_file(path("out/curve.csv")));
+  ASSERT_EQ(rows.size(), 132u);  // header + arrived 0..130
+  EXPECT_EQ(rows[0], "arrived_pct,alloc_pct,frag_ratio_pct,frag_amount_pct");
+  EXPECT_EQ(rows[101].rfind("100,", 0), 0u);
+  const json s = summary("out");
+  for (const char* key : {"allocPctAt100", "allocPctAt130", "wallSeconds"}) EXPECT_TRUE(s.contains(key)) << key;
+  EXPECT_LE(s["allocPctAt130"].get<double>(), 100.0);
+}
+
+TEST_F(Cli, FgdUnknownPolicyAndMalformedRowsAreBadInput) {
+  write_tiny_openb(path("t"));
+  auto r = kubetwin("experiment fgd --nodes t/openb_node_list_gpu_node.csv --pods t/openb_pod_list_default.csv "
+                    "--policy Tetris --out out");
+  EXPECT_EQ(r.exit_code, kExitBadInput);
+  EXPECT_EQ(r.err.rfind(std::string(kErrorPrefix) + "--policy: unknown policy \"Tetris\"", 0), 0u) << r.err;
+  EXPECT_FALSE(fs::exists(path("out/curve.csv")));
+
+  write_file(path("t/openb_pod_list_default.csv"),
+             "name,cpu_milli,memory_mib,num_gpu,gpu_milli,gpu_spec,qos,pod_phase,creation_time,deletion_time,scheduled_time\n"
+             "p0,4000,8192,1,500,,LS,Running,0,10,0\n"
+             "p1,4000,lots,1,1000,,LS,Running,1,10,1\n");
+  r = kubetwin("experiment fgd --nodes t/openb_node_list_gpu_node.csv --pods t/openb_pod_list_default.csv "
+               "--policy FGD --out out");
+  EXPECT_EQ(r.exit_code, kExitBadInput);
+  EXPECT_EQ(r.err.rfind(std::string(kErrorPrefix) + "t/openb_pod_list_default.csv:3: memory_mib: ", 0), 0u) << r.err;
+  EXPECT_FALSE(fs::exists(path("out/curve.csv")));
+}
+
+TEST_F(Cli, FgdGridResumesAndMergesDeterministically) {
+  write_tiny_openb(path("t"), "default");
+  write_tiny_openb(path("t"), "cpu050");
+  const std::string grid = "experiment fgd --grid --traces t --trace-names default,cpu050 --policies FGD,Random "
+                           "--seeds 1-3 --quiet --out g";
+  ASSERT_EQ(kubetwin(grid).exit_code, 0);
+  const std::string first = read_file(path("g/grid.csv"));
+  EXPECT_EQ(lines_of(first).size(), 1u + 2 * 2 * 3 * 131);
+  EXPECT_EQ(entries_of(path("g/runs")).size(), 12u);
+  EXPECT_TRUE(fs::exists(path("g/plot-default.svg")));
+  EXPECT_NE(read_file(path("g/table.md")).find("| default | "), std::string::npos);
+
+  // Resume: a deleted run is redone, the others are reused, and the merged result is the same.
+  fs::remove(path("g/runs/cpu050.Random.2.csv"));
+  fs::remove(path("g/grid.csv"));
+  ASSERT_EQ(kubetwin(grid).exit_code, 0);
+  EXPECT_EQ(read_file(path("g/grid.csv")), first);
+
+  const auto bad = kubetwin("experiment fgd --grid --traces t --trace-names nope --seeds 1 --quiet --out g2");
+  EXPECT_EQ(bad.exit_code, kExitBadInput);
+  EXPECT_NE(bad.err.find("openb_pod_list_nope.csv: cannot open file"), std::string::npos) << bad.err;
+}
+
 }  // namespace
