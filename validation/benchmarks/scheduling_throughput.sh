@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Scheduling throughput: 5,000 nodes, 50,000 pods, the default scheduler settings (issue 3's
+# floor: 50,000 pods/s of wall time; kube-scheduler's own CI floor for this case is 810 pods/s).
+#
+#   validation/benchmarks/scheduling_throughput.sh [BUILD_DIR] [RESULTS]
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+BUILD_DIR=${1:-build}
+RESULTS=${2:-validation/benchmarks/scheduling_throughput_results.md}
+REPEAT=${REPEAT:-5}
+SCENARIO=validation/benchmarks/scheduling_throughput.json
+WORK=$(mktemp -d)
+trap 'rm -rf "$WORK"' EXIT
+: > "$WORK/wall"
+for i in $(seq "$REPEAT"); do
+  "$BUILD_DIR/kubetwin" run "$SCENARIO" --out "$WORK/out" --quiet
+  grep -o '"wallSeconds": [0-9.e-]*' "$WORK/out/summary.json" | grep -o '[0-9.e-]*$' >> "$WORK/wall"
+done
+bound=$(grep -c '"type":"Scheduled"' "$WORK/out/events.jsonl")
+median=$(sort -g "$WORK/wall" | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}')
+cat > "$RESULTS" <<MD
+# Scheduling throughput benchmark
+
+- date: $(date -u +%Y-%m-%dT%H:%MZ)
+- machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')
+- kubetwin: $(git rev-parse --short HEAD 2>/dev/null || echo unknown), build $BUILD_DIR
+- command: \`validation/benchmarks/scheduling_throughput.sh $BUILD_DIR\` (REPEAT=$REPEAT), i.e. \`kubetwin run $SCENARIO --quiet\`
+- scenario: 5,000 nodes, 50,000 single-pod jobs arriving at once; default scheduler settings (BestEffortFIFO,
+  NodeResourcesFit LeastAllocated on cpu and memory, adaptive percentageOfNodesToScore = 10 % at 5,000 nodes)
+- wall seconds of the whole process's run (generation, scheduling, event log, outputs), $REPEAT runs: $(sort -g "$WORK/wall" | tr '\n' ' ')
+
+| pods bound | wall s (median) | pods/s |
+|---|---|---|
+| $bound | $median | $(awk -v b="$bound" -v w="$median" 'BEGIN {printf "%.0f", b/w}') |
+MD
+cat "$RESULTS"
