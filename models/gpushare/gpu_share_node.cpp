@@ -1,5 +1,6 @@
 #include "models/gpushare/gpu_share_node.hpp"
 
+#include <algorithm>
 #include <cassert>
 
 namespace kubetwin::models::gpushare {
@@ -57,6 +58,22 @@ GpuChoice tightest_device(const GpuShareNode& node, int milli) {
       c.count = 1;
     }
   }
+  return c;
+}
+
+GpuChoice tightest_devices(const GpuShareNode& node, int n, int milli) {
+  std::array<int, kMaxGpusPerNode> order{};
+  int feasible = 0;
+  for (int i = 0; i < node.gpus; ++i) {
+    if (node.gpu_free[static_cast<std::size_t>(i)] >= milli) order[static_cast<std::size_t>(feasible++)] = i;
+  }
+  std::stable_sort(order.begin(), order.begin() + feasible, [&](int a, int b) {
+    return node.gpu_free[static_cast<std::size_t>(a)] < node.gpu_free[static_cast<std::size_t>(b)];
+  });
+  assert(feasible >= n);
+  GpuChoice c;
+  c.count = std::min(n, feasible);
+  for (int k = 0; k < c.count; ++k) c.devices[static_cast<std::size_t>(k)] = order[static_cast<std::size_t>(k)];
   return c;
 }
 

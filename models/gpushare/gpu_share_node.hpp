@@ -59,6 +59,9 @@ struct GpuChoice {
 GpuChoice lowest_fully_free(const GpuShareNode& node, int n);
 /// For a fractional pod: the feasible device with the least free milli (first index on ties).
 GpuChoice tightest_device(const GpuShareNode& node, int milli);
+/// `n` devices with at least `milli` free, tightest first (least free, then lowest index). For
+/// whole-GPU pods these are the lowest-index fully free devices; the node must have enough.
+GpuChoice tightest_devices(const GpuShareNode& node, int n, int milli);
 
 /// Applies `pod` on `devices` of `node`.
 void place(GpuShareNode& node, const PodShape& pod, const GpuChoice& devices);

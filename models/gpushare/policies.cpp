@@ -8,12 +8,11 @@
 namespace kubetwin::models::gpushare {
 namespace {
 
-// Devices a pod takes when the policy does not choose otherwise: the tightest feasible device for
-// a fractional pod, the lowest-index fully free devices for whole-GPU pods, none for CPU-only pods.
+// Devices a pod takes when the policy does not choose otherwise: the tightest feasible devices
+// (for whole-GPU pods: the lowest-index fully free ones), none for CPU-only pods.
 GpuChoice default_devices(const GpuShareNode& node, const PodShape& pod) {
   if (pod.cpu_only()) return {};
-  if (pod.fractional()) return tightest_device(node, pod.gpu_milli);
-  return lowest_fully_free(node, pod.num_gpu);
+  return tightest_devices(node, pod.num_gpu, pod.gpu_milli);
 }
 
 class Fgd final : public ScoringPolicy {

@@ -196,7 +196,7 @@ FgdRunResult run_fgd_experiment(const std::vector<OpenbNode>& openb_nodes, const
           devices.devices[0] = ok[random_choice.below(ok.size())];
           devices.count = 1;
         } else if (!pod.cpu_only()) {
-          devices = lowest_fully_free(n, pod.num_gpu);
+          devices = tightest_devices(n, pod.num_gpu, pod.gpu_milli);
         }
       } else {
         values.resize(scores.size());
