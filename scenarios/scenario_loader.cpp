@@ -1,10 +1,12 @@
 #include "scenarios/scenario_loader.hpp"
 
+#include <algorithm>
 #include <fstream>
 #include <map>
 #include <set>
 #include <sstream>
 
+#include "models/scheduling/plugin_registry.hpp"
 #include "models/workload/trace_format.hpp"
 #include "sim/input_error.hpp"
 #include "sim/strict_json.hpp"
@@ -98,6 +100,115 @@ std::vector<models::NodePoolSpec> read_platform(StrictObject& root, const models
   return pools;
 }
 
+std::vector<models::ResourceWeight> read_resources(StrictObject& o, std::vector<JsonIssue>& issues,
+                                                   const std::vector<models::ResourceWeight>& fallback) {
+  const auto* list = o.array("resources");
+  if (list == nullptr) return fallback;
+  std::vector<models::ResourceWeight> out;
+  for (std::size_t i = 0; i < list->size(); ++i) {
+    StrictObject r((*list)[i], o.pointer_of("resources") + "/" + std::to_string(i), issues);
+    models::ResourceWeight rw;
+    rw.name = r.enumeration("name", {"cpu", "memory", models::kGpuResource}, Required::Yes).value_or("");
+    rw.weight = static_cast<int>(r.integer("weight", Required::No, 1, 100).value_or(1));
+    r.finish();
+    out.push_back(rw);
+  }
+  return out;
+}
+
+// plugins.<point>: upstream merge rules. The defaults minus `disabled` ("*" disables them all),
+// then `enabled` in order (a plugin already there keeps its place and takes the new weight).
+std::vector<models::WeightedPlugin> read_plugin_set(StrictObject& plugins, std::string_view point,
+                                                     std::vector<models::WeightedPlugin> defaults,
+                                                     const std::vector<std::string_view>& registered,
+                                                     std::vector<JsonIssue>& issues) {
+  auto set = plugins.object(point);
+  if (!set) return defaults;
+  auto known = [&](const std::string& name) {
+    return std::find(registered.begin(), registered.end(), name) != registered.end();
+  };
+  std::string list;
+  for (auto r : registered) list += (list.empty() ? "" : ", ") + std::string(r);
+  if (const auto* disabled = set->array("disabled")) {
+    for (std::size_t i = 0; i < disabled->size(); ++i) {
+      StrictObject d((*disabled)[i], set->pointer_of("disabled") + "/" + std::to_string(i), issues);
+      const std::string name = d.string("name", Required::Yes).value_or("");
+      d.finish();
+      if (name == "*") {
+        defaults.clear();
+      } else if (known(name)) {
+        std::erase_if(defaults, [&](const auto& p) { return p.name == name; });
+      } else if (d.valid()) {
+        d.issue("name", "unknown " + std::string(point) + " plugin \"" + name + "\" (known: " + list + ")");
+      }
+    }
+  }
+  if (const auto* enabled = set->array("enabled")) {
+    for (std::size_t i = 0; i < enabled->size(); ++i) {
+      StrictObject e((*enabled)[i], set->pointer_of("enabled") + "/" + std::to_string(i), issues);
+      models::WeightedPlugin wp;
+      wp.name = e.string("name", Required::Yes).value_or("");
+      wp.weight = static_cast<int>(e.integer("weight", Required::No, 1, 100).value_or(1));
+      e.finish();
+      if (!known(wp.name)) {
+        if (e.valid() && !wp.name.empty()) e.issue("name", "unknown " + std::string(point) + " plugin \"" + wp.name + "\" (known: " + list + ")");
+        continue;
+      }
+      auto it = std::find_if(defaults.begin(), defaults.end(), [&](const auto& p) { return p.name == wp.name; });
+      if (it != defaults.end()) {
+        it->weight = wp.weight;
+      } else {
+        defaults.push_back(wp);
+      }
+    }
+  }
+  set->finish();
+  return defaults;
+}
+
+void read_plugin_config(StrictObject& profile, models::SchedulerConfig& config, std::vector<JsonIssue>& issues) {
+  const auto* list = profile.array("pluginConfig");
+  if (list == nullptr) return;
+  for (std::size_t i = 0; i < list->size(); ++i) {
+    StrictObject pc((*list)[i], profile.pointer_of("pluginConfig") + "/" + std::to_string(i), issues);
+    const auto name = pc.enumeration("name", {"NodeResourcesFit", "NodeResourcesBalancedAllocation"}, Required::Yes);
+    auto args = pc.object("args", Required::Yes);
+    if (name && args && *name == "NodeResourcesFit") {
+      if (auto strategy = args->object("scoringStrategy")) {
+        if (auto type = strategy->enumeration("type", {"LeastAllocated", "MostAllocated", "RequestedToCapacityRatio"})) {
+          config.scoring = *type == "MostAllocated"            ? models::ScoringStrategy::MostAllocated
+                           : *type == "RequestedToCapacityRatio" ? models::ScoringStrategy::RequestedToCapacityRatio
+                                                                 : models::ScoringStrategy::LeastAllocated;
+        }
+        config.scoring_resources = read_resources(*strategy, issues, config.scoring_resources);
+        if (auto ratio = strategy->object("requestedToCapacityRatio")) {
+          if (const auto* shape = ratio->array("shape", Required::Yes)) {
+            config.requested_to_capacity_shape.clear();
+            int last = -1;
+            for (std::size_t k = 0; k < shape->size(); ++k) {
+              StrictObject pt((*shape)[k], ratio->pointer_of("shape") + "/" + std::to_string(k), issues);
+              models::UtilizationShapePoint p;
+              p.utilization = static_cast<int>(pt.integer("utilization", Required::Yes, 0, 100).value_or(0));
+              p.score = static_cast<int>(pt.integer("score", Required::Yes, 0, 10).value_or(0));
+              if (pt.valid() && p.utilization <= last) pt.issue("utilization", "must increase from point to point");
+              last = p.utilization;
+              pt.finish();
+              config.requested_to_capacity_shape.push_back(p);
+            }
+            if (shape->empty()) ratio->issue("shape", "must have at least one point");
+          }
+          ratio->finish();
+        }
+        strategy->finish();
+      }
+    } else if (name && args && *name == "NodeResourcesBalancedAllocation") {
+      config.balanced_resources = read_resources(*args, issues, config.balanced_resources);
+    }
+    if (args) args->finish();
+    pc.finish();
+  }
+}
+
 models::SchedulerConfig read_scheduler(StrictObject& root, std::vector<JsonIssue>& issues) {
   models::SchedulerConfig config;
   auto s = root.object("scheduler");
@@ -108,23 +219,25 @@ models::SchedulerConfig read_scheduler(StrictObject& root, std::vector<JsonIssue
   config.percentage_of_nodes_to_score =
       static_cast<int>(s->integer("percentageOfNodesToScore", Required::No, 0, 100).value_or(0));
   config.queueing_hints = s->boolean("queueingHints").value_or(config.queueing_hints);
-  if (auto strategy = s->object("scoringStrategy")) {
-    if (auto type = strategy->enumeration("type", {"LeastAllocated", "MostAllocated"})) {
-      config.scoring = *type == "MostAllocated" ? models::ScoringStrategy::MostAllocated
-                                                 : models::ScoringStrategy::LeastAllocated;
-    }
-    if (const auto* list = strategy->array("resources")) {
-      config.scoring_resources.clear();
-      for (std::size_t i = 0; i < list->size(); ++i) {
-        StrictObject r((*list)[i], strategy->pointer_of("resources") + "/" + std::to_string(i), issues);
-        models::ResourceWeight rw;
-        rw.name = r.enumeration("name", {"cpu", "memory", models::kGpuResource}, Required::Yes).value_or("");
-        rw.weight = static_cast<int>(r.integer("weight", Required::No, 1, 100).value_or(1));
-        r.finish();
-        config.scoring_resources.push_back(rw);
+  if (const auto* profiles = s->array("profiles")) {
+    if (profiles->size() != 1) s->issue("profiles", "must hold exactly one profile (several schedulers are not modelled yet)");
+    for (std::size_t i = 0; i < profiles->size() && i < 1; ++i) {
+      StrictObject profile((*profiles)[i], s->pointer_of("profiles") + "/" + std::to_string(i), issues);
+      if (!profile.valid()) continue;
+      profile.string("schedulerName");
+      if (auto plugins = profile.object("plugins")) {
+        std::vector<models::WeightedPlugin> filters;
+        for (const auto& name : config.filter_plugins) filters.push_back({name, 1});
+        filters = read_plugin_set(*plugins, "filter", filters, models::registered_filter_plugins(), issues);
+        config.filter_plugins.clear();
+        for (const auto& f : filters) config.filter_plugins.push_back(f.name);
+        config.score_plugins =
+            read_plugin_set(*plugins, "score", config.score_plugins, models::registered_score_plugins(), issues);
+        plugins->finish();
       }
+      read_plugin_config(profile, config, issues);
+      profile.finish();
     }
-    strategy->finish();
   }
   s->finish();
   return config;

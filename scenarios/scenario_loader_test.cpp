@@ -55,7 +55,12 @@ json scenario() {
       {"seed", 3},
       {"platform", {{"nodePools", json::array({pool("gpu", 4)})}}},
       {"scheduler",
-       {{"queueingStrategy", "BestEffortFIFO"}, {"scoringStrategy", {{"type", "MostAllocated"}}}}},
+       {{"queueingStrategy", "BestEffortFIFO"},
+        {"profiles",
+         json::array({{{"schedulerName", "default-scheduler"},
+                       {"pluginConfig",
+                        json::array({{{"name", "NodeResourcesFit"},
+                                      {"args", {{"scoringStrategy", {{"type", "MostAllocated"}}}}}}})}}})}}},
       {"workload", {{"synthetic", {{"jobs", 10}, {"load", 0.5}}}}}};
 }
 
@@ -192,8 +197,8 @@ INSTANTIATE_TEST_SUITE_P(
         UnknownKeyCase{"Scheduler", [](json& d) { d["scheduler"]["profile"] = "x"; },
                        "/scheduler/profile"},
         UnknownKeyCase{"ScoringStrategy",
-                       [](json& d) { d["scheduler"]["scoringStrategy"]["shape"] = 1; },
-                       "/scheduler/scoringStrategy/shape"},
+                       [](json& d) { d["scheduler"]["profiles"][0]["pluginConfig"][0]["args"]["scoringStrategy"]["shape"] = 1; },
+                       "/scheduler/profiles/0/pluginConfig/0/args/scoringStrategy/shape"},
         UnknownKeyCase{"Synthetic", [](json& d) { d["workload"]["synthetic"]["job"] = 1; },
                        "/workload/synthetic/job"},
         UnknownKeyCase{"InlineJobRecord",
@@ -297,8 +302,8 @@ INSTANTIATE_TEST_SUITE_P(
                     [](json& d) { d["scheduler"]["queueingStrategy"] = "Fifo"; },
                     "/scheduler/queueingStrategy", "BestEffortFIFO, StrictFIFO"},
         InvalidCase{"UnknownScoringType",
-                    [](json& d) { d["scheduler"]["scoringStrategy"]["type"] = "Balanced"; },
-                    "/scheduler/scoringStrategy/type", "LeastAllocated"},
+                    [](json& d) { d["scheduler"]["profiles"][0]["pluginConfig"][0]["args"]["scoringStrategy"]["type"] = "Balanced"; },
+                    "/scheduler/profiles/0/pluginConfig/0/args/scoringStrategy/type", "LeastAllocated"},
         InvalidCase{"SyntheticLoadAndInterarrival",
                     [](json& d) { d["workload"]["synthetic"]["meanInterarrival"] = "10s"; },
                     "/workload/synthetic", "not both"},
@@ -534,4 +539,65 @@ INSTANTIATE_TEST_SUITE_P(
     [](const auto& test_info) { return test_info.param.name; });
 
 }  // namespace
+// --- scheduler profiles (KubeSchedulerConfiguration shape) ---------------------------------------
+
+TEST(ScenarioLoaderProfile, DefaultsAreUpstreamsDefaultProfileOfImplementedPlugins) {
+  const auto sc = load_scenario(with(scenario(), [](json& d) { d["scheduler"].erase("profiles"); }), kSource, "/base");
+  EXPECT_EQ(sc.scheduler.filter_plugins, (std::vector<std::string>{"TaintToleration", "NodeAffinity", "NodeResourcesFit"}));
+  ASSERT_EQ(sc.scheduler.score_plugins.size(), 3u);
+  EXPECT_EQ(sc.scheduler.score_plugins[0].name, "TaintToleration");
+  EXPECT_EQ(sc.scheduler.score_plugins[0].weight, 3);
+  EXPECT_EQ(sc.scheduler.score_plugins[2].name, "NodeResourcesBalancedAllocation");
+  EXPECT_EQ(sc.scheduler.scoring, models::ScoringStrategy::LeastAllocated);
+}
+
+TEST(ScenarioLoaderProfile, DisabledAndEnabledMergeWithTheDefaultsAsUpstreamDoes) {
+  const auto sc = load_scenario(with(scenario(), [](json& d) {
+    d["scheduler"]["profiles"][0]["plugins"] = {
+        {"score", {{"disabled", json::array({{{"name", "NodeResourcesBalancedAllocation"}}})},
+                   {"enabled", json::array({{{"name", "NodeResourcesFit"}, {"weight", 5}}})}}},
+        {"filter", {{"disabled", json::array({{{"name", "*"}}})},
+                    {"enabled", json::array({{{"name", "NodeResourcesFit"}}})}}}};
+  }), kSource, "/base");
+  EXPECT_EQ(sc.scheduler.filter_plugins, (std::vector<std::string>{"NodeResourcesFit"}));
+  ASSERT_EQ(sc.scheduler.score_plugins.size(), 2u);
+  EXPECT_EQ(sc.scheduler.score_plugins[0].name, "TaintToleration");
+  EXPECT_EQ(sc.scheduler.score_plugins[1].name, "NodeResourcesFit");
+  EXPECT_EQ(sc.scheduler.score_plugins[1].weight, 5);
+}
+
+TEST(ScenarioLoaderProfile, PluginConfigSetsScoringArgs) {
+  const auto sc = load_scenario(with(scenario(), [](json& d) {
+    d["scheduler"]["profiles"][0]["pluginConfig"] = json::array(
+        {{{"name", "NodeResourcesFit"},
+          {"args", {{"scoringStrategy",
+                     {{"type", "RequestedToCapacityRatio"},
+                      {"resources", json::array({{{"name", "nvidia.com/gpu"}, {"weight", 2}}})},
+                      {"requestedToCapacityRatio", {{"shape", json::array({{{"utilization", 0}, {"score", 0}},
+                                                                           {{"utilization", 100}, {"score", 10}}})}}}}}}}},
+         {{"name", "NodeResourcesBalancedAllocation"},
+          {"args", {{"resources", json::array({{{"name", "cpu"}, {"weight", 1}}, {{"name", "nvidia.com/gpu"}, {"weight", 1}}})}}}}});
+  }), kSource, "/base");
+  EXPECT_EQ(sc.scheduler.scoring, models::ScoringStrategy::RequestedToCapacityRatio);
+  ASSERT_EQ(sc.scheduler.scoring_resources.size(), 1u);
+  EXPECT_EQ(sc.scheduler.scoring_resources[0].weight, 2);
+  ASSERT_EQ(sc.scheduler.requested_to_capacity_shape.size(), 2u);
+  EXPECT_EQ(sc.scheduler.requested_to_capacity_shape[1].score, 10);
+  ASSERT_EQ(sc.scheduler.balanced_resources.size(), 2u);
+  EXPECT_EQ(sc.scheduler.balanced_resources[1].name, "nvidia.com/gpu");
+}
+
+TEST(ScenarioLoaderProfile, UnknownPluginsAndBadShapesAreReportedWithPointers) {
+  const auto lines = errors_of(with(scenario(), [](json& d) {
+    d["scheduler"]["profiles"][0]["plugins"] = {{"score", {{"enabled", json::array({{{"name", "Tetris"}}})}}}};
+    d["scheduler"]["profiles"][0]["pluginConfig"] = json::array(
+        {{{"name", "NodeResourcesFit"},
+          {"args", {{"scoringStrategy", {{"requestedToCapacityRatio", {{"shape", json::array({{{"utilization", 50}, {"score", 1}},
+                                                                                             {{"utilization", 40}, {"score", 2}}})}}}}}}}}});
+  }));
+  ASSERT_EQ(lines.size(), 2u) << joined(lines);
+  EXPECT_EQ(lines[0].rfind(std::string(kSource) + ": /scheduler/profiles/0/plugins/score/enabled/0/name: unknown score plugin \"Tetris\"", 0), 0u) << lines[0];
+  EXPECT_EQ(lines[1], std::string(kSource) + ": /scheduler/profiles/0/pluginConfig/0/args/scoringStrategy/requestedToCapacityRatio/shape/1/utilization: must increase from point to point");
+}
+
 }  // namespace kubetwin::scenarios

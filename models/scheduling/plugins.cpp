@@ -1,6 +1,7 @@
 #include "models/scheduling/plugins.hpp"
 
 #include <algorithm>
+#include <cmath>
 
 #include "models/cluster/node_pool.hpp"
 
@@ -37,7 +38,34 @@ Status TaintToleration::filter(const PodGroupSpec& pod, const Cluster& cluster, 
   return Status::success();
 }
 
+void default_normalize_score(std::span<std::int64_t> scores, bool reverse) {
+  std::int64_t max = 0;
+  for (std::int64_t s : scores) max = std::max(max, s);
+  for (std::int64_t& s : scores) {
+    if (max == 0) {
+      s = reverse ? kMaxNodeScore : 0;
+      continue;
+    }
+    s = kMaxNodeScore * s / max;
+    if (reverse) s = kMaxNodeScore - s;
+  }
+}
+
+std::int64_t TaintToleration::score(const PodGroupSpec& pod, const Cluster& cluster, NodeIndex node) const {
+  std::int64_t intolerable = 0;  // PreferNoSchedule taints no toleration (of that effect or any) covers
+  for (const Taint& t : cluster.pool(cluster.pool_of(node)).taints) {
+    if (t.effect != TaintEffect::PreferNoSchedule) continue;
+    bool tolerated = false;
+    for (const Toleration& tol : pod.tolerations) {
+      tolerated = tolerated || ((tol.any_effect || tol.effect == TaintEffect::PreferNoSchedule) && tol.tolerates(t));
+    }
+    intolerable += !tolerated;
+  }
+  return intolerable;
+}
+
 NodeResourcesFit::NodeResourcesFit(const SchedulerConfig& config) : strategy_(config.scoring) {
+  for (const auto& p : config.requested_to_capacity_shape) shape_.push_back({p.utilization, p.score * 10});
   for (const auto& rw : config.scoring_resources) {
     if (rw.name == "cpu") weight_cpu_ = rw.weight;
     if (rw.name == "memory") weight_memory_ = rw.weight;
@@ -60,15 +88,30 @@ Status NodeResourcesFit::filter(const PodGroupSpec& pod, const Cluster& cluster,
   return s;
 }
 
-namespace {
 // Upstream resource_allocation scorers, in integer arithmetic.
-std::int64_t resource_score(ScoringStrategy s, std::int64_t requested, std::int64_t capacity) {
-  if (s == ScoringStrategy::LeastAllocated) {
-    return requested > capacity ? 0 : (capacity - requested) * kMaxNodeScore / capacity;
+std::int64_t NodeResourcesFit::resource_score(std::int64_t requested, std::int64_t capacity) const {
+  switch (strategy_) {
+    case ScoringStrategy::LeastAllocated:
+      return requested > capacity ? 0 : (capacity - requested) * kMaxNodeScore / capacity;
+    case ScoringStrategy::MostAllocated:
+      return std::min(requested, capacity) * kMaxNodeScore / capacity;  // over capacity counts as full
+    case ScoringStrategy::RequestedToCapacityRatio: {
+      // Piecewise-linear in utilization percent between the shape's points, flat outside them.
+      const std::int64_t u = std::min<std::int64_t>(100, requested * 100 / capacity);
+      if (shape_.empty()) return 0;
+      if (u <= shape_.front().utilization) return shape_.front().score;
+      for (std::size_t i = 1; i < shape_.size(); ++i) {
+        if (u <= shape_[i].utilization) {
+          const auto& a = shape_[i - 1];
+          const auto& b = shape_[i];
+          return a.score + (b.score - a.score) * (u - a.utilization) / (b.utilization - a.utilization);
+        }
+      }
+      return shape_.back().score;
+    }
   }
-  return std::min(requested, capacity) * kMaxNodeScore / capacity;  // over capacity counts as full
+  return 0;
 }
-}  // namespace
 
 std::int64_t NodeResourcesFit::score(const PodGroupSpec& pod, const Cluster& cluster, NodeIndex node) const {
   const Resources after = cluster.requested(node) + pod.requests;
@@ -76,7 +119,7 @@ std::int64_t NodeResourcesFit::score(const PodGroupSpec& pod, const Cluster& clu
   std::int64_t sum = 0, weights = 0;
   auto add = [&](std::int64_t weight, std::int64_t requested, std::int64_t capacity) {
     if (weight == 0 || capacity == 0) return;  // upstream skips resources the node lacks
-    sum += weight * resource_score(strategy_, requested, capacity);
+    sum += weight * resource_score(requested, capacity);
     weights += weight;
   };
   add(weight_cpu_, after.cpu_milli, cap.cpu_milli);
@@ -84,6 +127,34 @@ std::int64_t NodeResourcesFit::score(const PodGroupSpec& pod, const Cluster& clu
   // An extended resource the pod does not request is left out, as upstream does.
   if (pod.requests.gpus > 0) add(weight_gpu_, after.gpus, cap.gpus);
   return weights == 0 ? 0 : sum / weights;
+}
+
+NodeResourcesBalancedAllocation::NodeResourcesBalancedAllocation(const SchedulerConfig& config) {
+  for (const auto& rw : config.balanced_resources) {
+    cpu_ = cpu_ || rw.name == "cpu";
+    memory_ = memory_ || rw.name == "memory";
+    gpu_ = gpu_ || rw.name == kGpuResource;
+  }
+}
+
+std::int64_t NodeResourcesBalancedAllocation::score(const PodGroupSpec& pod, const Cluster& cluster,
+                                                    NodeIndex node) const {
+  const Resources after = cluster.requested(node) + pod.requests;
+  const Resources& cap = cluster.allocatable(node);
+  double fractions[3];
+  int n = 0;
+  auto add = [&](bool on, std::int64_t requested, std::int64_t capacity) {
+    if (!on || capacity == 0) return;
+    fractions[n++] = std::min(1.0, static_cast<double>(requested) / static_cast<double>(capacity));
+  };
+  add(cpu_, after.cpu_milli, cap.cpu_milli);
+  add(memory_, after.memory_bytes, cap.memory_bytes);
+  add(gpu_ && pod.requests.gpus > 0, after.gpus, cap.gpus);  // extended resources only when requested
+  if (n == 0) return 0;
+  double mean = 0, variance = 0;
+  for (int i = 0; i < n; ++i) mean += fractions[i] / n;
+  for (int i = 0; i < n; ++i) variance += (fractions[i] - mean) * (fractions[i] - mean) / n;
+  return static_cast<std::int64_t>((1.0 - std::sqrt(variance)) * static_cast<double>(kMaxNodeScore));
 }
 
 }  // namespace kubetwin::models

@@ -434,5 +434,63 @@ TEST(NodeAffinity, IsPoolConstantUnlessTheHostnameIsSelected) {
   EXPECT_FALSE(plugin.pool_constant(pod_with_selector({{kHostnameLabel, "h100-0"}})));
 }
 
+// --- scoring plugins added with the profile registry ------------------------------------------
+
+TEST(NodeResourcesBalancedAllocation, ScoresOneMinusTheStdDevOfRequestedFractions) {
+  // Node 16 cores / 64 Gi. Pod 4 cores / 8 Gi on an empty node: fractions 0.25 and 0.125,
+  // std = |0.25 - 0.125| / 2 = 0.0625 -> (1 - 0.0625) * 100 = 93.75 -> 93.
+  Cluster cluster({pool("n", 1, {16000, 64 * kGi, 8})});
+  const NodeResourcesBalancedAllocation balanced{SchedulerConfig{}};
+  EXPECT_EQ(balanced.score(pod({4000, 8 * kGi, 0}), cluster, 0), 93);
+  // Equal fractions (4 cores = 0.25, 16 Gi = 0.25): std 0 -> 100.
+  EXPECT_EQ(balanced.score(pod({4000, 16 * kGi, 0}), cluster, 0), 100);
+  // GPUs count only when configured and requested: cpu 0.25, memory 0.25, gpu 8/8 = 1:
+  // mean 0.5, variance (0.0625 + 0.0625 + 0.25) / 3 = 0.125, std 0.3536 -> 64.
+  SchedulerConfig with_gpu;
+  with_gpu.balanced_resources = {{"cpu", 1}, {"memory", 1}, {"nvidia.com/gpu", 1}};
+  const NodeResourcesBalancedAllocation balanced_gpu{with_gpu};
+  EXPECT_EQ(balanced_gpu.score(pod({4000, 16 * kGi, 8}), cluster, 0), 64);
+  EXPECT_EQ(balanced_gpu.score(pod({4000, 16 * kGi, 0}), cluster, 0), 100);
+}
+
+TEST(TaintTolerationScore, CountsUntoleratedPreferNoScheduleTaintsAndReversesOnNormalize) {
+  Cluster cluster({pool("clean", 1, {16000, 64 * kGi, 0}),
+                   pool("one", 1, {16000, 64 * kGi, 0}, {{"a", "x", TaintEffect::PreferNoSchedule}}),
+                   pool("two", 1, {16000, 64 * kGi, 0},
+                        {{"a", "x", TaintEffect::PreferNoSchedule}, {"b", "y", TaintEffect::PreferNoSchedule}})});
+  const TaintToleration plugin;
+  PodGroupSpec p = pod({1000, kGi, 0});
+  std::vector<std::int64_t> scores{plugin.score(p, cluster, 0), plugin.score(p, cluster, 1), plugin.score(p, cluster, 2)};
+  EXPECT_EQ(scores, (std::vector<std::int64_t>{0, 1, 2}));
+  plugin.normalize(scores);  // 100 - 100 * count / max
+  EXPECT_EQ(scores, (std::vector<std::int64_t>{100, 50, 0}));
+  // A toleration for PreferNoSchedule (or for any effect) removes the taint from the count.
+  Toleration tol;
+  tol.key = "a";
+  tol.op = Toleration::Operator::Exists;
+  p.tolerations = {only_for(tol, TaintEffect::PreferNoSchedule)};
+  EXPECT_EQ(plugin.score(p, cluster, 2), 1);
+  p.tolerations = {only_for(tol, TaintEffect::NoSchedule)};
+  EXPECT_EQ(plugin.score(p, cluster, 2), 2);
+  // No preferred taint anywhere: every node scores the maximum after normalizing.
+  std::vector<std::int64_t> none{0, 0};
+  plugin.normalize(none);
+  EXPECT_EQ(none, (std::vector<std::int64_t>{100, 100}));
+}
+
+TEST(NodeResourcesFit, RequestedToCapacityRatioFollowsTheShape) {
+  // Shape {0 -> 0, 100 -> 10} (scaled to 0..100) is bin packing. GPU only, node 8 GPUs.
+  SchedulerConfig c = scoring(ScoringStrategy::RequestedToCapacityRatio, {{"nvidia.com/gpu", 1}});
+  c.requested_to_capacity_shape = {{0, 0}, {100, 10}};
+  const NodeResourcesFit fit(c);
+  Cluster cluster({pool("n", 1, {64000, 256 * kGi, 8})});
+  EXPECT_EQ(fit.score(pod({1000, kGi, 2}), cluster, 0), 25);  // 2/8 = 25 % -> 25
+  cluster.allocate(0, {1000, kGi, 4});
+  EXPECT_EQ(fit.score(pod({1000, kGi, 2}), cluster, 0), 75);  // 6/8 = 75 % -> 75
+  // A three-point shape: {0 -> 10, 50 -> 0, 100 -> 10}; 75 % lies half-way up the second leg.
+  c.requested_to_capacity_shape = {{0, 10}, {50, 0}, {100, 10}};
+  EXPECT_EQ(NodeResourcesFit(c).score(pod({1000, kGi, 2}), cluster, 0), 50);
+}
+
 }  // namespace
 }  // namespace kubetwin::models

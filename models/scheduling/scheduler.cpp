@@ -6,10 +6,7 @@
 namespace kubetwin::models {
 
 Scheduler::Scheduler(const SchedulerConfig& config, sim::RandomStream& tie_breaker)
-    : config_(config), ties_(tie_breaker), node_resources_fit_(config_) {
-  filters_ = {&taint_toleration_, &node_affinity_, &node_resources_fit_};
-  scorers_ = {&node_resources_fit_};
-}
+    : config_(config), ties_(tie_breaker), plugins_(config_), filters_(plugins_.filters()) {}
 
 std::size_t Scheduler::feasible_nodes_to_find(int percentage, std::size_t all_nodes) {
   constexpr std::size_t kMinFeasibleNodesToFind = 100;
@@ -102,20 +99,27 @@ std::optional<NodeIndex> Scheduler::find_node(const PodGroupSpec& pod, const Clu
   next_start_node_ = (next_start_node_ + processed) % n;
   if (feasible_.empty()) return std::nullopt;
   if (feasible_.size() == 1) return feasible_.front();
+  // Score: each plugin scores every feasible node, normalizes, and adds with its weight.
+  total_scores_.assign(feasible_.size(), 0);
+  for (const auto& [plugin, weight] : plugins_.scorers()) {
+    plugin_scores_.resize(feasible_.size());
+    for (std::size_t i = 0; i < feasible_.size(); ++i) plugin_scores_[i] = plugin->score(pod, cluster, feasible_[i]);
+    plugin->normalize(plugin_scores_);
+    for (std::size_t i = 0; i < feasible_.size(); ++i) total_scores_[i] += weight * plugin_scores_[i];
+  }
   // selectHost: the highest total score; ties broken uniformly at random (reservoir sampling).
   std::int64_t best = -1;
   std::uint64_t ties = 0;
   NodeIndex chosen = feasible_.front();
-  for (NodeIndex node : feasible_) {
-    std::int64_t total = 0;
-    for (const ScorePlugin* sp : scorers_) total += sp->score(pod, cluster, node);
+  for (std::size_t i = 0; i < feasible_.size(); ++i) {
+    const std::int64_t total = total_scores_[i];
     if (total > best) {
       best = total;
       ties = 1;
-      chosen = node;
+      chosen = feasible_[i];
     } else if (total == best) {
       ++ties;
-      if (ties_.below(ties) == 0) chosen = node;
+      if (ties_.below(ties) == 0) chosen = feasible_[i];
     }
   }
   return chosen;

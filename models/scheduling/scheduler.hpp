@@ -1,7 +1,8 @@
 #pragma once
 // One scheduling cycle for one pod, in the manner of kube-scheduler's framework: filter the nodes
-// (stopping once enough feasible ones are found, from a rotating start), score the feasible ones,
-// pick the best with random tie-breaking. Nothing is allocated here; the caller reserves.
+// (stopping once enough feasible ones are found, from a rotating start), score the feasible ones
+// with every score plugin (normalized, weighted, summed), pick the best with random tie-breaking.
+// Nothing is allocated here; the caller reserves.
 
 #include <cstdint>
 #include <optional>
@@ -9,6 +10,7 @@
 #include <vector>
 
 #include "models/cluster/cluster.hpp"
+#include "models/scheduling/plugin_registry.hpp"
 #include "models/scheduling/plugins.hpp"
 #include "models/scheduling/scheduler_config.hpp"
 #include "sim/random.hpp"
@@ -42,17 +44,15 @@ class Scheduler {
 
   const SchedulerConfig config_;
   sim::RandomStream& ties_;
-  TaintToleration taint_toleration_;
-  NodeAffinity node_affinity_;
-  NodeResourcesFit node_resources_fit_;
-  std::vector<const FilterPlugin*> filters_;  // upstream order
-  std::vector<const ScorePlugin*> scorers_;
+  PluginSet plugins_;
+  const std::vector<const FilterPlugin*>& filters_;  // in the profile's order
   std::size_t next_start_node_ = 0;
   std::uint64_t filter_calls_ = 0;
   // Per-cycle scratch, kept to avoid allocating on every pod.
   std::vector<NodeIndex> feasible_;
   std::vector<const FilterPlugin*> node_filters_;  // filters that must see each node
   std::vector<Status> pool_verdict_;               // per pool: first pool-constant failure, or success
+  std::vector<std::int64_t> plugin_scores_, total_scores_;
 };
 
 }  // namespace kubetwin::models

@@ -325,5 +325,38 @@ TEST(Scheduler, DiagnosisOfAnEmptyClusterSaysSo) {
   EXPECT_EQ(diagnose(cluster, gpu_pod(1)), "0/0 nodes are available.");
 }
 
+TEST(Scheduler, WeightedSumOfNormalizedPluginScoresPicksTheNode) {
+  // Node a: 8 of 16 cores already requested; node b: empty. Pod: 2 cores, 16 Gi (of 64 Gi).
+  // MostAllocated (cpu, memory): a = (62 + 25) / 2 = 43, b = (12 + 25) / 2 = 18.
+  // BalancedAllocation: a = fractions .625/.25 -> std .1875 -> 81; b = .125/.25 -> std .0625 -> 93.
+  // TaintToleration: no taints, 100 everywhere.
+  // Fit x5 + Balanced x1: a = 215 + 81 = 296 > b = 90 + 93 = 183 -> a.
+  // Fit x1 + Balanced x5: a = 43 + 405 = 448 < b = 18 + 465 = 483 -> b.
+  auto choose = [](int fit_weight, int balanced_weight) {
+    SchedulerConfig c;
+    c.scoring = ScoringStrategy::MostAllocated;
+    c.score_plugins = {{"TaintToleration", 3}, {"NodeResourcesFit", fit_weight},
+                       {"NodeResourcesBalancedAllocation", balanced_weight}};
+    Cluster cluster({pool("n", 2, {16000, 64 * kGi, 0})});
+    cluster.allocate(0, {8000, 0, 0});
+    sim::RandomStream ties(1);
+    Scheduler scheduler(c, ties);
+    PodGroupSpec p;
+    p.requests = {2000, 16 * kGi, 0};
+    return scheduler.find_node(p, cluster);
+  };
+  EXPECT_EQ(choose(5, 1), NodeIndex{0});
+  EXPECT_EQ(choose(1, 5), NodeIndex{1});
+}
+
+TEST(Scheduler, UnknownPluginNameInAProfileIsRefused) {
+  SchedulerConfig c;
+  c.score_plugins = {{"Tetris", 1}};
+  sim::RandomStream ties(1);
+  EXPECT_THROW(Scheduler(c, ties), std::invalid_argument);
+  c.score_plugins = {{"NodeAffinity", 1}};  // registered, but only as a filter
+  EXPECT_THROW(Scheduler(c, ties), std::invalid_argument);
+}
+
 }  // namespace
 }  // namespace kubetwin::models

@@ -679,8 +679,8 @@ TEST_F(Cli, FingerprintsOfTheExampleRunsArePinned) {
     std::string fingerprint;
   };
   const std::vector<Pinned> pinned{
-      {"run " + shell_quote(example("trace-replay.json")), "9c071801c8ede292"},
-      {"run", "b4a346079ac393a4"},  // the built-in default scenario
+      {"run " + shell_quote(example("trace-replay.json")), "1e699b905a71a6ad"},
+      {"run", "dcedcc293fa77a4c"},  // the built-in default scenario
   };
   for (const auto& p : pinned) {
     const auto r = kubetwin(p.args + " --quiet --out out");

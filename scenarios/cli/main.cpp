@@ -154,12 +154,12 @@ int cmd_generate(const GenerateArgs& g) {
                          {"memory", std::to_string(256 * g.gpus_per_node) + "Gi"},
                          {models::kGpuResource, g.gpus_per_node}}},
            {"gpuModel", g.gpu_model}}}}}},
-      {"scheduler",
-       {{"queueingStrategy", "BestEffortFIFO"},
-        {"scoringStrategy",
-         {{"type", "MostAllocated"},
-          {"resources", {{{"name", "cpu"}, {"weight", 1}}, {{"name", "memory"}, {"weight", 1}},
-                         {{"name", models::kGpuResource}, {"weight", 3}}}}}}}},
+      {"scheduler", nlohmann::ordered_json::parse(R"({
+         "queueingStrategy": "BestEffortFIFO",
+         "profiles": [{"schedulerName": "default-scheduler", "pluginConfig": [{"name": "NodeResourcesFit", "args": {
+           "scoringStrategy": {"type": "MostAllocated", "resources": [
+             {"name": "cpu", "weight": 1}, {"name": "memory", "weight": 1}, {"name": "nvidia.com/gpu", "weight": 3}]}}}]}]
+       })")},
       {"workload", {{"trace", "trace.jsonl"}}},
       {"output", {{"sampleInterval", "300s"}, {"timeline", true}}}};
 
