@@ -133,6 +133,19 @@ nlohmann::ordered_json run_scenario(const Scenario& sc, const RunOptions& option
   cp.job_unschedulable.connect([&](const models::JobState& job, std::string_view message) {
     log.record(engine.now(), models::FailedSchedulingEvent{job.spec.id, message});
   });
+  if (sc.plugin_verdicts) {
+    cp.filter_rejected.connect([&](const models::JobState& job, std::size_t group, models::NodeIndex node,
+                                   const models::Status& status) {
+      std::string reasons = "[";
+      for (std::string_view r : status.reasons()) {
+        if (reasons.size() > 1) reasons += ',';
+        sim::append_json_string(reasons, r);
+      }
+      reasons += ']';
+      log.record(engine.now(), models::FilterRejectedEvent{job.spec.id, job.spec.pods[group].name,
+                                                          cluster.node_name(node), status.plugin(), reasons});
+    });
+  }
   cp.job_started.connect([&](const models::JobState& job) {
     log.record(engine.now(), models::JobStartedEvent{job.spec.id, job.start_time - job.spec.submit_time});
   });

@@ -38,6 +38,7 @@ struct Scenario {
   double until = std::numeric_limits<double>::infinity();  ///< simulated-time horizon, seconds
   double sample_interval = 60;                             ///< series.csv grid, seconds
   bool timeline = true;
+  bool plugin_verdicts = false;  ///< record each node's rejecting plugin on failed attempts
 };
 
 }  // namespace kubetwin::scenarios

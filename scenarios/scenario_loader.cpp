@@ -423,6 +423,7 @@ Scenario load_scenario(const nlohmann::json& doc, const std::string& source,
     if (auto output = root.object("output")) {
       sc.sample_interval = output->quantity("sampleInterval", Dimension::Time, Required::No, 1e-3).value_or(sc.sample_interval);
       sc.timeline = output->boolean("timeline").value_or(sc.timeline);
+      sc.plugin_verdicts = output->boolean("pluginVerdicts").value_or(sc.plugin_verdicts);
       output->finish();
     }
     root.finish();

@@ -147,7 +147,12 @@ bool ControlPlane::try_schedule(JobState& job) {
       job.reported_unschedulable = true;
       std::string why;
       if (placed.empty()) {
-        why = scheduler_.explain(job.spec.pods[static_cast<std::size_t>(failed_group)], cluster_);
+        const auto group = static_cast<std::size_t>(failed_group);
+        Scheduler::RejectionObserver observer;
+        if (!filter_rejected.empty()) {
+          observer = [&](NodeIndex node, const Status& s) { filter_rejected.emit(job, group, node, s); };
+        }
+        why = scheduler_.explain(job.spec.pods[group], cluster_, observer);
       } else {
         why = "gang of " + std::to_string(job.spec.min_member) + " pods cannot be placed together: only " +
               std::to_string(job.bound + static_cast<int>(placed.size())) + " fit at once";

@@ -34,6 +34,9 @@ class ControlPlane {
   sim::Signal<const JobState&, std::size_t /*pod*/> pod_bound;
   /// First failed attempt to place a job, with upstream's FailedScheduling message.
   sim::Signal<const JobState&, std::string_view /*message*/> job_unschedulable;
+  /// With job_unschedulable: for each node, the plugin that rejected the job's pod and why.
+  /// Costly at fleet scale, so only computed while someone listens.
+  sim::Signal<const JobState&, std::size_t /*group*/, NodeIndex, const Status&> filter_rejected;
   sim::Signal<const JobState&> job_started;
   sim::Signal<const JobState&> job_completed;
   sim::Signal<const JobState&, std::string_view /*reason*/, std::string_view /*message*/> job_failed;

@@ -31,6 +31,17 @@ struct FailedSchedulingEvent {
   void write(sim::JsonObjectWriter& w) const { w.field("job", job).field("message", message); }
 };
 
+/// One node's verdict in a failed scheduling attempt (recorded when output.pluginVerdicts is on).
+struct FilterRejectedEvent {
+  static constexpr std::string_view kType = "FilterRejected";
+  std::string_view job, pod_group, node, plugin;
+  std::string_view reasons_json;  ///< a JSON array of strings
+  void write(sim::JsonObjectWriter& w) const {
+    w.field("job", job).field("podGroup", pod_group).field("node", node).field("plugin", plugin)
+        .raw_field("reasons", reasons_json);
+  }
+};
+
 struct JobStartedEvent {
   static constexpr std::string_view kType = "JobStarted";
   std::string_view job;

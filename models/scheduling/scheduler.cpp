@@ -46,7 +46,7 @@ Status Scheduler::run_node_filters(const PodGroupSpec& pod, const Cluster& clust
   return Status::success();
 }
 
-std::string Scheduler::explain(const PodGroupSpec& pod, const Cluster& cluster) {
+std::string Scheduler::explain(const PodGroupSpec& pod, const Cluster& cluster, const RejectionObserver& on_rejection) {
   const std::size_t n = cluster.node_count();
   evaluate_pool_filters(pod, cluster);
   std::map<std::string, std::size_t, std::less<>> reasons;
@@ -59,6 +59,7 @@ std::string Scheduler::explain(const PodGroupSpec& pod, const Cluster& cluster) 
       ++feasible;
       continue;
     }
+    if (on_rejection) on_rejection(node, s);
     for (std::string_view reason : s.reasons()) {
       auto it = reasons.find(reason);
       if (it == reasons.end()) it = reasons.emplace(std::string(reason), 0).first;

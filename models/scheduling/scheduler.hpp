@@ -5,6 +5,7 @@
 // Nothing is allocated here; the caller reserves.
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -29,7 +30,9 @@ class Scheduler {
   /// Why no node fits, in upstream's words: "0/12 nodes are available: 4 node(s) had untolerated
   /// taint {gpu: a100}, 8 Insufficient nvidia.com/gpu." Filters every node; changes no state, so
   /// explaining never alters a simulation's outcome.
-  std::string explain(const PodGroupSpec& pod, const Cluster& cluster);
+  /// `on_rejection`, if given, hears every node's rejecting plugin and reasons (plugin verdicts).
+  using RejectionObserver = std::function<void(NodeIndex, const Status&)>;
+  std::string explain(const PodGroupSpec& pod, const Cluster& cluster, const RejectionObserver& on_rejection = {});
 
   /// Upstream numFeasibleNodesToFind: how many feasible nodes end the filter phase early.
   static std::size_t feasible_nodes_to_find(int percentage, std::size_t all_nodes);

@@ -689,6 +689,34 @@ TEST_F(Cli, FingerprintsOfTheExampleRunsArePinned) {
   }
 }
 
+TEST_F(Cli, PluginVerdictsRecordEveryRejectingPluginPerNode) {
+  const auto r = kubetwin("run " + shell_quote(example("trace-replay.json")) +
+                          " --set /output/pluginVerdicts=true --quiet --out out");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::map<std::string, int> rejected_nodes;  // job -> FilterRejected lines
+  std::map<std::string, std::string> failed;  // job -> FailedScheduling message
+  for (const auto& line : lines_of(read_file(path("out/events.jsonl")))) {
+    const json e = json::parse(line);
+    if (e["type"] == "FilterRejected") {
+      ++rejected_nodes[e["job"]];
+      EXPECT_FALSE(e["plugin"].get<std::string>().empty());
+      EXPECT_FALSE(e["reasons"].empty());
+    } else if (e["type"] == "FailedScheduling") {
+      failed[e["job"]] = e["message"];
+    }
+  }
+  ASSERT_FALSE(failed.empty());
+  for (const auto& [job, message] : failed) {
+    // "F/8 nodes are available: ..." -> 8 - F nodes rejected the pod, one line each.
+    if (message.rfind("gang of", 0) == 0) continue;
+    const int feasible = std::stoi(message.substr(0, message.find('/')));
+    EXPECT_EQ(rejected_nodes[job], 8 - feasible) << job << ": " << message;
+  }
+  // Off by default: the same run without the option has no FilterRejected line.
+  ASSERT_EQ(kubetwin("run " + shell_quote(example("trace-replay.json")) + " --quiet --out plain").exit_code, 0);
+  EXPECT_EQ(read_file(path("plain/events.jsonl")).find("FilterRejected"), std::string::npos);
+}
+
 // --- kubetwin experiment fgd ---------------------------------------------------------------------
 
 // A tiny openb-shaped trace folder: two 2-GPU nodes, a few pods.
