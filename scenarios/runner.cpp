@@ -156,6 +156,12 @@ nlohmann::ordered_json run_scenario(const Scenario& sc, const RunOptions& option
     if (timeline) write_pod_slices(*timeline, cluster, job, job.end_time, "job");
     progress.tick(metrics.submitted(), metrics.completed());
   });
+  cp.job_preempted.connect([&](const models::JobState& victim, const models::JobState& preemptor,
+                                models::NodeIndex node) {
+    const double ran = victim.started() ? victim.end_time - victim.start_time : 0.0;
+    log.record(engine.now(), models::PreemptedEvent{victim.spec.id, preemptor.spec.id, cluster.node_name(node), ran});
+    if (timeline && victim.started()) write_pod_slices(*timeline, cluster, victim, victim.end_time, "job (preempted)");
+  });
   cp.job_failed.connect([&](const models::JobState& job, std::string_view reason, std::string_view message) {
     last_activity = engine.now();
     log.record(engine.now(), models::JobFailedEvent{job.spec.id, reason, message});

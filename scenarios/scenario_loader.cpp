@@ -233,6 +233,11 @@ models::SchedulerConfig read_scheduler(StrictObject& root, std::vector<JsonIssue
         for (const auto& f : filters) config.filter_plugins.push_back(f.name);
         config.score_plugins =
             read_plugin_set(*plugins, "score", config.score_plugins, models::registered_score_plugins(), issues);
+        std::vector<models::WeightedPlugin> post;
+        for (const auto& name : config.post_filter_plugins) post.push_back({name, 1});
+        post = read_plugin_set(*plugins, "postFilter", post, models::registered_post_filter_plugins(), issues);
+        config.post_filter_plugins.clear();
+        for (const auto& p : post) config.post_filter_plugins.push_back(p.name);
         plugins->finish();
       }
       read_plugin_config(profile, config, issues);

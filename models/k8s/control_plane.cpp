@@ -11,7 +11,28 @@ ControlPlane::ControlPlane(sim::Engine& engine, Cluster& cluster, const Schedule
       cluster_(cluster),
       config_(config),
       runtime_(runtime),
-      scheduler_(config_, streams.stream("scheduler.ties")) {}
+      scheduler_(config_, streams.stream("scheduler.ties")),
+      pods_on_node_(cluster.node_count()) {
+  for (const auto& name : config_.post_filter_plugins) preemption_ = preemption_ || name == DefaultPreemption::kName;
+}
+
+void ControlPlane::enqueue(JobState& job) {
+  if (job.queued) return;
+  job.queued = true;
+  queue_.add({job.spec.priority, job.seq});
+}
+
+void ControlPlane::bind_pod(JobState& job, std::size_t pod) {
+  job.pod_bound_at[pod] = engine_.now();
+  pods_on_node_[job.pod_nodes[pod]].push_back(
+      {job.seq, pod, job.spec.priority, engine_.now(), job.group_of(pod).requests});
+}
+
+void ControlPlane::release_pod(JobState& job, std::size_t pod) {
+  const NodeIndex node = job.pod_nodes[pod];
+  cluster_.release(node, job.group_of(pod).requests);
+  std::erase_if(pods_on_node_[node], [&](const RunningPod& p) { return p.job == job.seq && p.pod == pod; });
+}
 
 void ControlPlane::submit(JobSpec spec) {
   const std::uint64_t seq = next_seq_++;
@@ -22,6 +43,7 @@ void ControlPlane::submit(JobSpec spec) {
     for (int r = 0; r < job.spec.pods[g].replicas; ++r) job.pod_group.push_back(static_cast<int>(g));
   }
   job.pod_nodes.assign(job.pod_group.size(), kUnbound);
+  job.pod_bound_at.assign(job.pod_group.size(), -1);
   job_submitted.emit(job);
 
   if (std::string problem = capacity_problem(job.spec); !problem.empty()) {
@@ -31,7 +53,7 @@ void ControlPlane::submit(JobSpec spec) {
     return;
   }
   pending_pods_ += static_cast<std::int64_t>(job.pod_nodes.size());
-  queue_.add({job.spec.priority, seq});
+  enqueue(job);
   request_scheduling_pass();
 }
 
@@ -104,8 +126,9 @@ void ControlPlane::scheduling_pass() {
     // Nothing behind the head is tried until the head is fully placed.
     while (auto head = queue_.pop_next(std::numeric_limits<std::int64_t>::max())) {
       JobState& job = jobs_.at(head->seq);
+      job.queued = false;
       if (!try_schedule(job)) {
-        queue_.add(*head);  // still the head
+        enqueue(job);  // still the head
         break;
       }
     }
@@ -116,7 +139,11 @@ void ControlPlane::scheduling_pass() {
   };
   while (auto next = queue_.pop_next(max_free())) {
     JobState& job = jobs_.at(next->seq);
-    if (!try_schedule(job)) queue_.park(*next, smallest_pending_pod_gpus(job));
+    job.queued = false;
+    if (!try_schedule(job) && !job.queued) {
+      job.queued = true;
+      queue_.park(*next, smallest_pending_pod_gpus(job));
+    }
   }
 }
 
@@ -159,12 +186,20 @@ bool ControlPlane::try_schedule(JobState& job) {
       }
       job_unschedulable.emit(job, why);
     }
+    // PostFilter: make room by evicting lower-priority jobs, then try again at once (the
+    // preemptor takes what it freed, as upstream's nominated node reserves it).
+    if (placed.empty() && failed_group >= 0 && preempt_for(job, static_cast<std::size_t>(failed_group))) {
+      return try_schedule(job);
+    }
     return false;
   }
 
   job.bound += static_cast<int>(placed.size());
   pending_pods_ -= static_cast<std::int64_t>(placed.size());
-  for (std::size_t pod : placed) pod_bound.emit(job, pod);
+  for (std::size_t pod : placed) {
+    bind_pod(job, pod);
+    pod_bound.emit(job, pod);
+  }
   if (job.bound < static_cast<int>(job.pod_nodes.size())) return false;
   start(job);
   return true;
@@ -172,24 +207,56 @@ bool ControlPlane::try_schedule(JobState& job) {
 
 void ControlPlane::start(JobState& job) {
   job.start_time = engine_.now();
+  ++job.starts;
   ++running_jobs_;
   const double run_time = runtime_.run_seconds(job.spec, job.pod_nodes, cluster_);
   job_started.emit(job);
   const std::uint64_t seq = job.seq;
-  engine_.schedule_in(run_time, [this, seq] { complete(seq); });
+  job.completion_timer = engine_.schedule_in(run_time, [this, seq] { complete(seq); });
 }
 
 void ControlPlane::complete(std::uint64_t seq) {
   auto it = jobs_.find(seq);
   JobState& job = it->second;
   job.end_time = engine_.now();
-  for (std::size_t pod = 0; pod < job.pod_nodes.size(); ++pod) {
-    cluster_.release(job.pod_nodes[pod], job.group_of(pod).requests);
-  }
+  for (std::size_t pod = 0; pod < job.pod_nodes.size(); ++pod) release_pod(job, pod);
   --running_jobs_;
-  job_completed.emit(job);
+  job_completed.emit(job);  // pod_nodes still say where the job ran
   jobs_.erase(it);
   // Freed resources may let parked jobs fit (upstream: AssignedPodDelete moves them back).
+  queue_.resources_released();
+  request_scheduling_pass();
+}
+
+bool ControlPlane::preempt_for(JobState& job, std::size_t group) {
+  if (!preemption_) return false;
+  auto candidate = DefaultPreemption::select(job.spec.pods[group], job.spec.priority, scheduler_, cluster_, pods_on_node_);
+  if (!candidate) return false;
+  std::vector<std::uint64_t> victims;
+  for (const RunningPod& p : candidate->victims) {
+    if (std::find(victims.begin(), victims.end(), p.job) == victims.end()) victims.push_back(p.job);
+  }
+  for (std::uint64_t v : victims) evict(v, job, candidate->node);
+  return !victims.empty();
+}
+
+void ControlPlane::evict(std::uint64_t seq, const JobState& preemptor, NodeIndex node) {
+  JobState& victim = jobs_.at(seq);
+  for (std::size_t pod = 0; pod < victim.pod_nodes.size(); ++pod) {
+    if (victim.pod_nodes[pod] != kUnbound) release_pod(victim, pod);
+  }
+  if (victim.started()) {
+    engine_.cancel(victim.completion_timer);
+    --running_jobs_;
+  }
+  victim.end_time = engine_.now();
+  job_preempted.emit(victim, preemptor, node);  // resources freed; placement and start still recorded
+  victim.start_time = -1;
+  victim.end_time = -1;
+  std::fill(victim.pod_nodes.begin(), victim.pod_nodes.end(), kUnbound);
+  pending_pods_ += victim.bound;
+  victim.bound = 0;
+  enqueue(victim);  // from scratch: the work done so far is lost
   queue_.resources_released();
   request_scheduling_pass();
 }

@@ -11,6 +11,7 @@
 #include "models/cluster/cluster.hpp"
 #include "models/k8s/job_state.hpp"
 #include "models/perf/job_runtime_model.hpp"
+#include "models/scheduling/default_preemption.hpp"
 #include "models/scheduling/scheduler.hpp"
 #include "models/scheduling/scheduling_queue.hpp"
 #include "sim/engine.hpp"
@@ -38,6 +39,10 @@ class ControlPlane {
   /// Costly at fleet scale, so only computed while someone listens.
   sim::Signal<const JobState&, std::size_t /*group*/, NodeIndex, const Status&> filter_rejected;
   sim::Signal<const JobState&> job_started;
+  /// A running or partly bound job evicted by DefaultPreemption to make room for `preemptor` on
+  /// `node`; emitted once its resources are freed, while its placement and start time are still
+  /// recorded (end_time is the eviction). The job then goes back to the queue, from scratch.
+  sim::Signal<const JobState& /*victim*/, const JobState& /*preemptor*/, NodeIndex> job_preempted;
   sim::Signal<const JobState&> job_completed;
   sim::Signal<const JobState&, std::string_view /*reason*/, std::string_view /*message*/> job_failed;
 
@@ -56,6 +61,13 @@ class ControlPlane {
   void start(JobState& job);
   static std::int64_t smallest_pending_pod_gpus(const JobState& job);
   void complete(std::uint64_t seq);
+  /// PostFilter: evicts lower-priority jobs so that a pod of `group` fits somewhere; true if it did.
+  bool preempt_for(JobState& job, std::size_t group);
+  void evict(std::uint64_t victim, const JobState& preemptor, NodeIndex node);
+  void enqueue(JobState& job);
+  void bind_pod(JobState& job, std::size_t pod);
+  /// Frees a bound pod's resources; its node stays recorded in job.pod_nodes for observers.
+  void release_pod(JobState& job, std::size_t pod);
   /// Empty if the job fits the empty cluster, else why not.
   std::string capacity_problem(const JobSpec& spec) const;
 
@@ -66,6 +78,8 @@ class ControlPlane {
   Scheduler scheduler_;
   SchedulingQueue queue_;
   std::unordered_map<std::uint64_t, JobState> jobs_;
+  std::vector<std::vector<RunningPod>> pods_on_node_;
+  bool preemption_ = false;
   std::uint64_t next_seq_ = 0;
   std::int64_t pending_pods_ = 0;
   std::size_t running_jobs_ = 0;

@@ -385,7 +385,9 @@ TEST(ControlPlane, JobsRunInSubmissionOrderWithJctFromSubmitToCompletion) {
 }
 
 TEST(ControlPlane, HigherPriorityJobRunsFirstWhenResourcesFree) {
-  Harness h({gpu_pool("h100", 1)});
+  SchedulerConfig no_preemption;
+  no_preemption.post_filter_plugins.clear();
+  Harness h({gpu_pool("h100", 1)}, no_preemption);
   h.submit_at(0, JobBuilder("j1", 8).duration(100));
   h.submit_at(10, JobBuilder("j2", 8).duration(50));
   h.submit_at(20, JobBuilder("j3", 8).duration(30).priority(10));
@@ -453,6 +455,56 @@ TEST(JobState, NamesPodsAfterJobGroupAndReplica) {
   EXPECT_EQ(s.pod_name(3), "train-ps-1");
   EXPECT_FALSE(s.started());
 }
+
+// --- DefaultPreemption -----------------------------------------------------------------------
+
+TEST(ControlPlane, HigherPriorityJobPreemptsALowerOneWhichRestartsFromScratch) {
+  // One 8-GPU node. j1 (priority 0, 100 s) starts at 0; j3 (priority 10, 30 s) arrives at 20 and
+  // evicts j1, runs 20..50; j1 restarts at 50 from scratch and completes at 150.
+  Harness h({gpu_pool("h100", 1)});
+  std::vector<std::pair<std::string, std::string>> preempted;
+  h.cp.job_preempted.connect([&](const JobState& victim, const JobState& by, NodeIndex) {
+    preempted.emplace_back(victim.spec.id, by.spec.id);
+    EXPECT_EQ(victim.end_time - victim.start_time, 20);  // the lost run
+  });
+  h.submit_at(0, JobBuilder("j1", 8).duration(100));
+  h.submit_at(20, JobBuilder("j3", 8).duration(30).priority(10));
+  h.engine.run();
+  EXPECT_EQ(preempted, (std::vector<std::pair<std::string, std::string>>{{"j1", "j3"}}));
+  EXPECT_EQ(h.start_order, (std::vector<std::string>{"j1", "j3", "j1"}));
+  EXPECT_EQ(h.completed.at("j3"), 50);
+  EXPECT_EQ(h.completed.at("j1"), 150);
+  EXPECT_EQ(h.cp.running_jobs(), 0u);
+  EXPECT_EQ(h.cp.pending_pods(), 0);
+}
+
+// low (priority 0, 100 s) at 0; same (priority 0, 10 s) at 10; high (priority 5, 10 s) at 20.
+void run_priority_mix(bool preemption) {
+  SchedulerConfig c;
+  if (!preemption) c.post_filter_plugins.clear();
+  Harness h({gpu_pool("h100", 1)}, c);
+  std::vector<std::string> victims;
+  h.cp.job_preempted.connect([&](const JobState& v, const JobState&, NodeIndex) { victims.push_back(v.spec.id); });
+  h.submit_at(0, JobBuilder("low", 8).duration(100));
+  h.submit_at(10, JobBuilder("same", 8).duration(10));
+  h.submit_at(20, JobBuilder("high", 8).duration(10).priority(5));
+  h.engine.run();
+  if (preemption) {
+    // high evicts low (never same, of equal priority); at 30 low (submitted first) restarts,
+    // runs to 130, then same runs 130..140.
+    EXPECT_EQ(victims, (std::vector<std::string>{"low"}));
+    EXPECT_EQ(h.completed.at("high"), 30);
+    EXPECT_EQ(h.completed.at("low"), 130);
+    EXPECT_EQ(h.completed.at("same"), 140);
+  } else {
+    EXPECT_TRUE(victims.empty());
+    EXPECT_EQ(h.completed.at("high"), 110);
+    EXPECT_EQ(h.completed.at("same"), 120);
+  }
+}
+
+TEST(ControlPlane, PreemptionEvictsOnlyLowerPriorityJobs) { run_priority_mix(true); }
+TEST(ControlPlane, PreemptionCanBeDisabledInTheProfile) { run_priority_mix(false); }
 
 }  // namespace
 }  // namespace kubetwin::models

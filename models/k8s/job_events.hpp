@@ -49,6 +49,15 @@ struct JobStartedEvent {
   void write(sim::JsonObjectWriter& w) const { w.field("job", job).field("queueingDelay", queueing_delay); }
 };
 
+struct PreemptedEvent {
+  static constexpr std::string_view kType = "Preempted";
+  std::string_view job, preemptor, node;
+  double lost_run_time;  ///< seconds the evicted job had run (0 if it had not started)
+  void write(sim::JsonObjectWriter& w) const {
+    w.field("job", job).field("preemptor", preemptor).field("node", node).field("lostRunTime", lost_run_time);
+  }
+};
+
 struct JobCompletedEvent {
   static constexpr std::string_view kType = "JobCompleted";
   std::string_view job;

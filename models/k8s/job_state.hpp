@@ -2,6 +2,7 @@
 // A job as the control plane tracks it, from submission to completion.
 
 #include <cstdint>
+#include <cstddef>
 #include <limits>
 #include <string>
 #include <vector>
@@ -20,8 +21,12 @@ struct JobState {
   double end_time = -1;           ///< when it completed
   std::vector<NodeIndex> pod_nodes;  ///< node of each pod in spec order, kUnbound if pending
   std::vector<int> pod_group;        ///< group index of each pod
+  std::vector<double> pod_bound_at;  ///< when each pod was bound
   int bound = 0;
+  int starts = 0;                    ///< more than one after a preemption
   bool reported_unschedulable = false;
+  bool queued = false;               ///< waiting in the scheduling queue
+  std::uint64_t completion_timer = 0;
 
   bool started() const { return start_time >= 0; }
   const PodGroupSpec& group_of(std::size_t pod) const { return spec.pods[static_cast<std::size_t>(pod_group[pod])]; }

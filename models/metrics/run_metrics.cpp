@@ -6,7 +6,11 @@ RunMetrics::RunMetrics(sim::Engine& engine, ControlPlane& cp) : engine_(engine),
   cp.job_submitted.connect([this](const JobState&) { ++submitted_; });
   cp.pod_bound.connect([this](const JobState&, std::size_t) { account_gpus(); });
   cp.job_started.connect([this](const JobState& job) {
-    queueing_.add(job.start_time - job.spec.submit_time);
+    if (job.starts == 1) queueing_.add(job.start_time - job.spec.submit_time);  // first start only
+  });
+  cp.job_preempted.connect([this](const JobState&, const JobState&, NodeIndex) {
+    account_gpus();
+    ++preemptions_;
   });
   cp.job_completed.connect([this](const JobState& job) {
     account_gpus();
@@ -47,6 +51,7 @@ nlohmann::ordered_json RunMetrics::summary(double end_time) const {
   j["jct"] = stats(jct_);
   j["queueingDelay"] = stats(queueing_);
   j["gpuUtilization"] = capacity > 0 ? gpu_seconds / capacity : 0.0;
+  j["preemptions"] = preemptions_;
   return j;
 }
 

@@ -29,7 +29,7 @@ class RunMetrics {
 
   sim::Engine& engine_;
   const ControlPlane& cp_;
-  std::uint64_t submitted_ = 0, completed_ = 0, failed_ = 0;
+  std::uint64_t submitted_ = 0, completed_ = 0, failed_ = 0, preemptions_ = 0;
   std::map<std::string, std::uint64_t, std::less<>> failure_reasons_;
   Distribution jct_, queueing_;
   double gpu_seconds_ = 0;

@@ -2,6 +2,8 @@
 
 #include <stdexcept>
 
+#include "models/scheduling/default_preemption.hpp"
+
 namespace kubetwin::models {
 
 const std::vector<std::string_view>& registered_filter_plugins() {
@@ -12,6 +14,11 @@ const std::vector<std::string_view>& registered_filter_plugins() {
 const std::vector<std::string_view>& registered_score_plugins() {
   static const std::vector<std::string_view> names{TaintToleration::kName, NodeResourcesFit::kName,
                                                     NodeResourcesBalancedAllocation::kName};
+  return names;
+}
+
+const std::vector<std::string_view>& registered_post_filter_plugins() {
+  static const std::vector<std::string_view> names{DefaultPreemption::kName};
   return names;
 }
 

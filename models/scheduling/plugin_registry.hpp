@@ -16,6 +16,7 @@ namespace kubetwin::models {
 /// Names of the plugins that can be enabled at each extension point.
 const std::vector<std::string_view>& registered_filter_plugins();
 const std::vector<std::string_view>& registered_score_plugins();
+const std::vector<std::string_view>& registered_post_filter_plugins();
 
 /// The plugin instances of one profile (a plugin enabled at two points is one instance).
 class PluginSet {

@@ -46,6 +46,13 @@ Status Scheduler::run_node_filters(const PodGroupSpec& pod, const Cluster& clust
   return Status::success();
 }
 
+bool Scheduler::fits(const PodGroupSpec& pod, const Cluster& cluster, NodeIndex node) {
+  for (const FilterPlugin* f : filters_) {
+    if (!f->passes(pod, cluster, node)) return false;
+  }
+  return true;
+}
+
 std::string Scheduler::explain(const PodGroupSpec& pod, const Cluster& cluster, const RejectionObserver& on_rejection) {
   const std::size_t n = cluster.node_count();
   evaluate_pool_filters(pod, cluster);

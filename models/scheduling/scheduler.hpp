@@ -34,6 +34,9 @@ class Scheduler {
   using RejectionObserver = std::function<void(NodeIndex, const Status&)>;
   std::string explain(const PodGroupSpec& pod, const Cluster& cluster, const RejectionObserver& on_rejection = {});
 
+  /// True if every filter of the profile passes `pod` on `node` (PostFilter plugins use this).
+  bool fits(const PodGroupSpec& pod, const Cluster& cluster, NodeIndex node);
+
   /// Upstream numFeasibleNodesToFind: how many feasible nodes end the filter phase early.
   static std::size_t feasible_nodes_to_find(int percentage, std::size_t all_nodes);
 

@@ -42,6 +42,8 @@ struct SchedulerConfig {
   /// Score plugins; a node's score is the weighted sum of their normalized scores.
   std::vector<WeightedPlugin> score_plugins{
       {"TaintToleration", 3}, {"NodeResourcesFit", 1}, {"NodeResourcesBalancedAllocation", 1}};
+  /// PostFilter plugins: DefaultPreemption evicts lower-priority pods for a pod that fits nowhere.
+  std::vector<std::string> post_filter_plugins{"DefaultPreemption"};
   // NodeResourcesFitArgs.scoringStrategy
   ScoringStrategy scoring = ScoringStrategy::LeastAllocated;
   /// Upstream default: cpu and memory, weight 1 each.

@@ -679,7 +679,7 @@ TEST_F(Cli, FingerprintsOfTheExampleRunsArePinned) {
     std::string fingerprint;
   };
   const std::vector<Pinned> pinned{
-      {"run " + shell_quote(example("trace-replay.json")), "1e699b905a71a6ad"},
+      {"run " + shell_quote(example("trace-replay.json")), "2925f1747e80ba22"},
       {"run", "dcedcc293fa77a4c"},  // the built-in default scenario
   };
   for (const auto& p : pinned) {
