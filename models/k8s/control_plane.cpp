@@ -26,12 +26,14 @@ void ControlPlane::bind_pod(JobState& job, std::size_t pod) {
   job.pod_bound_at[pod] = engine_.now();
   pods_on_node_[job.pod_nodes[pod]].push_back(
       {job.seq, pod, job.spec.priority, engine_.now(), job.group_of(pod).requests});
+  ++bound_pods_by_priority_[job.spec.priority];
 }
 
 void ControlPlane::release_pod(JobState& job, std::size_t pod) {
   const NodeIndex node = job.pod_nodes[pod];
   cluster_.release(node, job.group_of(pod).requests);
   std::erase_if(pods_on_node_[node], [&](const RunningPod& p) { return p.job == job.seq && p.pod == pod; });
+  if (--bound_pods_by_priority_[job.spec.priority] == 0) bound_pods_by_priority_.erase(job.spec.priority);
 }
 
 void ControlPlane::submit(JobSpec spec) {
@@ -230,6 +232,8 @@ void ControlPlane::complete(std::uint64_t seq) {
 
 bool ControlPlane::preempt_for(JobState& job, std::size_t group) {
   if (!preemption_) return false;
+  // Nothing to evict unless some bound pod has a lower priority (the common case: skip the scan).
+  if (bound_pods_by_priority_.empty() || bound_pods_by_priority_.begin()->first >= job.spec.priority) return false;
   auto candidate = DefaultPreemption::select(job.spec.pods[group], job.spec.priority, scheduler_, cluster_, pods_on_node_);
   if (!candidate) return false;
   std::vector<std::uint64_t> victims;

@@ -5,6 +5,7 @@
 // signals below (metrics, the event log, the timeline) and never change the outcome.
 
 #include <cstdint>
+#include <map>
 #include <string_view>
 #include <unordered_map>
 
@@ -79,6 +80,7 @@ class ControlPlane {
   SchedulingQueue queue_;
   std::unordered_map<std::uint64_t, JobState> jobs_;
   std::vector<std::vector<RunningPod>> pods_on_node_;
+  std::map<std::int32_t, std::int64_t> bound_pods_by_priority_;
   bool preemption_ = false;
   std::uint64_t next_seq_ = 0;
   std::int64_t pending_pods_ = 0;

@@ -56,7 +56,7 @@ bool Scheduler::fits(const PodGroupSpec& pod, const Cluster& cluster, NodeIndex 
 std::string Scheduler::explain(const PodGroupSpec& pod, const Cluster& cluster, const RejectionObserver& on_rejection) {
   const std::size_t n = cluster.node_count();
   evaluate_pool_filters(pod, cluster);
-  std::map<std::string, std::size_t, std::less<>> reasons;
+  std::vector<std::pair<std::string, std::size_t>> reasons;  // few distinct ones: a flat list
   std::size_t feasible = 0;
   for (NodeIndex node = 0; node < n; ++node) {
     const Status& pool_status = pool_verdict_[cluster.pool_of(node)];
@@ -67,11 +67,14 @@ std::string Scheduler::explain(const PodGroupSpec& pod, const Cluster& cluster, 
       continue;
     }
     if (on_rejection) on_rejection(node, s);
-    for (std::string_view reason : s.reasons()) {
-      auto it = reasons.find(reason);
-      if (it == reasons.end()) it = reasons.emplace(std::string(reason), 0).first;
+    s.for_each_reason([&](std::string_view reason) {
+      auto it = std::find_if(reasons.begin(), reasons.end(), [&](const auto& r) { return r.first == reason; });
+      if (it == reasons.end()) {
+        reasons.emplace_back(std::string(reason), 0);
+        it = reasons.end() - 1;
+      }
       ++it->second;
-    }
+    });
   }
   std::vector<std::string> parts;
   for (const auto& [reason, count] : reasons) parts.push_back(std::to_string(count) + " " + reason);

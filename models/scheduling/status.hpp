@@ -48,6 +48,12 @@ class Status {
     if (static_count_ > 0) return static_reasons_[0];
     return dynamic_reason_;
   }
+  /// Calls `f(std::string_view)` for each reason, without allocating.
+  template <class F>
+  void for_each_reason(F f) const {
+    for (std::uint8_t i = 0; i < static_count_; ++i) f(std::string_view(static_reasons_[i]));
+    if (!dynamic_reason_.empty()) f(std::string_view(dynamic_reason_));
+  }
   std::vector<std::string_view> reasons() const {
     std::vector<std::string_view> out(static_reasons_.begin(), static_reasons_.begin() + static_count_);
     if (!dynamic_reason_.empty()) out.emplace_back(dynamic_reason_);
