@@ -151,10 +151,17 @@ std::int64_t NodeResourcesBalancedAllocation::score(const PodGroupSpec& pod, con
   add(memory_, after.memory_bytes, cap.memory_bytes);
   add(gpu_ && pod.requests.gpus > 0, after.gpus, cap.gpus);  // extended resources only when requested
   if (n == 0) return 0;
-  double mean = 0, variance = 0;
-  for (int i = 0; i < n; ++i) mean += fractions[i] / n;
-  for (int i = 0; i < n; ++i) variance += (fractions[i] - mean) * (fractions[i] - mean) / n;
-  return static_cast<std::int64_t>((1.0 - std::sqrt(variance)) * static_cast<double>(kMaxNodeScore));
+  double std_dev = 0;
+  if (n == 2) {
+    std_dev = std::abs(fractions[0] - fractions[1]) / 2;  // the two-resource case, in closed form
+  } else {
+    double mean = 0, variance = 0;
+    for (int i = 0; i < n; ++i) mean += fractions[i];
+    mean /= n;
+    for (int i = 0; i < n; ++i) variance += (fractions[i] - mean) * (fractions[i] - mean);
+    std_dev = std::sqrt(variance / n);
+  }
+  return static_cast<std::int64_t>((1.0 - std_dev) * static_cast<double>(kMaxNodeScore));
 }
 
 }  // namespace kubetwin::models

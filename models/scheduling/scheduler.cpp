@@ -118,19 +118,16 @@ std::optional<NodeIndex> Scheduler::find_node(const PodGroupSpec& pod, const Clu
     plugin->normalize(plugin_scores_);
     for (std::size_t i = 0; i < feasible_.size(); ++i) total_scores_[i] += weight * plugin_scores_[i];
   }
-  // selectHost: the highest total score; ties broken uniformly at random (reservoir sampling).
-  std::int64_t best = -1;
-  std::uint64_t ties = 0;
+  // selectHost: the highest total score; ties broken uniformly at random. One draw picks among
+  // all tied nodes (the same distribution as upstream's reservoir sampling, one random number).
+  const std::int64_t best = *std::max_element(total_scores_.begin(), total_scores_.end());
+  const auto ties = static_cast<std::uint64_t>(std::count(total_scores_.begin(), total_scores_.end(), best));
+  std::uint64_t pick = ties > 1 ? ties_.below(ties) : 0;
   NodeIndex chosen = feasible_.front();
   for (std::size_t i = 0; i < feasible_.size(); ++i) {
-    const std::int64_t total = total_scores_[i];
-    if (total > best) {
-      best = total;
-      ties = 1;
+    if (total_scores_[i] == best && pick-- == 0) {
       chosen = feasible_[i];
-    } else if (total == best) {
-      ++ties;
-      if (ties_.below(ties) == 0) chosen = feasible_[i];
+      break;
     }
   }
   return chosen;

@@ -231,12 +231,12 @@ TEST(Scheduler, BreaksTiesWithTheSeededStreamSoTheSameSeedMakesTheSameChoices) {
 TEST(Scheduler, TieBreakingDrawsOnlyFromTheGivenStream) {
   // The scheduler consumes its tie-breaking stream and nothing else: a copy of the stream's
   // state predicts the choice. Both nodes are examined every cycle (a small cluster), node 0
-  // first; upstream selectHost keeps the second tied node when rand.Intn(2) == 0.
+  // first; one draw below the number of tied nodes picks among them in that order.
   const Cluster cluster({pool("h100", 2)});
   sim::RandomStream ties(9), replay(9);
   Scheduler scheduler(config(ScoringStrategy::LeastAllocated), ties);
   for (int i = 0; i < 16; ++i) {
-    const NodeIndex expected = replay.below(2) == 0 ? 1 : 0;
+    const auto expected = static_cast<NodeIndex>(replay.below(2));
     EXPECT_EQ(scheduler.find_node(gpu_pod(1), cluster), std::optional<NodeIndex>(expected))
         << "cycle " << i;
   }

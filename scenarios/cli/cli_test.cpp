@@ -679,8 +679,8 @@ TEST_F(Cli, FingerprintsOfTheExampleRunsArePinned) {
     std::string fingerprint;
   };
   const std::vector<Pinned> pinned{
-      {"run " + shell_quote(example("trace-replay.json")), "2925f1747e80ba22"},
-      {"run", "dcedcc293fa77a4c"},  // the built-in default scenario
+      {"run " + shell_quote(example("trace-replay.json")), "f887c480dd980036"},
+      {"run", "69ddb5260f9c5f03"},  // the built-in default scenario
   };
   for (const auto& p : pinned) {
     const auto r = kubetwin(p.args + " --quiet --out out");
