@@ -1,6 +1,7 @@
 #include "scenarios/scenario_loader.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <fstream>
 #include <map>
 #include <set>
@@ -297,6 +298,33 @@ models::SyntheticWorkloadSpec read_synthetic(StrictObject& s, const models::GpuC
     per->finish();
   }
   spec.gpu_model = s.string("gpuModel").value_or("");
+  if (auto prio = s.object("priority")) {
+    const auto* values = prio->array("values", Required::Yes);
+    const auto* weights = prio->array("weights", Required::Yes);
+    if (values != nullptr && weights != nullptr) {
+      if (values->size() != weights->size() || values->empty()) {
+        prio->issue("weights", "must have one weight per entry of \"values\" (and at least one)");
+      } else {
+        spec.priorities.clear();
+        spec.priority_weights.clear();
+        for (std::size_t i = 0; i < values->size(); ++i) {
+          const auto& v = (*values)[i];
+          const auto& w = (*weights)[i];
+          if (!v.is_number_integer() || std::abs(v.get<std::int64_t>()) > 2000000000) {
+            issues.push_back({prio->pointer_of("values") + "/" + std::to_string(i), "must be a whole number within +-2e9"});
+            continue;
+          }
+          if (!w.is_number() || w.get<double>() < 0) {
+            issues.push_back({prio->pointer_of("weights") + "/" + std::to_string(i), "must be a number >= 0"});
+            continue;
+          }
+          spec.priorities.push_back(static_cast<std::int32_t>(v.get<std::int64_t>()));
+          spec.priority_weights.push_back(w.get<double>());
+        }
+      }
+    }
+    prio->finish();
+  }
   if (!spec.gpu_model.empty() && catalog.find(spec.gpu_model) == nullptr) {
     s.issue("gpuModel", "unknown GPU model \"" + spec.gpu_model + "\" (known: " + catalog.names() + ")");
   }

@@ -600,4 +600,18 @@ TEST(ScenarioLoaderProfile, UnknownPluginsAndBadShapesAreReportedWithPointers) {
   EXPECT_EQ(lines[1], std::string(kSource) + ": /scheduler/profiles/0/pluginConfig/0/args/scoringStrategy/requestedToCapacityRatio/shape/1/utilization: must increase from point to point");
 }
 
+TEST(ScenarioLoader, SyntheticPrioritiesAreReadAndChecked) {
+  const auto sc = load_scenario(with(scenario(), [](json& d) {
+    d["workload"]["synthetic"]["priority"] = {{"values", {0, 1000}}, {"weights", {4, 1}}};
+  }), kSource, "/base");
+  const auto& spec = std::get<models::SyntheticWorkloadSpec>(sc.workload);
+  EXPECT_EQ(spec.priorities, (std::vector<std::int32_t>{0, 1000}));
+  EXPECT_EQ(spec.priority_weights, (std::vector<double>{4, 1}));
+  const auto lines = errors_of(with(scenario(), [](json& d) {
+    d["workload"]["synthetic"]["priority"] = {{"values", {0, "high"}}, {"weights", {4, 1}}};
+  }));
+  ASSERT_EQ(lines.size(), 1u) << joined(lines);
+  EXPECT_EQ(lines[0], std::string(kSource) + ": /workload/synthetic/priority/values/1: must be a whole number within +-2e9");
+}
+
 }  // namespace kubetwin::scenarios

@@ -6,7 +6,10 @@ RunMetrics::RunMetrics(sim::Engine& engine, ControlPlane& cp) : engine_(engine),
   cp.job_submitted.connect([this](const JobState&) { ++submitted_; });
   cp.pod_bound.connect([this](const JobState&, std::size_t) { account_gpus(); });
   cp.job_started.connect([this](const JobState& job) {
-    if (job.starts == 1) queueing_.add(job.start_time - job.spec.submit_time);  // first start only
+    if (job.starts == 1) {  // first start only
+      queueing_.add(job.start_time - job.spec.submit_time);
+      by_priority_[job.spec.priority].queueing.add(job.start_time - job.spec.submit_time);
+    }
   });
   cp.job_preempted.connect([this](const JobState&, const JobState&, NodeIndex) {
     account_gpus();
@@ -16,6 +19,7 @@ RunMetrics::RunMetrics(sim::Engine& engine, ControlPlane& cp) : engine_(engine),
     account_gpus();
     ++completed_;
     jct_.add(job.end_time - job.spec.submit_time);
+    by_priority_[job.spec.priority].jct.add(job.end_time - job.spec.submit_time);
   });
   cp.job_failed.connect([this](const JobState&, std::string_view reason, std::string_view) {
     ++failed_;
@@ -52,6 +56,13 @@ nlohmann::ordered_json RunMetrics::summary(double end_time) const {
   j["queueingDelay"] = stats(queueing_);
   j["gpuUtilization"] = capacity > 0 ? gpu_seconds / capacity : 0.0;
   j["preemptions"] = preemptions_;
+  if (by_priority_.size() > 1) {  // per priority class, highest first
+    nlohmann::ordered_json classes = nlohmann::ordered_json::object();
+    for (auto it = by_priority_.rbegin(); it != by_priority_.rend(); ++it) {
+      classes[std::to_string(it->first)] = {{"jct", stats(it->second.jct)}, {"queueingDelay", stats(it->second.queueing)}};
+    }
+    j["byPriority"] = classes;
+  }
   return j;
 }
 

@@ -32,6 +32,10 @@ class RunMetrics {
   std::uint64_t submitted_ = 0, completed_ = 0, failed_ = 0, preemptions_ = 0;
   std::map<std::string, std::uint64_t, std::less<>> failure_reasons_;
   Distribution jct_, queueing_;
+  struct PerPriority {
+    Distribution jct, queueing;
+  };
+  std::map<std::int32_t, PerPriority> by_priority_;
   double gpu_seconds_ = 0;
   double last_change_ = 0;
   std::int64_t last_allocated_ = 0;

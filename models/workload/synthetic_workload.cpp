@@ -43,7 +43,8 @@ SyntheticWorkload::SyntheticWorkload(SyntheticWorkloadSpec spec, SyntheticCluste
       shape_(shape),
       arrivals_(streams.stream("workload.arrivals")),
       sizes_(streams.stream("workload.sizes")),
-      durations_(streams.stream("workload.durations")) {
+      durations_(streams.stream("workload.durations")),
+      priorities_(streams.stream("workload.priorities")) {
   double mean_gpus = 0, total_weight = 0;
   for (std::size_t i = 0; i < spec_.gpus_per_job.size(); ++i) {
     weights_.push_back(size_fits(spec_.gpus_per_job[i], shape_) ? spec_.gpus_per_job_weights[i] : 0.0);
@@ -94,6 +95,11 @@ std::optional<JobSpec> SyntheticWorkload::next() {
   group.requests.cpu_milli = spec_.cpu_milli_per_gpu * per_pod;
   group.requests.memory_bytes = spec_.memory_bytes_per_gpu * per_pod;
   if (!spec_.gpu_model.empty()) group.node_selector[kGpuProductLabel] = spec_.gpu_model;
+  if (spec_.priorities.size() > 1) {
+    job.priority = spec_.priorities[priorities_.pick_weighted(spec_.priority_weights)];
+  } else if (!spec_.priorities.empty()) {
+    job.priority = spec_.priorities.front();
+  }
   if (group.replicas > 1) job.min_member = group.replicas;  // distributed jobs are gangs
   job.pods.push_back(std::move(group));
   return job;

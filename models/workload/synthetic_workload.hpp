@@ -30,6 +30,9 @@ struct SyntheticWorkloadSpec {
   std::int64_t cpu_milli_per_gpu = 8000;
   std::int64_t memory_bytes_per_gpu = 64LL << 30;
   std::string gpu_model;  ///< if set, every pod selects this GPU model
+  /// Job priorities and their relative weights (priority classes); default: everything at 0.
+  std::vector<std::int32_t> priorities{0};
+  std::vector<double> priority_weights{1};
 };
 
 /// The cluster facts the generator needs to size jobs and arrivals.
@@ -43,7 +46,9 @@ struct SyntheticClusterShape {
 
 class SyntheticWorkload final : public JobSource {
  public:
-  /// `streams` must outlive the generator; it draws from "workload.arrivals", ".sizes", ".durations".
+  /// `streams` must outlive the generator; it draws from "workload.arrivals", ".sizes", ".durations",
+  /// and ".priorities" (only when several priorities are given, so single-priority runs keep their
+  /// numbers).
   SyntheticWorkload(SyntheticWorkloadSpec spec, SyntheticClusterShape shape, sim::RandomStreams& streams);
   std::optional<JobSpec> next() override;
 
@@ -62,6 +67,7 @@ class SyntheticWorkload final : public JobSource {
   sim::RandomStream& arrivals_;
   sim::RandomStream& sizes_;
   sim::RandomStream& durations_;
+  sim::RandomStream& priorities_;
   double mean_interarrival_ = 0;
   double clock_ = 0;
   std::int64_t emitted_ = 0;

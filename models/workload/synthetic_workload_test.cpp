@@ -267,5 +267,30 @@ TEST(SyntheticWorkload, AchievedOfferedLoadIsCloseToTheTarget) {
   }
 }
 
+TEST(SyntheticWorkload, PrioritiesFollowTheirWeights) {
+  SyntheticWorkloadSpec spec = spec_with_jobs(20000);
+  spec.priorities = {0, 1000};
+  spec.priority_weights = {3, 1};
+  int high = 0;
+  for (const auto& job : generate(spec, k1024Gpus, 5)) {
+    ASSERT_TRUE(job.priority == 0 || job.priority == 1000);
+    high += job.priority == 1000;
+  }
+  EXPECT_NEAR(high / 20000.0, 0.25, 0.015);  // s.d. of the share is about 0.003
+}
+
+TEST(SyntheticWorkload, ASinglePriorityLeavesTheOtherDrawsUnchanged) {
+  SyntheticWorkloadSpec spec = spec_with_jobs(300);
+  spec.priorities = {7};
+  const auto with_priority = generate(spec, k1024Gpus, 3);
+  const auto plain = generate(spec_with_jobs(300), k1024Gpus, 3);
+  ASSERT_EQ(with_priority.size(), plain.size());
+  for (std::size_t i = 0; i < plain.size(); ++i) {
+    EXPECT_EQ(with_priority[i].priority, 7);
+    EXPECT_EQ(with_priority[i].submit_time, plain[i].submit_time);
+    EXPECT_EQ(with_priority[i].duration, plain[i].duration);
+  }
+}
+
 }  // namespace
 }  // namespace kubetwin::models
