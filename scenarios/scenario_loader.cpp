@@ -249,6 +249,42 @@ models::SchedulerConfig read_scheduler(StrictObject& root, std::vector<JsonIssue
   return config;
 }
 
+// A distribution given as two parallel arrays, {"<key>": [whole numbers in min..max], "weights":
+// [numbers >= 0]}; replaces `values` and `weights` only when the object is valid.
+template <class T>
+void read_weighted_values(StrictObject& o, std::string_view key, std::int64_t min, std::int64_t max,
+                          std::vector<T>& values, std::vector<double>& weights, std::vector<JsonIssue>& issues) {
+  const auto* vs = o.array(key, Required::Yes);
+  const auto* ws = o.array("weights", Required::Yes);
+  if (vs != nullptr && ws != nullptr) {
+    if (vs->size() != ws->size() || vs->empty()) {
+      o.issue("weights", "must have one weight per entry of \"" + std::string(key) + "\" (and at least one)");
+    } else {
+      std::vector<T> new_values;
+      std::vector<double> new_weights;
+      const std::size_t before = issues.size();
+      for (std::size_t i = 0; i < vs->size(); ++i) {
+        const auto& v = (*vs)[i];
+        const auto& w = (*ws)[i];
+        if (!v.is_number_integer() || v.get<std::int64_t>() < min || v.get<std::int64_t>() > max) {
+          issues.push_back({o.pointer_of(key) + "/" + std::to_string(i),
+                            "must be a whole number from " + std::to_string(min) + " to " + std::to_string(max)});
+        } else if (!w.is_number() || w.get<double>() < 0) {
+          issues.push_back({o.pointer_of("weights") + "/" + std::to_string(i), "must be a number >= 0"});
+        } else {
+          new_values.push_back(static_cast<T>(v.get<std::int64_t>()));
+          new_weights.push_back(w.get<double>());
+        }
+      }
+      if (issues.size() == before) {
+        values = std::move(new_values);
+        weights = std::move(new_weights);
+      }
+    }
+  }
+  o.finish();
+}
+
 models::SyntheticWorkloadSpec read_synthetic(StrictObject& s, const models::GpuCatalog& catalog,
                                              std::vector<JsonIssue>& issues) {
   models::SyntheticWorkloadSpec spec;
@@ -257,31 +293,7 @@ models::SyntheticWorkloadSpec read_synthetic(StrictObject& s, const models::GpuC
   spec.mean_interarrival = s.quantity("meanInterarrival", Dimension::Time, Required::No, 0).value_or(0);
   if (s.has("load") && s.has("meanInterarrival")) s.issue("", "give \"load\" or \"meanInterarrival\", not both");
   if (auto size = s.object("jobSize")) {
-    const auto* gpus = size->array("gpus", Required::Yes);
-    const auto* weights = size->array("weights", Required::Yes);
-    if (gpus != nullptr && weights != nullptr) {
-      if (gpus->size() != weights->size() || gpus->empty()) {
-        size->issue("weights", "must have one weight per entry of \"gpus\" (and at least one)");
-      } else {
-        spec.gpus_per_job.clear();
-        spec.gpus_per_job_weights.clear();
-        for (std::size_t i = 0; i < gpus->size(); ++i) {
-          const auto& g = (*gpus)[i];
-          const auto& w = (*weights)[i];
-          if (!g.is_number_integer() || g.get<std::int64_t>() < 1) {
-            issues.push_back({size->pointer_of("gpus") + "/" + std::to_string(i), "must be a whole number >= 1"});
-            continue;
-          }
-          if (!w.is_number() || w.get<double>() < 0) {
-            issues.push_back({size->pointer_of("weights") + "/" + std::to_string(i), "must be a number >= 0"});
-            continue;
-          }
-          spec.gpus_per_job.push_back(g.get<int>());
-          spec.gpus_per_job_weights.push_back(w.get<double>());
-        }
-      }
-    }
-    size->finish();
+    read_weighted_values(*size, "gpus", 1, 1 << 20, spec.gpus_per_job, spec.gpus_per_job_weights, issues);
   }
   if (auto d = s.object("duration")) {
     spec.duration_median = d->quantity("median", Dimension::Time, Required::No, 1e-3).value_or(spec.duration_median);
@@ -299,31 +311,7 @@ models::SyntheticWorkloadSpec read_synthetic(StrictObject& s, const models::GpuC
   }
   spec.gpu_model = s.string("gpuModel").value_or("");
   if (auto prio = s.object("priority")) {
-    const auto* values = prio->array("values", Required::Yes);
-    const auto* weights = prio->array("weights", Required::Yes);
-    if (values != nullptr && weights != nullptr) {
-      if (values->size() != weights->size() || values->empty()) {
-        prio->issue("weights", "must have one weight per entry of \"values\" (and at least one)");
-      } else {
-        spec.priorities.clear();
-        spec.priority_weights.clear();
-        for (std::size_t i = 0; i < values->size(); ++i) {
-          const auto& v = (*values)[i];
-          const auto& w = (*weights)[i];
-          if (!v.is_number_integer() || std::abs(v.get<std::int64_t>()) > 2000000000) {
-            issues.push_back({prio->pointer_of("values") + "/" + std::to_string(i), "must be a whole number within +-2e9"});
-            continue;
-          }
-          if (!w.is_number() || w.get<double>() < 0) {
-            issues.push_back({prio->pointer_of("weights") + "/" + std::to_string(i), "must be a number >= 0"});
-            continue;
-          }
-          spec.priorities.push_back(static_cast<std::int32_t>(v.get<std::int64_t>()));
-          spec.priority_weights.push_back(w.get<double>());
-        }
-      }
-    }
-    prio->finish();
+    read_weighted_values(*prio, "values", -2000000000, 2000000000, spec.priorities, spec.priority_weights, issues);
   }
   if (!spec.gpu_model.empty() && catalog.find(spec.gpu_model) == nullptr) {
     s.issue("gpuModel", "unknown GPU model \"" + spec.gpu_model + "\" (known: " + catalog.names() + ")");

@@ -611,7 +611,7 @@ TEST(ScenarioLoader, SyntheticPrioritiesAreReadAndChecked) {
     d["workload"]["synthetic"]["priority"] = {{"values", {0, "high"}}, {"weights", {4, 1}}};
   }));
   ASSERT_EQ(lines.size(), 1u) << joined(lines);
-  EXPECT_EQ(lines[0], std::string(kSource) + ": /workload/synthetic/priority/values/1: must be a whole number within +-2e9");
+  EXPECT_EQ(lines[0], std::string(kSource) + ": /workload/synthetic/priority/values/1: must be a whole number from -2000000000 to 2000000000");
 }
 
 }  // namespace kubetwin::scenarios
