@@ -48,21 +48,4 @@ struct Toleration {
   }
 };
 
-/// True if every NoSchedule/NoExecute taint is tolerated (PreferNoSchedule never blocks).
-inline bool tolerates_all_blocking(const std::vector<Taint>& taints,
-                                   const std::vector<Toleration>& tolerations) {
-  for (const Taint& t : taints) {
-    if (t.effect == TaintEffect::PreferNoSchedule) continue;
-    bool ok = false;
-    for (const Toleration& tol : tolerations) {
-      if (tol.tolerates(t)) {
-        ok = true;
-        break;
-      }
-    }
-    if (!ok) return false;
-  }
-  return true;
-}
-
 }  // namespace kubetwin::models

@@ -1,4 +1,5 @@
 #include "models/gpushare/fragmentation.hpp"
+#include "models/testing/gpushare_builders.hpp"
 
 #include <gtest/gtest.h>
 
@@ -15,12 +16,7 @@ namespace {
 // --- builders -------------------------------------------------------------------------------
 
 GpuShareNode node(std::int64_t cpu, std::initializer_list<int> gpu_free, int model = 0) {
-  GpuShareNode n;
-  n.cpu_free = cpu;
-  n.memory_free = 1 << 20;
-  n.model = model;
-  for (int f : gpu_free) n.gpu_free[static_cast<std::size_t>(n.gpus++)] = f;
-  return n;
+  return testing::gpu_node(cpu, gpu_free, model);
 }
 
 PodShape pod(std::int64_t cpu, int num_gpu, int gpu_milli, ModelMask models = kAnyModel,

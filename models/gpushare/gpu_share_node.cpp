@@ -38,27 +38,11 @@ bool GpuShareNode::fits(const PodShape& pod) const {
   return gpus_with_free(pod.gpu_milli) >= pod.num_gpu;
 }
 
-GpuChoice lowest_fully_free(const GpuShareNode& node, int n) {
-  GpuChoice c;
-  for (int i = 0; i < node.gpus && c.count < n; ++i) {
-    if (node.gpu_free[static_cast<std::size_t>(i)] == kMilliPerGpu) c.devices[static_cast<std::size_t>(c.count++)] = i;
-  }
-  assert(c.count == n);
-  return c;
-}
+GpuChoice lowest_fully_free(const GpuShareNode& node, int n) { return tightest_devices(node, n, kMilliPerGpu); }
 
 GpuChoice tightest_device(const GpuShareNode& node, int milli) {
-  GpuChoice c;
-  int best_free = kMilliPerGpu + 1;
-  for (int i = 0; i < node.gpus; ++i) {
-    const int f = node.gpu_free[static_cast<std::size_t>(i)];
-    if (f >= milli && f < best_free) {
-      best_free = f;
-      c.devices[0] = i;
-      c.count = 1;
-    }
-  }
-  return c;
+  if (node.gpus_with_free(milli) == 0) return {};
+  return tightest_devices(node, 1, milli);
 }
 
 GpuChoice tightest_devices(const GpuShareNode& node, int n, int milli) {

@@ -1,4 +1,5 @@
 #include "models/gpushare/gpu_share_node.hpp"
+#include "models/testing/gpushare_builders.hpp"
 
 #include <gtest/gtest.h>
 
@@ -19,12 +20,7 @@ constexpr std::int64_t kMemory = 1 << 20;  // MiB; plenty unless a case says oth
 /// A node with `cpu` free milli-cores, the given free milli on each device, GPU model bit `model`.
 GpuShareNode node(std::int64_t cpu, std::initializer_list<int> gpu_free, int model = 0,
                   std::int64_t memory = kMemory) {
-  GpuShareNode n;
-  n.cpu_free = cpu;
-  n.memory_free = memory;
-  n.model = model;
-  for (int f : gpu_free) n.gpu_free[static_cast<std::size_t>(n.gpus++)] = f;
-  return n;
+  return testing::gpu_node(cpu, gpu_free, model, memory);
 }
 
 PodShape pod(std::int64_t cpu, int num_gpu, int gpu_milli, ModelMask models = kAnyModel,

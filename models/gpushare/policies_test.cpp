@@ -1,4 +1,5 @@
 #include "models/gpushare/policies.hpp"
+#include "models/testing/gpushare_builders.hpp"
 
 #include <gtest/gtest.h>
 
@@ -19,13 +20,7 @@ namespace {
 
 GpuShareNode node(std::int64_t cpu, std::initializer_list<int> gpu_free, int model = 0,
                   std::uint8_t tags = 0) {
-  GpuShareNode n;
-  n.cpu_free = cpu;
-  n.memory_free = 1 << 20;
-  n.model = model;
-  n.tags = tags;
-  for (int f : gpu_free) n.gpu_free[static_cast<std::size_t>(n.gpus++)] = f;
-  return n;
+  return testing::gpu_node(cpu, gpu_free, model, 1 << 20, tags);
 }
 
 GpuShareNode idle8(std::int64_t cpu) {

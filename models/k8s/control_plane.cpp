@@ -23,7 +23,6 @@ void ControlPlane::enqueue(JobState& job) {
 }
 
 void ControlPlane::bind_pod(JobState& job, std::size_t pod) {
-  job.pod_bound_at[pod] = engine_.now();
   pods_on_node_[job.pod_nodes[pod]].push_back(
       {job.seq, pod, job.spec.priority, engine_.now(), job.group_of(pod).requests});
   ++bound_pods_by_priority_[job.spec.priority];
@@ -45,7 +44,6 @@ void ControlPlane::submit(JobSpec spec) {
     for (int r = 0; r < job.spec.pods[g].replicas; ++r) job.pod_group.push_back(static_cast<int>(g));
   }
   job.pod_nodes.assign(job.pod_group.size(), kUnbound);
-  job.pod_bound_at.assign(job.pod_group.size(), -1);
   job_submitted.emit(job);
 
   if (std::string problem = capacity_problem(job.spec); !problem.empty()) {

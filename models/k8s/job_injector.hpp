@@ -18,7 +18,6 @@ class JobInjector {
 
   /// Reads the first job and schedules its arrival.
   void start() { arm(); }
-  std::uint64_t injected() const { return injected_; }
   /// True while a read job has not been submitted yet.
   bool has_more() const { return next_.has_value(); }
 
@@ -27,7 +26,6 @@ class JobInjector {
     next_ = source_.next();
     if (!next_) return;
     engine_.schedule_at(next_->submit_time, [this] {
-      ++injected_;
       JobSpec job = std::move(*next_);
       next_.reset();
       submit_(std::move(job));
@@ -39,7 +37,6 @@ class JobInjector {
   JobSource& source_;
   Submit submit_;
   std::optional<JobSpec> next_;
-  std::uint64_t injected_ = 0;
 };
 
 }  // namespace kubetwin::models

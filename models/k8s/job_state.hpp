@@ -21,7 +21,6 @@ struct JobState {
   double end_time = -1;           ///< when it completed
   std::vector<NodeIndex> pod_nodes;  ///< node of each pod in spec order, kUnbound if pending
   std::vector<int> pod_group;        ///< group index of each pod
-  std::vector<double> pod_bound_at;  ///< when each pod was bound
   int bound = 0;
   int starts = 0;                    ///< more than one after a preemption
   bool reported_unschedulable = false;

@@ -252,19 +252,7 @@ int cmd_experiment_fgd(const FgdArgs& a) {
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
   sim::OutputDirectory out(a.out);
-  {
-    std::ofstream csv = out.open("curve.csv");
-    std::string buf = "arrived_pct,alloc_pct,frag_ratio_pct,frag_amount_pct\n";
-    for (const auto& p : result.curve) {
-      buf += std::to_string(p.arrived_pct);
-      for (double v : {p.alloc_pct, p.frag_ratio_pct, p.frag_amount_pct}) {
-        buf += ',';
-        sim::append_json_number(buf, v);
-      }
-      buf += '\n';
-    }
-    csv << buf;
-  }
+  out.open("curve.csv") << scenarios::fgd_curve_csv(result.curve);
   nlohmann::ordered_json summary = {
       {"experiment", "fgd"},
       {"nodes", a.nodes},

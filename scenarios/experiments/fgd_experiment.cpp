@@ -8,6 +8,7 @@
 #include "models/gpushare/fragmentation.hpp"
 #include "models/gpushare/policies.hpp"
 #include "sim/input_error.hpp"
+#include "sim/json_writer.hpp"
 #include "sim/random.hpp"
 
 namespace kubetwin::scenarios {
@@ -70,6 +71,19 @@ void shuffle(std::vector<T>& v, sim::RandomStream& rng) {
 }
 
 }  // namespace
+
+std::string fgd_curve_csv(const std::vector<FgdCurvePoint>& curve) {
+  std::string out = "arrived_pct,alloc_pct,frag_ratio_pct,frag_amount_pct\n";
+  for (const auto& p : curve) {
+    out += std::to_string(p.arrived_pct);
+    for (double v : {p.alloc_pct, p.frag_ratio_pct, p.frag_amount_pct}) {
+      out += ',';
+      sim::append_json_number(out, v);
+    }
+    out += '\n';
+  }
+  return out;
+}
 
 double FgdRunResult::alloc_pct_at(int arrived_pct) const {
   for (const auto& p : curve) {

@@ -28,6 +28,9 @@ struct FgdRunResult {
   double alloc_pct_at(int arrived_pct) const;
 };
 
+/// The curve as CSV: `arrived_pct,alloc_pct,frag_ratio_pct,frag_amount_pct`, one row per point.
+std::string fgd_curve_csv(const std::vector<FgdCurvePoint>& curve);
+
 /// Runs one experiment. Throws sim::InputError for an unknown policy name.
 FgdRunResult run_fgd_experiment(const std::vector<models::gpushare::OpenbNode>& nodes,
                                 const std::vector<models::gpushare::OpenbPod>& pods,

@@ -37,19 +37,6 @@ std::string run_file_name(const std::string& trace, const std::string& policy, s
   return trace + "." + policy + "." + std::to_string(seed) + ".csv";
 }
 
-std::string curve_csv(const std::vector<FgdCurvePoint>& curve) {
-  std::string out = "arrived_pct,alloc_pct,frag_ratio_pct,frag_amount_pct\n";
-  for (const auto& p : curve) {
-    out += std::to_string(p.arrived_pct);
-    for (double v : {p.alloc_pct, p.frag_ratio_pct, p.frag_amount_pct}) {
-      out += ',';
-      sim::append_json_number(out, v);
-    }
-    out += '\n';
-  }
-  return out;
-}
-
 // Reads a finished run back; an unreadable file counts as not done.
 bool read_curve(const fs::path& path, std::vector<FgdCurvePoint>& curve, int expected_points) {
   std::ifstream in(path);
@@ -174,7 +161,7 @@ void run_fgd_grid(const FgdGridOptions& o) {
         const auto result = run_fgd_experiment(nodes, pods[task.trace], o.policies[task.policy], o.seeds[task.seed], o.tune);
         const fs::path final_path = runs_dir / run_file_name(o.traces[task.trace], o.policies[task.policy], o.seeds[task.seed]);
         const fs::path tmp = final_path.string() + ".tmp" + std::to_string(::getpid());
-        { std::ofstream(tmp, std::ios::binary) << curve_csv(result.curve); }
+        { std::ofstream(tmp, std::ios::binary) << fgd_curve_csv(result.curve); }
         fs::rename(tmp, final_path);  // a run is either complete on disk or absent
       } catch (...) {
         std::lock_guard lock(mu);
