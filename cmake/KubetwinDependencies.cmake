@@ -4,6 +4,7 @@ pkg_check_modules(SIMGRID REQUIRED IMPORTED_TARGET simgrid>=3.32)
 find_package(nlohmann_json 3.11 REQUIRED)
 find_package(CLI11 REQUIRED)
 find_package(Threads REQUIRED)
+find_package(Eigen3 3.3 REQUIRED NO_MODULE)  # least-squares fits of the GPU efficiency curves
 if(KUBETWIN_BUILD_TESTS)
   find_package(GTest REQUIRED)
 endif()

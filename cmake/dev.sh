@@ -24,6 +24,7 @@ PACKAGES=(
   libcli11-dev            # command line
   libboost-dev            # SimGrid's headers include Boost
   libgtest-dev            # unit tests (GoogleTest)
+  libeigen3-dev           # least-squares fits (GPU efficiency curves)
 )
 
 log() { echo "dev.sh: $*" >&2; }

@@ -119,10 +119,11 @@ std::vector<models::ResourceWeight> read_resources(StrictObject& o, std::vector<
 
 // plugins.<point>: upstream merge rules. The defaults minus `disabled` ("*" disables them all),
 // then `enabled` in order (a plugin already there keeps its place and takes the new weight).
-std::vector<models::WeightedPlugin> read_plugin_set(StrictObject& plugins, std::string_view point,
+std::vector<models::WeightedPlugin> read_plugin_set(StrictObject& plugins, models::ExtensionPoint ep,
                                                      std::vector<models::WeightedPlugin> defaults,
-                                                     const std::vector<std::string_view>& registered,
                                                      std::vector<JsonIssue>& issues) {
+  const std::string_view point = models::extension_point_key(ep);
+  const std::vector<std::string_view> registered = models::PluginRegistry::builtin().names_at(ep);
   auto set = plugins.object(point);
   if (!set) return defaults;
   auto known = [&](const std::string& name) {
@@ -167,12 +168,14 @@ std::vector<models::WeightedPlugin> read_plugin_set(StrictObject& plugins, std::
   return defaults;
 }
 
-void read_plugin_config(StrictObject& profile, models::SchedulerConfig& config, std::vector<JsonIssue>& issues) {
+void read_plugin_config(StrictObject& profile, models::ProfileConfig& config, std::vector<JsonIssue>& issues) {
   const auto* list = profile.array("pluginConfig");
   if (list == nullptr) return;
   for (std::size_t i = 0; i < list->size(); ++i) {
     StrictObject pc((*list)[i], profile.pointer_of("pluginConfig") + "/" + std::to_string(i), issues);
-    const auto name = pc.enumeration("name", {"NodeResourcesFit", "NodeResourcesBalancedAllocation"}, Required::Yes);
+    const auto name =
+        pc.enumeration("name", {"NodeResourcesFit", "NodeResourcesBalancedAllocation", "InterPodAffinity", "Coscheduling"},
+                       Required::Yes);
     auto args = pc.object("args", Required::Yes);
     if (name && args && *name == "NodeResourcesFit") {
       if (auto strategy = args->object("scoringStrategy")) {
@@ -204,10 +207,42 @@ void read_plugin_config(StrictObject& profile, models::SchedulerConfig& config, 
       }
     } else if (name && args && *name == "NodeResourcesBalancedAllocation") {
       config.balanced_resources = read_resources(*args, issues, config.balanced_resources);
+    } else if (name && args && *name == "InterPodAffinity") {
+      config.hard_pod_affinity_weight = static_cast<int>(
+          args->integer("hardPodAffinityWeight", Required::No, 0, 100).value_or(config.hard_pod_affinity_weight));
+    } else if (name && args && *name == "Coscheduling") {
+      config.permit_waiting_time_seconds = static_cast<double>(
+          args->integer("permitWaitingTimeSeconds", Required::No, 0, 86400 * 365)
+              .value_or(static_cast<std::int64_t>(config.permit_waiting_time_seconds)));
     }
     if (args) args->finish();
     pc.finish();
   }
+}
+
+models::ProfileConfig read_profile(StrictObject& profile, int percentage_of_nodes_to_score,
+                                   std::vector<JsonIssue>& issues) {
+  models::ProfileConfig config;
+  config.percentage_of_nodes_to_score = percentage_of_nodes_to_score;
+  config.scheduler_name = profile.string("schedulerName").value_or(config.scheduler_name);
+  if (config.scheduler_name.empty()) profile.issue("schedulerName", "must not be empty");
+  if (auto pct = profile.integer("percentageOfNodesToScore", Required::No, 0, 100)) {
+    config.percentage_of_nodes_to_score = static_cast<int>(*pct);
+  }
+  if (auto plugins = profile.object("plugins")) {
+    for (models::ExtensionPoint ep : models::kAllExtensionPoints) {
+      config.at(ep) = read_plugin_set(*plugins, ep, config.at(ep), issues);
+    }
+    if (plugins->valid() && config.at(models::ExtensionPoint::QueueSort).size() != 1) {
+      plugins->issue("queueSort", "a profile needs exactly one queueSort plugin");
+    }
+    if (plugins->valid() && config.at(models::ExtensionPoint::Bind).empty()) {
+      plugins->issue("bind", "a profile needs a bind plugin (DefaultBinder)");
+    }
+    plugins->finish();
+  }
+  read_plugin_config(profile, config, issues);
+  return config;
 }
 
 models::SchedulerConfig read_scheduler(StrictObject& root, std::vector<JsonIssue>& issues) {
@@ -217,33 +252,30 @@ models::SchedulerConfig read_scheduler(StrictObject& root, std::vector<JsonIssue
   if (auto q = s->enumeration("queueingStrategy", {"BestEffortFIFO", "StrictFIFO"})) {
     config.queueing = *q == "StrictFIFO" ? models::QueueingStrategy::StrictFIFO : models::QueueingStrategy::BestEffortFIFO;
   }
-  config.percentage_of_nodes_to_score =
+  const int percentage =
       static_cast<int>(s->integer("percentageOfNodesToScore", Required::No, 0, 100).value_or(0));
+  config.profiles.front().percentage_of_nodes_to_score = percentage;
   config.queueing_hints = s->boolean("queueingHints").value_or(config.queueing_hints);
   if (const auto* profiles = s->array("profiles")) {
-    if (profiles->size() != 1) s->issue("profiles", "must hold exactly one profile (several schedulers are not modelled yet)");
-    for (std::size_t i = 0; i < profiles->size() && i < 1; ++i) {
+    if (profiles->empty()) s->issue("profiles", "must hold at least one profile");
+    config.profiles.clear();
+    for (std::size_t i = 0; i < profiles->size(); ++i) {
       StrictObject profile((*profiles)[i], s->pointer_of("profiles") + "/" + std::to_string(i), issues);
       if (!profile.valid()) continue;
-      profile.string("schedulerName");
-      if (auto plugins = profile.object("plugins")) {
-        std::vector<models::WeightedPlugin> filters;
-        for (const auto& name : config.filter_plugins) filters.push_back({name, 1});
-        filters = read_plugin_set(*plugins, "filter", filters, models::registered_filter_plugins(), issues);
-        config.filter_plugins.clear();
-        for (const auto& f : filters) config.filter_plugins.push_back(f.name);
-        config.score_plugins =
-            read_plugin_set(*plugins, "score", config.score_plugins, models::registered_score_plugins(), issues);
-        std::vector<models::WeightedPlugin> post;
-        for (const auto& name : config.post_filter_plugins) post.push_back({name, 1});
-        post = read_plugin_set(*plugins, "postFilter", post, models::registered_post_filter_plugins(), issues);
-        config.post_filter_plugins.clear();
-        for (const auto& p : post) config.post_filter_plugins.push_back(p.name);
-        plugins->finish();
+      models::ProfileConfig p = read_profile(profile, percentage, issues);
+      for (const auto& earlier : config.profiles) {
+        if (earlier.scheduler_name == p.scheduler_name) {
+          profile.issue("schedulerName", "\"" + p.scheduler_name + "\" names an earlier profile too");
+        } else if (earlier.at(models::ExtensionPoint::QueueSort).size() == 1 &&
+                   p.at(models::ExtensionPoint::QueueSort).size() == 1 &&
+                   earlier.at(models::ExtensionPoint::QueueSort)[0].name != p.at(models::ExtensionPoint::QueueSort)[0].name) {
+          profile.issue("plugins", "all profiles must use the same queueSort plugin (there is one queue)");
+        }
       }
-      read_plugin_config(profile, config, issues);
       profile.finish();
+      config.profiles.push_back(std::move(p));
     }
+    if (config.profiles.empty()) config.profiles.emplace_back();
   }
   s->finish();
   return config;

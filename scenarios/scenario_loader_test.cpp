@@ -141,7 +141,7 @@ TEST(ScenarioLoader, ValidScenarioBuildsTypedFields) {
   EXPECT_EQ(p.gpu_model, "H100-SXM-80GB");
   // The well-known labels (pool, GPU product) are the Cluster's to add; the loader keeps the file's.
   EXPECT_FALSE(p.labels.contains(models::kNodePoolLabel));
-  EXPECT_EQ(sc.scheduler.scoring, models::ScoringStrategy::MostAllocated);
+  EXPECT_EQ(sc.scheduler.profiles.at(0).scoring, models::ScoringStrategy::MostAllocated);
   const auto* spec = std::get_if<models::SyntheticWorkloadSpec>(&sc.workload);
   ASSERT_NE(spec, nullptr);
   EXPECT_EQ(spec->jobs, 10);
@@ -541,29 +541,80 @@ INSTANTIATE_TEST_SUITE_P(
 }  // namespace
 // --- scheduler profiles (KubeSchedulerConfiguration shape) ---------------------------------------
 
+std::vector<std::string> names(const std::vector<models::WeightedPlugin>& plugins) {
+  std::vector<std::string> out;
+  for (const auto& p : plugins) out.push_back(p.name);
+  return out;
+}
+
 TEST(ScenarioLoaderProfile, DefaultsAreUpstreamsDefaultProfileOfImplementedPlugins) {
+  using models::ExtensionPoint;
   const auto sc = load_scenario(with(scenario(), [](json& d) { d["scheduler"].erase("profiles"); }), kSource, "/base");
-  EXPECT_EQ(sc.scheduler.filter_plugins, (std::vector<std::string>{"TaintToleration", "NodeAffinity", "NodeResourcesFit"}));
-  ASSERT_EQ(sc.scheduler.score_plugins.size(), 3u);
-  EXPECT_EQ(sc.scheduler.score_plugins[0].name, "TaintToleration");
-  EXPECT_EQ(sc.scheduler.score_plugins[0].weight, 3);
-  EXPECT_EQ(sc.scheduler.score_plugins[2].name, "NodeResourcesBalancedAllocation");
-  EXPECT_EQ(sc.scheduler.scoring, models::ScoringStrategy::LeastAllocated);
+  ASSERT_EQ(sc.scheduler.profiles.size(), 1u);
+  const auto& p = sc.scheduler.profiles[0];
+  EXPECT_EQ(p.scheduler_name, "default-scheduler");
+  EXPECT_EQ(names(p.at(ExtensionPoint::QueueSort)), (std::vector<std::string>{"PrioritySort"}));
+  EXPECT_EQ(names(p.at(ExtensionPoint::PreEnqueue)), (std::vector<std::string>{"SchedulingGates"}));
+  EXPECT_EQ(names(p.at(ExtensionPoint::PreFilter)), (std::vector<std::string>{"PodTopologySpread", "InterPodAffinity"}));
+  EXPECT_EQ(names(p.at(ExtensionPoint::Filter)), (std::vector<std::string>{"TaintToleration", "NodeAffinity", "NodeResourcesFit",
+                                                                          "PodTopologySpread", "InterPodAffinity"}));
+  EXPECT_EQ(names(p.at(ExtensionPoint::PostFilter)), (std::vector<std::string>{"DefaultPreemption", "Coscheduling"}));
+  EXPECT_EQ(names(p.at(ExtensionPoint::Permit)), (std::vector<std::string>{"Coscheduling"}));
+  EXPECT_EQ(names(p.at(ExtensionPoint::Bind)), (std::vector<std::string>{"DefaultBinder"}));
+  const auto& score = p.at(ExtensionPoint::Score);
+  EXPECT_EQ(names(score), (std::vector<std::string>{"TaintToleration", "NodeResourcesFit", "PodTopologySpread",
+                                                    "InterPodAffinity", "NodeResourcesBalancedAllocation"}));
+  EXPECT_EQ(score[0].weight, 3);
+  EXPECT_EQ(score[2].weight, 2);
+  EXPECT_EQ(p.scoring, models::ScoringStrategy::LeastAllocated);
 }
 
 TEST(ScenarioLoaderProfile, DisabledAndEnabledMergeWithTheDefaultsAsUpstreamDoes) {
+  using models::ExtensionPoint;
   const auto sc = load_scenario(with(scenario(), [](json& d) {
     d["scheduler"]["profiles"][0]["plugins"] = {
         {"score", {{"disabled", json::array({{{"name", "NodeResourcesBalancedAllocation"}}})},
                    {"enabled", json::array({{{"name", "NodeResourcesFit"}, {"weight", 5}}})}}},
         {"filter", {{"disabled", json::array({{{"name", "*"}}})},
-                    {"enabled", json::array({{{"name", "NodeResourcesFit"}}})}}}};
+                    {"enabled", json::array({{{"name", "NodeResourcesFit"}}})}}},
+        {"permit", {{"disabled", json::array({{{"name", "Coscheduling"}}})}}}};
   }), kSource, "/base");
-  EXPECT_EQ(sc.scheduler.filter_plugins, (std::vector<std::string>{"NodeResourcesFit"}));
-  ASSERT_EQ(sc.scheduler.score_plugins.size(), 2u);
-  EXPECT_EQ(sc.scheduler.score_plugins[0].name, "TaintToleration");
-  EXPECT_EQ(sc.scheduler.score_plugins[1].name, "NodeResourcesFit");
-  EXPECT_EQ(sc.scheduler.score_plugins[1].weight, 5);
+  const auto& p = sc.scheduler.profiles[0];
+  EXPECT_EQ(names(p.at(ExtensionPoint::Filter)), (std::vector<std::string>{"NodeResourcesFit"}));
+  EXPECT_TRUE(p.at(ExtensionPoint::Permit).empty());
+  const auto& score = p.at(ExtensionPoint::Score);
+  EXPECT_EQ(names(score), (std::vector<std::string>{"TaintToleration", "NodeResourcesFit", "PodTopologySpread", "InterPodAffinity"}));
+  EXPECT_EQ(score[1].weight, 5);
+}
+
+TEST(ScenarioLoaderProfile, SeveralProfilesAreReadByName) {
+  using models::ExtensionPoint;
+  const auto sc = load_scenario(with(scenario(), [](json& d) {
+    d["scheduler"]["profiles"] = json::array(
+        {{{"schedulerName", "default-scheduler"}},
+         {{"schedulerName", "gang-free"},
+          {"percentageOfNodesToScore", 100},
+          {"plugins", {{"permit", {{"disabled", json::array({{{"name", "*"}}})}}}}}}});
+  }), kSource, "/base");
+  ASSERT_EQ(sc.scheduler.profiles.size(), 2u);
+  EXPECT_EQ(sc.scheduler.profiles[1].scheduler_name, "gang-free");
+  EXPECT_EQ(sc.scheduler.profiles[1].percentage_of_nodes_to_score, 100);
+  EXPECT_TRUE(sc.scheduler.profiles[1].at(ExtensionPoint::Permit).empty());
+  EXPECT_FALSE(sc.scheduler.profiles[0].at(ExtensionPoint::Permit).empty());
+}
+
+TEST(ScenarioLoaderProfile, ProfileMistakesAreReportedWithPointers) {
+  const auto lines = errors_of(with(scenario(), [](json& d) {
+    d["scheduler"]["profiles"] = json::array(
+        {{{"schedulerName", "a"}},
+         {{"schedulerName", "a"}},
+         {{"schedulerName", "b"}, {"plugins", {{"queueSort", {{"disabled", json::array({{{"name", "*"}}})}}}}}},
+         {{"schedulerName", "c"}, {"plugins", {{"filter", {{"enabled", json::array({{{"name", "DefaultBinder"}}})}}}}}}});
+  }));
+  ASSERT_EQ(lines.size(), 3u) << joined(lines);
+  EXPECT_EQ(lines[0], std::string(kSource) + ": /scheduler/profiles/1/schedulerName: \"a\" names an earlier profile too");
+  EXPECT_EQ(lines[1], std::string(kSource) + ": /scheduler/profiles/2/plugins/queueSort: a profile needs exactly one queueSort plugin");
+  EXPECT_EQ(lines[2].rfind(std::string(kSource) + ": /scheduler/profiles/3/plugins/filter/enabled/0/name: unknown filter plugin \"DefaultBinder\"", 0), 0u) << lines[2];
 }
 
 TEST(ScenarioLoaderProfile, PluginConfigSetsScoringArgs) {
@@ -578,13 +629,14 @@ TEST(ScenarioLoaderProfile, PluginConfigSetsScoringArgs) {
          {{"name", "NodeResourcesBalancedAllocation"},
           {"args", {{"resources", json::array({{{"name", "cpu"}, {"weight", 1}}, {{"name", "nvidia.com/gpu"}, {"weight", 1}}})}}}}});
   }), kSource, "/base");
-  EXPECT_EQ(sc.scheduler.scoring, models::ScoringStrategy::RequestedToCapacityRatio);
-  ASSERT_EQ(sc.scheduler.scoring_resources.size(), 1u);
-  EXPECT_EQ(sc.scheduler.scoring_resources[0].weight, 2);
-  ASSERT_EQ(sc.scheduler.requested_to_capacity_shape.size(), 2u);
-  EXPECT_EQ(sc.scheduler.requested_to_capacity_shape[1].score, 10);
-  ASSERT_EQ(sc.scheduler.balanced_resources.size(), 2u);
-  EXPECT_EQ(sc.scheduler.balanced_resources[1].name, "nvidia.com/gpu");
+  const auto& p = sc.scheduler.profiles.at(0);
+  EXPECT_EQ(p.scoring, models::ScoringStrategy::RequestedToCapacityRatio);
+  ASSERT_EQ(p.scoring_resources.size(), 1u);
+  EXPECT_EQ(p.scoring_resources[0].weight, 2);
+  ASSERT_EQ(p.requested_to_capacity_shape.size(), 2u);
+  EXPECT_EQ(p.requested_to_capacity_shape[1].score, 10);
+  ASSERT_EQ(p.balanced_resources.size(), 2u);
+  EXPECT_EQ(p.balanced_resources[1].name, "nvidia.com/gpu");
 }
 
 TEST(ScenarioLoaderProfile, UnknownPluginsAndBadShapesAreReportedWithPointers) {

@@ -19,6 +19,12 @@ Cluster::Cluster(std::vector<NodePoolSpec> pools) : pools_(std::move(pools)) {
     max_gpus = std::max(max_gpus, pools_[p].capacity.gpus);
   }
   requested_.assign(pool_of_.size(), Resources{});
+  for (NodeIndex n = 0; n < pool_of_.size(); ++n) {
+    const auto gpus = static_cast<std::uint32_t>(allocatable(n).gpus);
+    first_device_.push_back(static_cast<std::uint32_t>(device_free_.size()));
+    device_free_.insert(device_free_.end(), gpus, static_cast<std::int16_t>(kMilliPerDevice));
+    fully_free_.push_back(static_cast<std::int32_t>(gpus));
+  }
   nodes_by_free_gpus_.assign(static_cast<std::size_t>(max_gpus) + 1, 0);
   for (NodeIndex n = 0; n < pool_of_.size(); ++n) count_free_gpus(n, +1);
 }
@@ -27,20 +33,81 @@ void Cluster::count_free_gpus(NodeIndex n, int delta) {
   nodes_by_free_gpus_[static_cast<std::size_t>(free(n).gpus)] += delta;
 }
 
-void Cluster::allocate(NodeIndex n, const Resources& r) {
+int Cluster::max_device_free_milli(NodeIndex n) const {
+  int best = 0;
+  for (std::int16_t f : device_free(n)) best = std::max<int>(best, f);
+  return best;
+}
+
+DeviceSet Cluster::allocate(NodeIndex n, const Resources& r, std::span<const DeviceIndex> devices) {
   count_free_gpus(n, -1);
+  DeviceSet used;
+  const auto count = static_cast<DeviceIndex>(allocatable(n).gpus);
+  if (r.gpus > 0) {
+    if (!devices.empty()) {
+      assert(static_cast<std::int64_t>(devices.size()) == r.gpus);
+      used.assign(devices.begin(), devices.end());
+    } else {
+      for (DeviceIndex d = 0; d < count && static_cast<std::int64_t>(used.size()) < r.gpus; ++d) {
+        if (device(n, d) == kMilliPerDevice) used.push_back(d);
+      }
+    }
+    assert(static_cast<std::int64_t>(used.size()) == r.gpus);
+    for (DeviceIndex d : used) {
+      assert(device(n, d) == kMilliPerDevice);
+      device(n, d) = 0;
+    }
+    fully_free_[n] -= static_cast<std::int32_t>(used.size());
+  } else if (r.gpu_milli > 0) {
+    DeviceIndex chosen = count;
+    if (!devices.empty()) {
+      chosen = devices.front();
+    } else {
+      for (DeviceIndex d = 0; d < count; ++d) {
+        if (device(n, d) >= r.gpu_milli && (chosen == count || device(n, d) < device(n, chosen))) chosen = d;
+      }
+    }
+    assert(chosen < count && device(n, chosen) >= r.gpu_milli);
+    if (device(n, chosen) == kMilliPerDevice) --fully_free_[n];
+    device(n, chosen) = static_cast<std::int16_t>(device(n, chosen) - r.gpu_milli);
+    used.push_back(chosen);
+  }
   requested_[n] += r;
   assert(requested_[n].fits_in(allocatable(n)));
   count_free_gpus(n, +1);
   allocated_gpus_ += r.gpus;
+  allocated_gpu_milli_ += r.total_gpu_milli();
+  return used;
 }
 
-void Cluster::release(NodeIndex n, const Resources& r) {
+void Cluster::release(NodeIndex n, const Resources& r, std::span<const DeviceIndex> devices) {
   count_free_gpus(n, -1);
+  assert((r.gpus == 0 && r.gpu_milli == 0) || !devices.empty());
+  if (r.gpus > 0) {
+    for (DeviceIndex d : devices) {
+      assert(device(n, d) == 0);
+      device(n, d) = kMilliPerDevice;
+    }
+    fully_free_[n] += static_cast<std::int32_t>(devices.size());
+  } else if (r.gpu_milli > 0) {
+    const DeviceIndex d = devices.front();
+    device(n, d) = static_cast<std::int16_t>(device(n, d) + r.gpu_milli);
+    assert(device(n, d) <= kMilliPerDevice);
+    if (device(n, d) == kMilliPerDevice) ++fully_free_[n];
+  }
   requested_[n] -= r;
   assert(requested_[n].cpu_milli >= 0 && requested_[n].memory_bytes >= 0 && requested_[n].gpus >= 0);
   count_free_gpus(n, +1);
   allocated_gpus_ -= r.gpus;
+  allocated_gpu_milli_ -= r.total_gpu_milli();
+}
+
+std::optional<std::string_view> Cluster::node_label(NodeIndex n, std::string_view key) const {
+  if (key == kHostnameLabel) return std::string_view(names_[n]);
+  for (const auto& [k, v] : pools_[pool_of_[n]].labels) {  // a handful of labels: a scan is enough
+    if (k == key) return std::string_view(v);
+  }
+  return std::nullopt;
 }
 
 std::int64_t Cluster::max_free_gpus_on_a_node() const {

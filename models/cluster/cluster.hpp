@@ -3,6 +3,9 @@
 // filtering thousands of nodes per scheduling cycle stays cache-friendly.
 
 #include <cstdint>
+#include <optional>
+#include <span>
+#include <string_view>
 #include <string>
 #include <vector>
 
@@ -12,6 +15,11 @@
 namespace kubetwin::models {
 
 using NodeIndex = std::uint32_t;
+/// A GPU of a node, numbered from 0 on each node.
+using DeviceIndex = std::uint16_t;
+/// The devices a pod holds on its node.
+using DeviceSet = std::vector<DeviceIndex>;
+inline constexpr int kMilliPerDevice = 1000;
 
 class Cluster {
  public:
@@ -26,30 +34,63 @@ class Cluster {
   std::uint32_t index_in_pool(NodeIndex n) const { return n - first_node_of_pool_[pool_of_[n]]; }
   const std::string& node_name(NodeIndex n) const { return names_[n]; }
   NodeIndex first_node_of_pool(std::size_t p) const { return first_node_of_pool_[p]; }
+  /// The node's value of label `key` (its pool's labels, and kubernetes.io/hostname), if any.
+  std::optional<std::string_view> node_label(NodeIndex n, std::string_view key) const;
 
   const Resources& allocatable(NodeIndex n) const { return pools_[pool_of_[n]].capacity; }
   const Resources& requested(NodeIndex n) const { return requested_[n]; }
-  Resources free(NodeIndex n) const { return allocatable(n) - requested_[n]; }
+  /// What is left; `gpus` counts the fully free devices (a shared device is not free for a pod
+  /// that wants whole GPUs).
+  Resources free(NodeIndex n) const {
+    Resources f = allocatable(n) - requested_[n];
+    f.gpus = fully_free_[n];
+    f.gpu_milli = 0;
+    return f;
+  }
+  /// Milli-GPU free on each device of node n (per-device accounting, for GPU sharing).
+  std::span<const std::int16_t> device_free(NodeIndex n) const {
+    return {device_free_.data() + first_device_[n], static_cast<std::size_t>(allocatable(n).gpus)};
+  }
+  /// The most milli-GPU free on one device of node n (0 without GPUs).
+  int max_device_free_milli(NodeIndex n) const;
+  /// True if node n's devices can take the GPUs of `r`: that many fully free devices, or for a
+  /// share one device with that much free. CPU and memory are not checked here.
+  bool gpus_fit(NodeIndex n, const Resources& r) const {
+    if (r.gpu_milli > 0) return max_device_free_milli(n) >= r.gpu_milli;
+    return r.gpus <= fully_free_[n];
+  }
 
-  void allocate(NodeIndex n, const Resources& r);
-  void release(NodeIndex n, const Resources& r);
+  /// Takes `r` on node n and returns the devices its GPUs went to: `devices` if given (they must
+  /// be able to hold it), else the lowest-numbered fully free devices for whole GPUs, or for a
+  /// share the device with the least free milli-GPU that still fits (lowest number on ties).
+  DeviceSet allocate(NodeIndex n, const Resources& r, std::span<const DeviceIndex> devices = {});
+  /// Gives back what allocate() took; `devices` are those it returned.
+  void release(NodeIndex n, const Resources& r, std::span<const DeviceIndex> devices = {});
 
   std::int64_t total_gpus() const { return total_gpus_; }
+  /// Whole devices held by pods that take whole GPUs.
   std::int64_t allocated_gpus() const { return allocated_gpus_; }
-  /// Largest number of free GPUs on any single node, in O(max GPUs per node).
+  /// Everything allocated, whole devices and shares, in milli-GPU.
+  std::int64_t allocated_gpu_milli() const { return allocated_gpu_milli_; }
+  /// Largest number of fully free GPUs on any single node, in O(max GPUs per node).
   std::int64_t max_free_gpus_on_a_node() const;
 
  private:
   void count_free_gpus(NodeIndex n, int delta);
+  std::int16_t& device(NodeIndex n, DeviceIndex d) { return device_free_[first_device_[n] + d]; }
 
   std::vector<NodePoolSpec> pools_;
   std::vector<std::uint32_t> first_node_of_pool_;
   std::vector<std::uint32_t> pool_of_;
   std::vector<std::string> names_;
   std::vector<Resources> requested_;
+  std::vector<std::uint32_t> first_device_;  // per node: offset into device_free_
+  std::vector<std::int16_t> device_free_;    // per device: milli-GPU free
+  std::vector<std::int32_t> fully_free_;     // per node: devices with nothing allocated
   std::vector<std::int64_t> nodes_by_free_gpus_;  // histogram: [k] = nodes with exactly k free
   std::int64_t total_gpus_ = 0;
   std::int64_t allocated_gpus_ = 0;
+  std::int64_t allocated_gpu_milli_ = 0;
 };
 
 }  // namespace kubetwin::models

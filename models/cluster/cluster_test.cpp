@@ -72,18 +72,20 @@ TEST(Cluster, StartsWithNothingRequestedAndEverythingFree) {
 TEST(Cluster, AllocateAndReleaseTrackRequestedFreeAndAllocatedGpus) {
   Cluster cluster({pool("h100", 2, 8)});
 
-  cluster.allocate(1, gpus(3));
-  cluster.allocate(1, gpus(2));
+  const DeviceSet first = cluster.allocate(1, gpus(3));
+  const DeviceSet second = cluster.allocate(1, gpus(2));
+  EXPECT_EQ(first, (DeviceSet{0, 1, 2}));  // lowest-numbered free devices
+  EXPECT_EQ(second, (DeviceSet{3, 4}));
   EXPECT_EQ(cluster.requested(1), gpus(5));
   EXPECT_EQ(cluster.free(1), (Resources{64000 - 5 * 8000, (512 - 5 * 64) * kGi, 3}));
   EXPECT_EQ(cluster.requested(0), Resources{});
   EXPECT_EQ(cluster.allocated_gpus(), 5);
 
-  cluster.release(1, gpus(3));
+  cluster.release(1, gpus(3), first);
   EXPECT_EQ(cluster.requested(1), gpus(2));
   EXPECT_EQ(cluster.allocated_gpus(), 2);
 
-  cluster.release(1, gpus(2));
+  cluster.release(1, gpus(2), second);
   EXPECT_EQ(cluster.requested(1), Resources{});
   EXPECT_EQ(cluster.free(1), cluster.allocatable(1));
   EXPECT_EQ(cluster.allocated_gpus(), 0);
@@ -121,12 +123,17 @@ TEST(Cluster, MaxFreeGpusOnANodeFollowsAllocationsAndReleases) {
       {"release on a full node opens a hole", false, 1, 2, 2},
       {"release everything on the first node", false, 0, 8, 8},
   };
+  std::vector<DeviceSet> held(cluster.node_count());  // devices allocated on each node
   for (const auto& s : steps) {
     SCOPED_TRACE(s.what);
+    DeviceSet& h = held[s.node];
     if (s.allocate) {
-      cluster.allocate(s.node, {0, 0, s.gpus});
+      const DeviceSet got = cluster.allocate(s.node, {0, 0, s.gpus});
+      h.insert(h.end(), got.begin(), got.end());
     } else {
-      cluster.release(s.node, {0, 0, s.gpus});
+      const DeviceSet back(h.end() - s.gpus, h.end());
+      h.resize(h.size() - static_cast<std::size_t>(s.gpus));
+      cluster.release(s.node, {0, 0, s.gpus}, back);
     }
     EXPECT_EQ(cluster.max_free_gpus_on_a_node(), s.expected_max_free);
   }
@@ -145,6 +152,7 @@ TEST(Cluster, MaxFreeGpusIsZeroWithoutGpuNodes) {
 TEST(Cluster, MaxFreeGpusMatchesABruteForceScanAfterManyChanges) {
   Cluster cluster({pool("a", 5, 8), pool("b", 3, 4), pool("c", 2, 2)});
   std::vector<std::int64_t> used(cluster.node_count(), 0);
+  std::vector<DeviceSet> held(cluster.node_count());
   // A fixed pseudo-random walk of allocations and releases (deterministic LCG).
   std::uint64_t x = 12345;
   for (int i = 0; i < 2000; ++i) {
@@ -153,11 +161,12 @@ TEST(Cluster, MaxFreeGpusMatchesABruteForceScanAfterManyChanges) {
     const std::int64_t cap = cluster.allocatable(n).gpus;
     if ((x >> 20) & 1) {
       if (used[n] < cap) {
-        cluster.allocate(n, {0, 0, 1});
+        held[n].push_back(cluster.allocate(n, {0, 0, 1}).at(0));
         ++used[n];
       }
     } else if (used[n] > 0) {
-      cluster.release(n, {0, 0, 1});
+      cluster.release(n, {0, 0, 1}, DeviceSet{held[n].back()});
+      held[n].pop_back();
       --used[n];
     }
     std::int64_t brute = 0, allocated = 0;

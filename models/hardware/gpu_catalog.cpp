@@ -40,6 +40,8 @@ GpuCatalog GpuCatalog::parse(std::string_view json_text, const std::string& sour
           g.quantity("memoryBandwidth", sim::Dimension::Bandwidth, sim::Required::Yes, 1).value_or(0);
       spec.nvlink_bandwidth = g.quantity("nvlinkBandwidth", sim::Dimension::Bandwidth).value_or(0);
       spec.tdp_watts = g.number("tdpWatts", sim::Required::No, 0).value_or(0);
+      spec.streaming_multiprocessors =
+          static_cast<int>(g.integer("streamingMultiprocessors", sim::Required::No, 1, 100000).value_or(0));
       if (auto peak = g.object("peak", sim::Required::Yes)) {
         for (const auto& [dtype, value] : doc["gpus"][i]["peak"].items()) {
           if (auto f = peak->quantity(dtype, sim::Dimension::FlopRate, sim::Required::Yes, 1)) {

@@ -16,9 +16,12 @@ struct GpuSpec {
   std::map<std::string, double> peak_flops;  ///< dense FLOP/s by data type ("bf16", "fp8", ...)
   double nvlink_bandwidth = 0;            ///< bytes per second, bidirectional, 0 if none
   double tdp_watts = 0;
+  int streaming_multiprocessors = 0;      ///< SM count, 0 if unknown (GEMM wave quantization)
 
   /// Dense peak for `dtype`, or 0 if the GPU has no such unit.
   double peak(std::string_view dtype) const;
+  /// NVLink bandwidth in one direction (half the bidirectional datasheet figure).
+  double nvlink_bandwidth_per_direction() const { return nvlink_bandwidth / 2; }
 };
 
 class GpuCatalog {

@@ -184,5 +184,32 @@ TEST(GpuCatalog, ParseReportsEveryProblemAtOnce) {
   }
 }
 
+TEST(GpuCatalog, BuiltinHasFp32AndStreamingMultiprocessorsForEveryGpu) {
+  struct Expected {
+    const char* name;
+    double fp32;
+    int sms;
+  };
+  const std::vector<Expected> table{{"A100-SXM-80GB", 19.5e12, 108}, {"H100-SXM-80GB", 67e12, 132},
+                                    {"H200-SXM-141GB", 67e12, 132}, {"B200-SXM-180GB", 75e12, 148}};
+  for (const auto& e : table) {
+    SCOPED_TRACE(e.name);
+    const GpuSpec* gpu = GpuCatalog::builtin().find(e.name);
+    ASSERT_NE(gpu, nullptr);
+    EXPECT_DOUBLE_EQ(gpu->peak("fp32"), e.fp32);
+    EXPECT_EQ(gpu->streaming_multiprocessors, e.sms);
+    EXPECT_DOUBLE_EQ(gpu->nvlink_bandwidth_per_direction(), gpu->nvlink_bandwidth / 2);
+  }
+}
+
+TEST(GpuCatalog, StreamingMultiprocessorsAreOptionalAndMustBePositive) {
+  nlohmann::json entry = gpu_entry("X1");
+  EXPECT_EQ(GpuCatalog::parse(catalog_doc({entry}).dump(), "my-gpus.json").gpus()[0].streaming_multiprocessors, 0);
+  entry["streamingMultiprocessors"] = 0;
+  const std::vector<std::string> lines = parse_errors(catalog_doc({entry}).dump());
+  ASSERT_FALSE(lines.empty());
+  EXPECT_EQ(lines[0].rfind("my-gpus.json: /gpus/0/streamingMultiprocessors: ", 0), 0u) << lines[0];
+}
+
 }  // namespace
 }  // namespace kubetwin::models

@@ -3,36 +3,57 @@
 #include <algorithm>
 #include <limits>
 
+#include "models/scheduling/plugins.hpp"
+
 namespace kubetwin::models {
 
+namespace {
+
+std::vector<std::unique_ptr<Scheduler>> make_profiles(const SchedulerConfig& config, sim::RandomStreams& streams,
+                                                      const PluginRegistry& registry) {
+  std::vector<std::unique_ptr<Scheduler>> out;
+  for (std::size_t i = 0; i < config.profiles.size(); ++i) {
+    const ProfileConfig& p = config.profiles[i];
+    // The first profile keeps the historical stream name, so that one-profile runs are unchanged.
+    auto& random = streams.stream(i == 0 ? "scheduler.ties" : "scheduler.ties." + p.scheduler_name);
+    out.push_back(std::make_unique<Scheduler>(p, random, registry));
+  }
+  return out;
+}
+
+}  // namespace
+
 ControlPlane::ControlPlane(sim::Engine& engine, Cluster& cluster, const SchedulerConfig& config,
-                           const JobRuntimeModel& runtime, sim::RandomStreams& streams)
+                           const JobRuntimeModel& runtime, sim::RandomStreams& streams, const PluginRegistry& registry)
     : engine_(engine),
       cluster_(cluster),
       config_(config),
       runtime_(runtime),
-      scheduler_(config_, streams.stream("scheduler.ties")),
-      pods_on_node_(cluster.node_count()) {
-  for (const auto& name : config_.post_filter_plugins) preemption_ = preemption_ || name == DefaultPreemption::kName;
+      profiles_(make_profiles(config_, streams, registry)),
+      queue_(profiles_.at(0)->plugins().queue_sort()),
+      pods_on_node_(cluster.node_count()),
+      affinity_pods_on_node_(cluster.node_count(), 0),
+      affinity_node_position_(cluster.node_count(), 0) {}
+
+void ControlPlane::count_affinity_pod(NodeIndex node, int delta) {
+  std::int32_t& count = affinity_pods_on_node_[node];
+  if (count == 0 && delta > 0) {
+    affinity_node_position_[node] = static_cast<std::uint32_t>(affinity_nodes_.size());
+    affinity_nodes_.push_back(node);
+  }
+  count += delta;
+  if (count == 0 && delta < 0) {  // swap-remove
+    const std::uint32_t at = affinity_node_position_[node];
+    affinity_nodes_[at] = affinity_nodes_.back();
+    affinity_node_position_[affinity_nodes_[at]] = at;
+    affinity_nodes_.pop_back();
+  }
 }
 
 void ControlPlane::enqueue(JobState& job) {
   if (job.queued) return;
   job.queued = true;
   queue_.add({job.spec.priority, job.seq});
-}
-
-void ControlPlane::bind_pod(JobState& job, std::size_t pod) {
-  pods_on_node_[job.pod_nodes[pod]].push_back(
-      {job.seq, pod, job.spec.priority, engine_.now(), job.group_of(pod).requests});
-  ++bound_pods_by_priority_[job.spec.priority];
-}
-
-void ControlPlane::release_pod(JobState& job, std::size_t pod) {
-  const NodeIndex node = job.pod_nodes[pod];
-  cluster_.release(node, job.group_of(pod).requests);
-  std::erase_if(pods_on_node_[node], [&](const RunningPod& p) { return p.job == job.seq && p.pod == pod; });
-  if (--bound_pods_by_priority_[job.spec.priority] == 0) bound_pods_by_priority_.erase(job.spec.priority);
 }
 
 void ControlPlane::submit(JobSpec spec) {
@@ -44,22 +65,57 @@ void ControlPlane::submit(JobSpec spec) {
     for (int r = 0; r < job.spec.pods[g].replicas; ++r) job.pod_group.push_back(static_cast<int>(g));
   }
   job.pod_nodes.assign(job.pod_group.size(), kUnbound);
+  job.pod_waiting.assign(job.pod_group.size(), 0);
+  job.pod_devices.assign(job.pod_group.size(), {});
   job_submitted.emit(job);
 
-  if (std::string problem = capacity_problem(job.spec); !problem.empty()) {
+  auto profile = std::find_if(profiles_.begin(), profiles_.end(),
+                              [&](const auto& p) { return p->profile().scheduler_name == job.spec.scheduler_name; });
+  std::string problem;
+  std::string_view reason = "ExceedsClusterCapacity";
+  if (profile == profiles_.end()) {
+    reason = "SchedulerNotFound";
+    problem = "no scheduling profile is named \"" + job.spec.scheduler_name + "\"";
+  } else {
+    job.profile = static_cast<std::size_t>(profile - profiles_.begin());
+    problem = capacity_problem(job.spec);
+  }
+  if (!problem.empty()) {
     job.end_time = engine_.now();
-    job_failed.emit(job, "ExceedsClusterCapacity", problem);
+    job_failed.emit(job, reason, problem);
     jobs_.erase(seq);
     return;
   }
   pending_pods_ += static_cast<std::int64_t>(job.pod_nodes.size());
+  if (Status gate = profile_of(job).pre_enqueue(job.spec); !gate.ok()) {
+    job.gated = true;
+    job_gated.emit(job, gate.reason());
+    return;
+  }
   enqueue(job);
   request_scheduling_pass();
+}
+
+bool ControlPlane::remove_scheduling_gate(std::uint64_t seq, std::string_view gate) {
+  auto it = jobs_.find(seq);
+  if (it == jobs_.end()) return false;
+  JobState& job = it->second;
+  auto& gates = job.spec.scheduling_gates;
+  auto g = std::find(gates.begin(), gates.end(), gate);
+  if (g == gates.end()) return false;
+  gates.erase(g);
+  if (job.gated && profile_of(job).pre_enqueue(job.spec).ok()) {
+    job.gated = false;
+    enqueue(job);
+    request_scheduling_pass();
+  }
+  return true;
 }
 
 std::string ControlPlane::capacity_problem(const JobSpec& spec) const {
   // Only what is provably impossible is rejected: a job passing these checks may still never fit
   // (bin packing is hard), and then it stays pending and is reported as such.
+  const CycleState none;
   TaintToleration taints;
   NodeAffinity affinity;
   auto per_node = [](std::int64_t have, std::int64_t want) {
@@ -72,17 +128,19 @@ std::string ControlPlane::capacity_problem(const JobSpec& spec) const {
     for (std::size_t p = 0; p < cluster_.pool_count(); ++p) {
       const NodePoolSpec& pool = cluster_.pool(p);
       const NodeIndex first = cluster_.first_node_of_pool(p);
-      if (!taints.filter(group, cluster_, first).ok()) continue;
+      if (!taints.filter(none, group, cluster_, first).ok()) continue;
       std::int64_t nodes = pool.count;
       if (!affinity.pool_constant(group)) {  // a hostname selector: count the matching nodes
         nodes = 0;
-        for (int i = 0; i < pool.count; ++i) nodes += affinity.filter(group, cluster_, first + static_cast<NodeIndex>(i)).ok();
-      } else if (!affinity.filter(group, cluster_, first).ok()) {
+        for (int i = 0; i < pool.count; ++i) nodes += affinity.filter(none, group, cluster_, first + static_cast<NodeIndex>(i)).ok();
+      } else if (!affinity.filter(none, group, cluster_, first).ok()) {
         nodes = 0;
       }
+      const std::int64_t gpu_fit = group.requests.gpu_milli > 0
+                                       ? pool.capacity.gpus * (kMilliPerDevice / group.requests.gpu_milli)
+                                       : per_node(pool.capacity.gpus, group.requests.gpus);
       const std::int64_t fit = std::min({per_node(pool.capacity.cpu_milli, group.requests.cpu_milli),
-                                         per_node(pool.capacity.memory_bytes, group.requests.memory_bytes),
-                                         per_node(pool.capacity.gpus, group.requests.gpus)});
+                                         per_node(pool.capacity.memory_bytes, group.requests.memory_bytes), gpu_fit});
       if (fit == 0 || nodes == 0) continue;
       room += fit >= group.replicas ? group.replicas : std::min<std::int64_t>(group.replicas, fit * nodes);
       room = std::min<std::int64_t>(room, group.replicas);
@@ -147,62 +205,117 @@ void ControlPlane::scheduling_pass() {
   }
 }
 
-bool ControlPlane::try_schedule(JobState& job) {
-  // A gang needs min_member pods bound at once; other jobs take whatever fits.
-  const int need = job.spec.min_member > 0 ? std::max(1, job.spec.min_member - job.bound) : 1;
-  std::vector<std::size_t> placed;
-  int failed_group = -1;
-  for (std::size_t pod = 0; pod < job.pod_nodes.size(); ++pod) {
-    if (job.pod_nodes[pod] != kUnbound) continue;
-    if (job.pod_group[pod] == failed_group) continue;  // identical pods fail the same way
-    auto node = scheduler_.find_node(job.group_of(pod), cluster_);
-    if (!node) {
-      failed_group = job.pod_group[pod];
-      continue;
-    }
-    cluster_.allocate(*node, job.group_of(pod).requests);  // Reserve
-    job.pod_nodes[pod] = *node;
-    placed.push_back(pod);
-  }
+void ControlPlane::assume_pod(JobState& job, std::size_t pod, NodeIndex node) {
+  const PodGroupSpec& spec = job.group_of(pod);
+  job.pod_devices[pod] = cluster_.allocate(node, spec.requests, profile_of(job).preferred_devices(node));
+  job.pod_nodes[pod] = node;
+  pods_on_node_[node].push_back(
+      {job.seq, pod, job.spec.priority, engine_.now(), spec.requests, &spec, job.pod_devices[pod]});
+  ++placed_pods_by_priority_[job.spec.priority];
+  if (!spec.affinity.empty()) count_affinity_pod(node, +1);
+}
 
-  if (static_cast<int>(placed.size()) < need) {
-    for (std::size_t pod : placed) {  // Unreserve: no partial gang ever runs
-      cluster_.release(job.pod_nodes[pod], job.group_of(pod).requests);
-      job.pod_nodes[pod] = kUnbound;
-    }
-    if (!job.reported_unschedulable) {
-      job.reported_unschedulable = true;
-      std::string why;
-      if (placed.empty()) {
-        const auto group = static_cast<std::size_t>(failed_group);
-        Scheduler::RejectionObserver observer;
-        if (!filter_rejected.empty()) {
-          observer = [&](NodeIndex node, const Status& s) { filter_rejected.emit(job, group, node, s); };
-        }
-        why = scheduler_.explain(job.spec.pods[group], cluster_, observer);
-      } else {
-        why = "gang of " + std::to_string(job.spec.min_member) + " pods cannot be placed together: only " +
-              std::to_string(job.bound + static_cast<int>(placed.size())) + " fit at once";
-      }
-      job_unschedulable.emit(job, why);
-    }
-    // PostFilter: make room by evicting lower-priority jobs, then try again at once (the
-    // preemptor takes what it freed, as upstream's nominated node reserves it).
-    if (placed.empty() && failed_group >= 0 && preempt_for(job, static_cast<std::size_t>(failed_group))) {
-      return try_schedule(job);
-    }
+void ControlPlane::release_pod(JobState& job, std::size_t pod) {
+  const NodeIndex node = job.pod_nodes[pod];
+  cluster_.release(node, job.group_of(pod).requests, job.pod_devices[pod]);
+  std::erase_if(pods_on_node_[node], [&](const RunningPod& p) { return p.job == job.seq && p.pod == pod; });
+  if (--placed_pods_by_priority_[job.spec.priority] == 0) placed_pods_by_priority_.erase(job.spec.priority);
+  if (!job.group_of(pod).affinity.empty()) count_affinity_pod(node, -1);
+}
+
+bool ControlPlane::bind_pod(JobState& job, std::size_t pod) {
+  const NodeIndex node = job.pod_nodes[pod];
+  const PodInfo info = pod_info(job, pod);
+  if (!profile_of(job).bind(info, node, *this).ok()) {
+    profile_of(job).unreserve(info, node, *this);
+    release_pod(job, pod);
+    job.pod_nodes[pod] = kUnbound;
     return false;
   }
-
-  job.bound += static_cast<int>(placed.size());
-  pending_pods_ -= static_cast<std::int64_t>(placed.size());
-  for (std::size_t pod : placed) {
-    bind_pod(job, pod);
-    pod_bound.emit(job, pod);
-  }
-  if (job.bound < static_cast<int>(job.pod_nodes.size())) return false;
-  start(job);
+  ++job.bound;
+  --pending_pods_;
+  pod_bound.emit(job, pod);
+  if (job.bound == static_cast<int>(job.pod_nodes.size())) start(job);
   return true;
+}
+
+bool ControlPlane::schedule_pod(JobState& job, std::size_t pod) {
+  Scheduler& profile = profile_of(job);
+  const auto node = profile.find_node(job.group_of(pod), snapshot());
+  if (!node) return false;
+  assume_pod(job, pod, *node);
+  const PodInfo info = pod_info(job, pod);
+  if (!profile.reserve(info, *node, *this).ok()) {
+    release_pod(job, pod);
+    job.pod_nodes[pod] = kUnbound;
+    return false;
+  }
+  PermitResult permit = profile.permit(info, *node, *this);
+  if (permit.status.rejected()) {
+    profile.unreserve(info, *node, *this);
+    release_pod(job, pod);
+    job.pod_nodes[pod] = kUnbound;
+    return false;
+  }
+  if (permit.status.is_wait()) {
+    job.pod_waiting[pod] = 1;
+    ++job.waiting;
+    if (job.permit_timer == kNoTimer) {
+      const std::uint64_t seq = job.seq;
+      job.waiting_plugin = permit.status.plugin();
+      job.permit_timer = engine_.schedule_in(permit.timeout, [this, seq] { on_permit_timeout(seq); });
+    }
+    return true;
+  }
+  return bind_pod(job, pod);
+}
+
+bool ControlPlane::try_schedule(JobState& job) {
+  const int reserved_before = job.bound + job.waiting;
+  int failed_group = -1;
+  std::size_t failed_pod = 0;
+  job.in_cycle = true;
+  for (std::size_t pod = 0; pod < job.pod_nodes.size() && !job.started(); ++pod) {
+    if (job.pod_nodes[pod] != kUnbound) continue;   // bound, or waiting at Permit
+    if (job.pod_group[pod] == failed_group) continue;  // identical pods fail the same way
+    if (!schedule_pod(job, pod)) {
+      failed_group = job.pod_group[pod];
+      failed_pod = pod;
+    }
+  }
+  if (failed_group < 0 || job.started()) {
+    job.in_cycle = false;
+    return job.started();
+  }
+
+  const int reserved = job.bound + job.waiting;
+  const bool short_of_gang = job.spec.min_member > 0 && reserved < job.spec.min_member;
+  if ((reserved == reserved_before || short_of_gang) && !job.reported_unschedulable) {
+    job.reported_unschedulable = true;
+    std::string why;
+    const auto group = static_cast<std::size_t>(failed_group);
+    if (reserved == reserved_before) {
+      Scheduler::RejectionObserver observer;
+      if (!filter_rejected.empty()) {
+        observer = [&](NodeIndex node, const Status& s) { filter_rejected.emit(job, group, node, s); };
+      }
+      why = profile_of(job).explain(job.spec.pods[group], snapshot(), observer);
+    } else {
+      why = "gang of " + std::to_string(job.spec.min_member) + " pods cannot be placed together: only " +
+            std::to_string(reserved) + " fit at once";
+    }
+    job_unschedulable.emit(job, why);
+  }
+  // PostFilter, with the failed pod's cycle state: DefaultPreemption evicts lower-priority jobs;
+  // Coscheduling gives up the waiting members of a gang that cannot be completed. If something
+  // was evicted, try again at once (the preemptor takes what it freed, as upstream's nominated
+  // node reserves it).
+  Scheduler& profile = profile_of(job);
+  profile.pre_filter(job.group_of(failed_pod), snapshot());
+  const bool retry = profile.post_filter(pod_info(job, failed_pod), *this).ok();
+  job.in_cycle = false;
+  if (retry) return try_schedule(job);
+  return false;
 }
 
 void ControlPlane::start(JobState& job) {
@@ -228,22 +341,79 @@ void ControlPlane::complete(std::uint64_t seq) {
   request_scheduling_pass();
 }
 
-bool ControlPlane::preempt_for(JobState& job, std::size_t group) {
-  if (!preemption_) return false;
-  // Nothing to evict unless some bound pod has a lower priority (the common case: skip the scan).
-  if (bound_pods_by_priority_.empty() || bound_pods_by_priority_.begin()->first >= job.spec.priority) return false;
-  auto candidate = DefaultPreemption::select(job.spec.pods[group], job.spec.priority, scheduler_, cluster_, pods_on_node_);
-  if (!candidate) return false;
-  std::vector<std::uint64_t> victims;
-  for (const RunningPod& p : candidate->victims) {
-    if (std::find(victims.begin(), victims.end(), p.job) == victims.end()) victims.push_back(p.job);
-  }
-  for (std::uint64_t v : victims) evict(v, job, candidate->node);
-  return !victims.empty();
+int ControlPlane::bound_pods(std::uint64_t seq) const {
+  auto it = jobs_.find(seq);
+  return it == jobs_.end() ? 0 : it->second.bound;
 }
 
-void ControlPlane::evict(std::uint64_t seq, const JobState& preemptor, NodeIndex node) {
+int ControlPlane::waiting_pods(std::uint64_t seq) const {
+  auto it = jobs_.find(seq);
+  return it == jobs_.end() ? 0 : it->second.waiting;
+}
+
+void ControlPlane::allow_waiting_pods(std::uint64_t seq) {
+  JobState& job = jobs_.at(seq);
+  if (job.waiting == 0) return;
+  if (job.permit_timer != kNoTimer) engine_.cancel(job.permit_timer);
+  job.permit_timer = kNoTimer;
+  for (std::size_t pod = 0; pod < job.pod_nodes.size(); ++pod) {
+    if (!job.pod_waiting[pod]) continue;
+    job.pod_waiting[pod] = 0;
+    --job.waiting;
+    bind_pod(job, pod);
+  }
+}
+
+void ControlPlane::reject_waiting_pods(std::uint64_t seq, std::string_view plugin, std::string_view reason) {
+  auto it = jobs_.find(seq);
+  if (it == jobs_.end() || it->second.waiting == 0) return;
+  JobState& job = it->second;
+  if (job.permit_timer != kNoTimer) engine_.cancel(job.permit_timer);
+  job.permit_timer = kNoTimer;
+  std::vector<std::size_t> rejected;
+  for (std::size_t pod = 0; pod < job.pod_nodes.size(); ++pod) {
+    if (!job.pod_waiting[pod]) continue;
+    job.pod_waiting[pod] = 0;
+    rejected.push_back(pod);
+  }
+  job.waiting = 0;  // before Unreserve, which may ask again
+  for (std::size_t pod : rejected) {
+    profile_of(job).unreserve(pod_info(job, pod), job.pod_nodes[pod], *this);
+    release_pod(job, pod);
+    job.pod_nodes[pod] = kUnbound;
+  }
+  permit_rejected.emit(job, plugin, reason);
+  if (job.in_cycle) return;  // the pass that is trying it parks it; what it freed was free before
+  enqueue(job);
+  queue_.resources_released();
+  request_scheduling_pass();
+}
+
+void ControlPlane::on_permit_timeout(std::uint64_t seq) {
+  JobState& job = jobs_.at(seq);
+  job.permit_timer = kNoTimer;
+  const std::string reason = "rejected due to timeout after waiting at Permit";
+  reject_waiting_pods(seq, job.waiting_plugin, reason);
+}
+
+std::optional<std::int32_t> ControlPlane::lowest_placed_priority() const {
+  if (placed_pods_by_priority_.empty()) return std::nullopt;
+  return placed_pods_by_priority_.begin()->first;
+}
+
+void ControlPlane::evict(std::span<const RunningPod> victims, const PodInfo& preemptor, NodeIndex node) {
+  std::vector<std::uint64_t> jobs;
+  for (const RunningPod& p : victims) {
+    if (std::find(jobs.begin(), jobs.end(), p.job) == jobs.end()) jobs.push_back(p.job);
+  }
+  const JobState& by = jobs_.at(preemptor.job_seq);
+  for (std::uint64_t v : jobs) evict_job(v, by, node);
+}
+
+void ControlPlane::evict_job(std::uint64_t seq, const JobState& preemptor, NodeIndex node) {
   JobState& victim = jobs_.at(seq);
+  if (victim.permit_timer != kNoTimer) engine_.cancel(victim.permit_timer);
+  victim.permit_timer = kNoTimer;
   for (std::size_t pod = 0; pod < victim.pod_nodes.size(); ++pod) {
     if (victim.pod_nodes[pod] != kUnbound) release_pod(victim, pod);
   }
@@ -256,8 +426,10 @@ void ControlPlane::evict(std::uint64_t seq, const JobState& preemptor, NodeIndex
   victim.start_time = -1;
   victim.end_time = -1;
   std::fill(victim.pod_nodes.begin(), victim.pod_nodes.end(), kUnbound);
+  std::fill(victim.pod_waiting.begin(), victim.pod_waiting.end(), 0);
   pending_pods_ += victim.bound;
   victim.bound = 0;
+  victim.waiting = 0;
   enqueue(victim);  // from scratch: the work done so far is lost
   queue_.resources_released();
   request_scheduling_pass();

@@ -1,18 +1,22 @@
 #pragma once
-// The control plane for batch jobs: takes submitted jobs, queues them, runs scheduling passes,
-// binds pods (gangs all-or-nothing), starts jobs once every pod is bound, and completes them when
-// their run time has elapsed. Everything happens on engine timers; observers subscribe to the
+// The control plane for batch jobs: takes submitted jobs, queues them, runs scheduling passes
+// through each job's scheduling profile (the framework's extension points, see
+// models/scheduling/framework.hpp), binds pods, starts jobs once every pod is bound, and completes
+// them when their run time has elapsed. It is the plugins' FrameworkHandle. Everything happens on engine timers; observers subscribe to the
 // signals below (metrics, the event log, the timeline) and never change the outcome.
 
 #include <cstdint>
 #include <map>
+#include <memory>
+#include <optional>
+#include <span>
 #include <string_view>
 #include <unordered_map>
 
 #include "models/cluster/cluster.hpp"
 #include "models/k8s/job_state.hpp"
 #include "models/perf/job_runtime_model.hpp"
-#include "models/scheduling/default_preemption.hpp"
+#include "models/scheduling/framework.hpp"
 #include "models/scheduling/scheduler.hpp"
 #include "models/scheduling/scheduling_queue.hpp"
 #include "sim/engine.hpp"
@@ -21,19 +25,29 @@
 
 namespace kubetwin::models {
 
-class ControlPlane {
+class ControlPlane final : public FrameworkHandle {
  public:
   ControlPlane(sim::Engine& engine, Cluster& cluster, const SchedulerConfig& config,
-               const JobRuntimeModel& runtime, sim::RandomStreams& streams);
+               const JobRuntimeModel& runtime, sim::RandomStreams& streams,
+               const PluginRegistry& registry = PluginRegistry::builtin());
   ControlPlane(const ControlPlane&) = delete;
   ControlPlane& operator=(const ControlPlane&) = delete;
 
   /// Submits a job now. A job that could not fit even on the empty cluster fails at once
-  /// (reason "ExceedsClusterCapacity") instead of waiting forever.
+  /// (reason "ExceedsClusterCapacity") instead of waiting forever, as does one naming no
+  /// configured profile ("SchedulerNotFound"). A job with scheduling gates waits, SchedulingGated,
+  /// until remove_scheduling_gate() has removed them all.
   void submit(JobSpec spec);
+  /// Removes one scheduling gate of a pending job (what an admission controller such as Kueue
+  /// does); false if the job or gate is unknown.
+  bool remove_scheduling_gate(std::uint64_t seq, std::string_view gate);
 
   sim::Signal<const JobState&> job_submitted;
   sim::Signal<const JobState&, std::size_t /*pod*/> pod_bound;
+  /// A job kept out of the queue by a PreEnqueue plugin, with its reason.
+  sim::Signal<const JobState&, std::string_view /*message*/> job_gated;
+  /// Pods of a gang that waited at Permit were rejected (timeout or a failed member) and released.
+  sim::Signal<const JobState&, std::string_view /*plugin*/, std::string_view /*reason*/> permit_rejected;
   /// First failed attempt to place a job, with upstream's FailedScheduling message.
   sim::Signal<const JobState&, std::string_view /*message*/> job_unschedulable;
   /// With job_unschedulable: for each node, the plugin that rejected the job's pod and why.
@@ -54,21 +68,42 @@ class ControlPlane {
   /// Jobs not yet completed (pending or running), for end-of-run reporting.
   const std::unordered_map<std::uint64_t, JobState>& live_jobs() const { return jobs_; }
 
+  // FrameworkHandle
+  ClusterSnapshot snapshot() const override { return ClusterSnapshot(cluster_, pods_on_node_, &affinity_nodes_); }
+  int bound_pods(std::uint64_t seq) const override;
+  int waiting_pods(std::uint64_t seq) const override;
+  void allow_waiting_pods(std::uint64_t seq) override;
+  void reject_waiting_pods(std::uint64_t seq, std::string_view plugin, std::string_view reason) override;
+  Cluster& mutable_cluster() override { return cluster_; }
+  std::optional<std::int32_t> lowest_placed_priority() const override;
+  void evict(std::span<const RunningPod> victims, const PodInfo& preemptor, NodeIndex node) override;
+
  private:
   void request_scheduling_pass();
   void scheduling_pass();
   /// Places what it can of `job`; true once every pod is bound.
   bool try_schedule(JobState& job);
+  /// One scheduling cycle and, if Permit allows, the binding cycle for one pod; false if the pod
+  /// found no node or was rejected after Reserve.
+  bool schedule_pod(JobState& job, std::size_t pod);
   void start(JobState& job);
   static std::int64_t smallest_pending_pod_gpus(const JobState& job);
   void complete(std::uint64_t seq);
-  /// PostFilter: evicts lower-priority jobs so that a pod of `group` fits somewhere; true if it did.
-  bool preempt_for(JobState& job, std::size_t group);
-  void evict(std::uint64_t victim, const JobState& preemptor, NodeIndex node);
+  void evict_job(std::uint64_t victim, const JobState& preemptor, NodeIndex node);
   void enqueue(JobState& job);
-  void bind_pod(JobState& job, std::size_t pod);
-  /// Frees a bound pod's resources; its node stays recorded in job.pod_nodes for observers.
+  PodInfo pod_info(const JobState& job, std::size_t pod) const {
+    return PodInfo{job.spec, job.seq, pod, job.group_of(pod)};
+  }
+  Scheduler& profile_of(const JobState& job) { return *profiles_[job.profile]; }
+  /// Assume: the pod's resources are taken on `node` and it shows in the snapshot.
+  void assume_pod(JobState& job, std::size_t pod, NodeIndex node);
+  /// Frees an assumed or bound pod's resources; its node stays recorded in job.pod_nodes for
+  /// observers (callers reset it when the pod goes back to pending).
   void release_pod(JobState& job, std::size_t pod);
+  /// Binding cycle; the pod counts as bound afterwards. False if binding failed (the pod is
+  /// then unreserved and pending again).
+  bool bind_pod(JobState& job, std::size_t pod);
+  void on_permit_timeout(std::uint64_t seq);
   /// Empty if the job fits the empty cluster, else why not.
   std::string capacity_problem(const JobSpec& spec) const;
 
@@ -76,12 +111,16 @@ class ControlPlane {
   Cluster& cluster_;
   const SchedulerConfig config_;
   const JobRuntimeModel& runtime_;
-  Scheduler scheduler_;
-  SchedulingQueue queue_;
+  std::vector<std::unique_ptr<Scheduler>> profiles_;
+  SchedulingQueue queue_;  // one queue, ordered by the first profile's QueueSort (all must agree)
   std::unordered_map<std::uint64_t, JobState> jobs_;
-  std::vector<std::vector<RunningPod>> pods_on_node_;
-  std::map<std::int32_t, std::int64_t> bound_pods_by_priority_;
-  bool preemption_ = false;
+  PodsOnNodes pods_on_node_;
+  // Index of the nodes hosting pods with pod (anti-)affinity terms, for InterPodAffinity.
+  void count_affinity_pod(NodeIndex node, int delta);
+  std::vector<std::int32_t> affinity_pods_on_node_;
+  std::vector<std::uint32_t> affinity_node_position_;
+  std::vector<NodeIndex> affinity_nodes_;
+  std::map<std::int32_t, std::int64_t> placed_pods_by_priority_;
   std::uint64_t next_seq_ = 0;
   std::int64_t pending_pods_ = 0;
   std::size_t running_jobs_ = 0;

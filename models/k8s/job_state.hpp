@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <limits>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "models/cluster/cluster.hpp"
@@ -13,6 +14,7 @@
 namespace kubetwin::models {
 
 inline constexpr NodeIndex kUnbound = std::numeric_limits<NodeIndex>::max();
+inline constexpr std::uint64_t kNoTimer = std::numeric_limits<std::uint64_t>::max();
 
 struct JobState {
   JobSpec spec;
@@ -21,7 +23,15 @@ struct JobState {
   double end_time = -1;           ///< when it completed
   std::vector<NodeIndex> pod_nodes;  ///< node of each pod in spec order, kUnbound if pending
   std::vector<int> pod_group;        ///< group index of each pod
+  std::vector<DeviceSet> pod_devices;     ///< GPUs each placed pod holds on its node
+  std::vector<std::uint8_t> pod_waiting;  ///< 1 while the pod is reserved and waiting at Permit
   int bound = 0;
+  int waiting = 0;                   ///< pods waiting at Permit
+  std::size_t profile = 0;           ///< index of the scheduling profile (schedulerName)
+  bool gated = false;                ///< kept out of the queue by a PreEnqueue plugin
+  bool in_cycle = false;             ///< being tried by the current scheduling pass
+  std::uint64_t permit_timer = kNoTimer;  ///< the waiting pods' timeout, while any wait
+  std::string_view waiting_plugin;   ///< the Permit plugin the pods wait for (a string literal)
   int starts = 0;                    ///< more than one after a preemption
   bool reported_unschedulable = false;
   bool queued = false;               ///< waiting in the scheduling queue

@@ -21,28 +21,28 @@ struct Ranked {
 
 std::optional<PreemptionCandidate> DefaultPreemption::select(const PodGroupSpec& pod, std::int32_t priority,
                                                              Scheduler& scheduler, Cluster& cluster,
-                                                             const std::vector<std::vector<RunningPod>>& pods_on_node) {
+                                                             const ClusterSnapshot& placed) {
   std::optional<Ranked> best;
   for (NodeIndex node = 0; node < cluster.node_count(); ++node) {
     std::vector<RunningPod> potential;
-    for (const RunningPod& p : pods_on_node[node]) {
+    for (const RunningPod& p : placed.pods_on(node)) {
       if (p.priority < priority) potential.push_back(p);
     }
     if (potential.empty()) continue;
-    for (const RunningPod& p : potential) cluster.release(node, p.requests);
-    const bool fits_without_all = scheduler.fits(pod, cluster, node);
+    for (const RunningPod& p : potential) cluster.release(node, p.requests, p.devices);
+    const bool fits_without_all = scheduler.fits(pod, placed, node);
     std::vector<RunningPod> victims;
     if (fits_without_all) {
       std::sort(potential.begin(), potential.end(), more_important);
       for (const RunningPod& p : potential) {  // reprieve while the pod still fits
-        cluster.allocate(node, p.requests);
-        if (scheduler.fits(pod, cluster, node)) continue;
-        cluster.release(node, p.requests);
+        cluster.allocate(node, p.requests, p.devices);
+        if (scheduler.fits(pod, placed, node)) continue;
+        cluster.release(node, p.requests, p.devices);
         victims.push_back(p);
       }
-      for (const RunningPod& p : victims) cluster.allocate(node, p.requests);  // restore
+      for (const RunningPod& p : victims) cluster.allocate(node, p.requests, p.devices);  // restore
     } else {
-      for (const RunningPod& p : potential) cluster.allocate(node, p.requests);
+      for (const RunningPod& p : potential) cluster.allocate(node, p.requests, p.devices);
       continue;
     }
     Ranked r;
@@ -63,6 +63,24 @@ std::optional<PreemptionCandidate> DefaultPreemption::select(const PodGroupSpec&
   }
   if (!best) return std::nullopt;
   return best->candidate;
+}
+
+Status DefaultPreemption::post_filter(const PodInfo& pod, Scheduler& profile, FrameworkHandle& handle) const {
+  // Nothing to evict unless some placed pod has a lower priority (the common case: skip the scan).
+  // A gang with members reserved and waiting at Permit would not be completed by room for one
+  // more member; evicting for it only loses the victims' work (Coscheduling then releases it).
+  if (handle.waiting_pods(pod.job_seq) > 0) {
+    return Status::unschedulable(kName, "gang members are waiting at Permit; preempting for one would not place the gang");
+  }
+  const auto lowest = handle.lowest_placed_priority();
+  if (!lowest || *lowest >= pod.job.priority) return Status::unschedulable(kName, "No preemption victims found for incoming pod.");
+  const ClusterSnapshot placed = handle.snapshot();
+  auto candidate = select(pod.spec, pod.job.priority, profile, handle.mutable_cluster(), placed);
+  if (!candidate || candidate->victims.empty()) {
+    return Status::unschedulable(kName, "No preemption victims found for incoming pod.");
+  }
+  handle.evict(candidate->victims, pod, candidate->node);
+  return Status::success();
 }
 
 }  // namespace kubetwin::models

@@ -13,34 +13,29 @@
 #include <vector>
 
 #include "models/cluster/cluster.hpp"
+#include "models/scheduling/framework.hpp"
 #include "models/scheduling/scheduler.hpp"
 #include "models/workload/job_spec.hpp"
 
 namespace kubetwin::models {
-
-/// A pod running (bound) on a node, as preemption sees it.
-struct RunningPod {
-  std::uint64_t job = 0;  ///< the owning job's submission sequence number
-  std::size_t pod = 0;    ///< index of the pod in its job
-  std::int32_t priority = 0;
-  double start_time = 0;  ///< when it was bound
-  Resources requests;
-};
 
 struct PreemptionCandidate {
   NodeIndex node = 0;
   std::vector<RunningPod> victims;
 };
 
-class DefaultPreemption {
+class DefaultPreemption final : public PostFilterPlugin {
  public:
   static constexpr std::string_view kName = "DefaultPreemption";
+  std::string_view name() const override { return kName; }
+
+  /// Evicts the victims of the best candidate node; Success if it evicted any.
+  Status post_filter(const PodInfo& pod, Scheduler& profile, FrameworkHandle& handle) const override;
 
   /// The best candidate for `pod` of priority `priority`, or nothing. `cluster` is changed while
-  /// evaluating and restored before returning. `pods_on_node[n]` lists the pods bound to node n.
+  /// evaluating and restored before returning; `placed` says which pods are on each node.
   static std::optional<PreemptionCandidate> select(const PodGroupSpec& pod, std::int32_t priority, Scheduler& scheduler,
-                                                   Cluster& cluster,
-                                                   const std::vector<std::vector<RunningPod>>& pods_on_node);
+                                                   Cluster& cluster, const ClusterSnapshot& placed);
 };
 
 }  // namespace kubetwin::models

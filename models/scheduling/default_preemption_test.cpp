@@ -10,18 +10,19 @@ namespace {
 using testing::kGi;
 
 struct Fixture {
-  explicit Fixture(int nodes) : cluster({testing::pool("n", nodes, {64000, 256 * kGi, 8})}), ties(1), scheduler(SchedulerConfig{}, ties) {
+  explicit Fixture(int nodes) : cluster({testing::pool("n", nodes, {64000, 256 * kGi, 8})}), ties(1), scheduler(ProfileConfig{}, ties) {
     pods_on_node.resize(cluster.node_count());
   }
   void run(NodeIndex node, std::uint64_t job, std::int32_t priority, std::int64_t gpus, double start = 0) {
     const Resources r{1000 * gpus, kGi * gpus, gpus};
-    cluster.allocate(node, r);
-    pods_on_node[node].push_back({job, 0, priority, start, r});
+    const DeviceSet devices = cluster.allocate(node, r);
+    pods_on_node[node].push_back({job, 0, priority, start, r, nullptr, devices});
   }
   std::optional<PreemptionCandidate> select(std::int64_t gpus, std::int32_t priority) {
     PodGroupSpec pod;
     pod.requests = {1000 * gpus, kGi * gpus, gpus};
-    return DefaultPreemption::select(pod, priority, scheduler, cluster, pods_on_node);
+    scheduler.pre_filter(pod, cluster);
+    return DefaultPreemption::select(pod, priority, scheduler, cluster, ClusterSnapshot(cluster, pods_on_node));
   }
   Cluster cluster;
   sim::RandomStream ties;

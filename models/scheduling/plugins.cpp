@@ -11,7 +11,9 @@ bool NodeAffinity::pool_constant(const PodGroupSpec& pod) const {
   return !pod.node_selector.contains(kHostnameLabel);
 }
 
-Status NodeAffinity::filter(const PodGroupSpec& pod, const Cluster& cluster, NodeIndex node) const {
+Status NodeAffinity::filter(const CycleState& /*state*/, const PodGroupSpec& pod, const ClusterSnapshot& snapshot,
+                            NodeIndex node) const {
+  const Cluster& cluster = snapshot.cluster();
   const auto& labels = cluster.pool(cluster.pool_of(node)).labels;
   for (const auto& [key, value] : pod.node_selector) {
     if (key == kHostnameLabel) {
@@ -26,7 +28,9 @@ Status NodeAffinity::filter(const PodGroupSpec& pod, const Cluster& cluster, Nod
   return Status::success();
 }
 
-Status TaintToleration::filter(const PodGroupSpec& pod, const Cluster& cluster, NodeIndex node) const {
+Status TaintToleration::filter(const CycleState& /*state*/, const PodGroupSpec& pod, const ClusterSnapshot& snapshot,
+                               NodeIndex node) const {
+  const Cluster& cluster = snapshot.cluster();
   for (const Taint& t : cluster.pool(cluster.pool_of(node)).taints) {
     if (t.effect == TaintEffect::PreferNoSchedule) continue;
     bool tolerated = false;
@@ -36,6 +40,13 @@ Status TaintToleration::filter(const PodGroupSpec& pod, const Cluster& cluster, 
     }
   }
   return Status::success();
+}
+
+Status SchedulingGates::pre_enqueue(const JobSpec& job) const {
+  if (job.scheduling_gates.empty()) return Status::success();
+  std::string gates;
+  for (const auto& g : job.scheduling_gates) gates += (gates.empty() ? "" : " ") + g;
+  return Status::unresolvable(kName, "waiting for scheduling gates: [" + gates + "]");
 }
 
 void default_normalize_score(std::span<std::int64_t> scores, bool reverse) {
@@ -51,7 +62,9 @@ void default_normalize_score(std::span<std::int64_t> scores, bool reverse) {
   }
 }
 
-std::int64_t TaintToleration::score(const PodGroupSpec& pod, const Cluster& cluster, NodeIndex node) const {
+std::int64_t TaintToleration::score(const CycleState& /*state*/, const PodGroupSpec& pod, const ClusterSnapshot& snapshot,
+                                    NodeIndex node) const {
+  const Cluster& cluster = snapshot.cluster();
   std::int64_t intolerable = 0;  // PreferNoSchedule taints no toleration (of that effect or any) covers
   for (const Taint& t : cluster.pool(cluster.pool_of(node)).taints) {
     if (t.effect != TaintEffect::PreferNoSchedule) continue;
@@ -64,7 +77,7 @@ std::int64_t TaintToleration::score(const PodGroupSpec& pod, const Cluster& clus
   return intolerable;
 }
 
-NodeResourcesFit::NodeResourcesFit(const SchedulerConfig& config) : strategy_(config.scoring) {
+NodeResourcesFit::NodeResourcesFit(const ProfileConfig& config) : strategy_(config.scoring) {
   for (const auto& p : config.requested_to_capacity_shape) shape_.push_back({p.utilization, p.score * 10});
   for (const auto& rw : config.scoring_resources) {
     if (rw.name == "cpu") weight_cpu_ = rw.weight;
@@ -73,12 +86,13 @@ NodeResourcesFit::NodeResourcesFit(const SchedulerConfig& config) : strategy_(co
   }
 }
 
-Status NodeResourcesFit::filter(const PodGroupSpec& pod, const Cluster& cluster, NodeIndex node) const {
-  const Resources free = cluster.free(node);
+Status NodeResourcesFit::filter(const CycleState& /*state*/, const PodGroupSpec& pod, const ClusterSnapshot& snapshot,
+                                NodeIndex node) const {
+  const Resources free = snapshot.cluster().free(node);
   const Resources& want = pod.requests;
   const bool cpu = want.cpu_milli > free.cpu_milli;
   const bool memory = want.memory_bytes > free.memory_bytes;
-  const bool gpu = want.gpus > free.gpus;
+  const bool gpu = want.gpus > free.gpus || (want.gpu_milli > 0 && !snapshot.cluster().gpus_fit(node, want));
   if (!cpu && !memory && !gpu) return Status::success();
   // Upstream keeps every insufficient resource as a reason, in this order.
   Status s = Status::unschedulable(kName, cpu ? "Insufficient cpu" : memory ? "Insufficient memory"
@@ -113,7 +127,9 @@ std::int64_t NodeResourcesFit::resource_score(std::int64_t requested, std::int64
   return 0;
 }
 
-std::int64_t NodeResourcesFit::score(const PodGroupSpec& pod, const Cluster& cluster, NodeIndex node) const {
+std::int64_t NodeResourcesFit::score(const CycleState& /*state*/, const PodGroupSpec& pod, const ClusterSnapshot& snapshot,
+                                     NodeIndex node) const {
+  const Cluster& cluster = snapshot.cluster();
   const Resources after = cluster.requested(node) + pod.requests;
   const Resources& cap = cluster.allocatable(node);
   std::int64_t sum = 0, weights = 0;
@@ -125,11 +141,11 @@ std::int64_t NodeResourcesFit::score(const PodGroupSpec& pod, const Cluster& clu
   add(weight_cpu_, after.cpu_milli, cap.cpu_milli);
   add(weight_memory_, after.memory_bytes, cap.memory_bytes);
   // An extended resource the pod does not request is left out, as upstream does.
-  if (pod.requests.gpus > 0) add(weight_gpu_, after.gpus, cap.gpus);
+  if (pod.requests.total_gpu_milli() > 0) add(weight_gpu_, after.total_gpu_milli(), cap.gpus * kMilliPerDevice);
   return weights == 0 ? 0 : sum / weights;
 }
 
-NodeResourcesBalancedAllocation::NodeResourcesBalancedAllocation(const SchedulerConfig& config) {
+NodeResourcesBalancedAllocation::NodeResourcesBalancedAllocation(const ProfileConfig& config) {
   for (const auto& rw : config.balanced_resources) {
     cpu_ = cpu_ || rw.name == "cpu";
     memory_ = memory_ || rw.name == "memory";
@@ -137,8 +153,9 @@ NodeResourcesBalancedAllocation::NodeResourcesBalancedAllocation(const Scheduler
   }
 }
 
-std::int64_t NodeResourcesBalancedAllocation::score(const PodGroupSpec& pod, const Cluster& cluster,
-                                                    NodeIndex node) const {
+std::int64_t NodeResourcesBalancedAllocation::score(const CycleState& /*state*/, const PodGroupSpec& pod,
+                                                    const ClusterSnapshot& snapshot, NodeIndex node) const {
+  const Cluster& cluster = snapshot.cluster();
   const Resources after = cluster.requested(node) + pod.requests;
   const Resources& cap = cluster.allocatable(node);
   double fractions[3];
@@ -149,7 +166,8 @@ std::int64_t NodeResourcesBalancedAllocation::score(const PodGroupSpec& pod, con
   };
   add(cpu_, after.cpu_milli, cap.cpu_milli);
   add(memory_, after.memory_bytes, cap.memory_bytes);
-  add(gpu_ && pod.requests.gpus > 0, after.gpus, cap.gpus);  // extended resources only when requested
+  // extended resources only when requested; GPU shares count in milli-GPU
+  add(gpu_ && pod.requests.total_gpu_milli() > 0, after.total_gpu_milli(), cap.gpus * kMilliPerDevice);
   if (n == 0) return 0;
   double std_dev = 0;
   if (n == 2) {

@@ -1,6 +1,7 @@
 #pragma once
-// The in-tree plugins the foundation needs, with upstream names and wording. Each is a filter
-// (can the pod run on this node?) and/or a score (how good is the node, 0..100).
+// In-tree plugins with upstream names, semantics and wording: PrioritySort (QueueSort),
+// SchedulingGates (PreEnqueue), NodeAffinity, TaintToleration, NodeResourcesFit,
+// NodeResourcesBalancedAllocation (Filter and/or Score) and DefaultBinder (Bind).
 
 #include <cstdint>
 #include <span>
@@ -9,43 +10,40 @@
 
 #include "models/cluster/cluster.hpp"
 #include "models/scheduling/scheduler_config.hpp"
+#include "models/scheduling/framework.hpp"
 #include "models/scheduling/status.hpp"
 #include "models/workload/job_spec.hpp"
 
 namespace kubetwin::models {
 
-inline constexpr std::int64_t kMaxNodeScore = 100;
-
-/// Every plugin has an upstream-style name; it implements one or more extension points below.
-class Plugin {
+/// Upstream PrioritySort: higher priority first, then earlier submission.
+class PrioritySort final : public QueueSortPlugin {
  public:
-  virtual ~Plugin() = default;
-  virtual std::string_view name() const = 0;
-};
-
-class FilterPlugin : public virtual Plugin {
- public:
-  /// True if the verdict for `pod` is the same on every node of a pool, so the framework may
-  /// evaluate it once per pool.
-  virtual bool pool_constant(const PodGroupSpec& pod) const = 0;
-  virtual Status filter(const PodGroupSpec& pod, const Cluster& cluster, NodeIndex node) const = 0;
-  /// filter(...).ok() without building the Status; the scheduling hot path calls this.
-  virtual bool passes(const PodGroupSpec& pod, const Cluster& cluster, NodeIndex node) const {
-    return filter(pod, cluster, node).ok();
+  static constexpr std::string_view kName = "PrioritySort";
+  std::string_view name() const override { return kName; }
+  bool less(const QueuedJob& a, const QueuedJob& b) const override {
+    return a.priority != b.priority ? a.priority > b.priority : a.seq < b.seq;
   }
 };
 
-class ScorePlugin : public virtual Plugin {
+/// Upstream SchedulingGates: a job whose pods carry scheduling gates stays out of the queue
+/// (SchedulingGated) until every gate is removed.
+class SchedulingGates final : public PreEnqueuePlugin {
  public:
-  /// The raw score of a node that passed every filter.
-  virtual std::int64_t score(const PodGroupSpec& pod, const Cluster& cluster, NodeIndex node) const = 0;
-  /// NormalizeScore: brings the raw scores of all feasible nodes to 0..kMaxNodeScore (default: as is).
-  virtual void normalize(std::span<std::int64_t> /*scores*/) const {}
+  static constexpr std::string_view kName = "SchedulingGates";
+  std::string_view name() const override { return kName; }
+  Status pre_enqueue(const JobSpec& job) const override;
 };
 
-/// Upstream helper.DefaultNormalizeScore: scales to 0..kMaxNodeScore by the maximum; `reverse`
-/// makes the lowest raw score the best.
-void default_normalize_score(std::span<std::int64_t> scores, bool reverse);
+/// Upstream DefaultBinder: binds the pod to the node (the API call itself is the control plane's).
+class DefaultBinder final : public BindPlugin {
+ public:
+  static constexpr std::string_view kName = "DefaultBinder";
+  std::string_view name() const override { return kName; }
+  Status bind(const PodInfo& /*pod*/, NodeIndex /*node*/, FrameworkHandle& /*handle*/) const override {
+    return Status::success();
+  }
+};
 
 /// nodeSelector matching (the nodeSelector part of upstream NodeAffinity).
 class NodeAffinity final : public FilterPlugin {
@@ -53,7 +51,8 @@ class NodeAffinity final : public FilterPlugin {
   static constexpr std::string_view kName = "NodeAffinity";
   std::string_view name() const override { return kName; }
   bool pool_constant(const PodGroupSpec& pod) const override;
-  Status filter(const PodGroupSpec& pod, const Cluster& cluster, NodeIndex node) const override;
+  Status filter(const CycleState& state, const PodGroupSpec& pod, const ClusterSnapshot& snapshot,
+                NodeIndex node) const override;
 };
 
 /// NoSchedule and NoExecute taints block pods that do not tolerate them (filter); nodes with fewer
@@ -63,9 +62,13 @@ class TaintToleration final : public FilterPlugin, public ScorePlugin {
   static constexpr std::string_view kName = "TaintToleration";
   std::string_view name() const override { return kName; }
   bool pool_constant(const PodGroupSpec&) const override { return true; }
-  Status filter(const PodGroupSpec& pod, const Cluster& cluster, NodeIndex node) const override;
-  std::int64_t score(const PodGroupSpec& pod, const Cluster& cluster, NodeIndex node) const override;
-  void normalize(std::span<std::int64_t> scores) const override { default_normalize_score(scores, true); }
+  Status filter(const CycleState& state, const PodGroupSpec& pod, const ClusterSnapshot& snapshot,
+                NodeIndex node) const override;
+  std::int64_t score(const CycleState& state, const PodGroupSpec& pod, const ClusterSnapshot& snapshot,
+                     NodeIndex node) const override;
+  void normalize(const CycleState& /*state*/, std::span<std::int64_t> scores) const override {
+    default_normalize_score(scores, true);
+  }
 };
 
 /// Resource fit (filter) and LeastAllocated / MostAllocated / RequestedToCapacityRatio scoring over
@@ -73,14 +76,18 @@ class TaintToleration final : public FilterPlugin, public ScorePlugin {
 class NodeResourcesFit final : public FilterPlugin, public ScorePlugin {
  public:
   static constexpr std::string_view kName = "NodeResourcesFit";
-  explicit NodeResourcesFit(const SchedulerConfig& config);
+  explicit NodeResourcesFit(const ProfileConfig& config);
   std::string_view name() const override { return kName; }
   bool pool_constant(const PodGroupSpec&) const override { return false; }
-  Status filter(const PodGroupSpec& pod, const Cluster& cluster, NodeIndex node) const override;
-  bool passes(const PodGroupSpec& pod, const Cluster& cluster, NodeIndex node) const override {
-    return pod.requests.fits_in(cluster.free(node));
+  Status filter(const CycleState& state, const PodGroupSpec& pod, const ClusterSnapshot& snapshot,
+                NodeIndex node) const override;
+  bool passes(const CycleState& /*state*/, const PodGroupSpec& pod, const ClusterSnapshot& snapshot,
+              NodeIndex node) const override {
+    const Cluster& cluster = snapshot.cluster();
+    return pod.requests.fits_in(cluster.free(node)) && (pod.requests.gpu_milli == 0 || cluster.gpus_fit(node, pod.requests));
   }
-  std::int64_t score(const PodGroupSpec& pod, const Cluster& cluster, NodeIndex node) const override;
+  std::int64_t score(const CycleState& state, const PodGroupSpec& pod, const ClusterSnapshot& snapshot,
+                     NodeIndex node) const override;
 
  private:
   std::int64_t resource_score(std::int64_t requested, std::int64_t capacity) const;
@@ -95,9 +102,10 @@ class NodeResourcesFit final : public FilterPlugin, public ScorePlugin {
 class NodeResourcesBalancedAllocation final : public ScorePlugin {
  public:
   static constexpr std::string_view kName = "NodeResourcesBalancedAllocation";
-  explicit NodeResourcesBalancedAllocation(const SchedulerConfig& config);
+  explicit NodeResourcesBalancedAllocation(const ProfileConfig& config);
   std::string_view name() const override { return kName; }
-  std::int64_t score(const PodGroupSpec& pod, const Cluster& cluster, NodeIndex node) const override;
+  std::int64_t score(const CycleState& state, const PodGroupSpec& pod, const ClusterSnapshot& snapshot,
+                     NodeIndex node) const override;
 
  private:
   bool cpu_ = false, memory_ = false, gpu_ = false;

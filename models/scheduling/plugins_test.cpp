@@ -64,8 +64,8 @@ Toleration only_for(Toleration t, TaintEffect effect) {
   return t;
 }
 
-SchedulerConfig scoring(ScoringStrategy strategy, std::vector<ResourceWeight> weights) {
-  SchedulerConfig c;
+ProfileConfig scoring(ScoringStrategy strategy, std::vector<ResourceWeight> weights) {
+  ProfileConfig c;
   c.scoring = strategy;
   c.scoring_resources = std::move(weights);
   return c;
@@ -80,7 +80,7 @@ TEST(NodeResourcesFit, FilterNamesTheInsufficientResourceInUpstreamWords) {
   // One node: 16 cores, 128Gi, 8 GPUs, of which 8 cores, 64Gi and 6 GPUs are already requested.
   Cluster cluster({pool("h100", 1, {16000, 128 * kGi, 8})});
   cluster.allocate(0, {8000, 64 * kGi, 6});
-  const NodeResourcesFit fit(SchedulerConfig{});
+  const NodeResourcesFit fit(ProfileConfig{});
 
   struct Case {
     const char* what;
@@ -97,7 +97,7 @@ TEST(NodeResourcesFit, FilterNamesTheInsufficientResourceInUpstreamWords) {
   };
   for (const auto& c : table) {
     SCOPED_TRACE(c.what);
-    const Status s = fit.filter(pod(c.request), cluster, 0);
+    const Status s = fit.filter(CycleState{}, pod(c.request), cluster, 0);
     if (c.reason.empty()) {
       EXPECT_TRUE(s.ok()) << s.reason();
       EXPECT_EQ(s.code(), StatusCode::Success);
@@ -113,15 +113,15 @@ TEST(NodeResourcesFit, FilterNamesTheInsufficientResourceInUpstreamWords) {
 
 TEST(NodeResourcesFit, FilterSeesResourcesFreedByARelease) {
   Cluster cluster({pool("h100", 1, {16000, 128 * kGi, 8})});
-  const NodeResourcesFit fit(SchedulerConfig{});
-  cluster.allocate(0, {1000, kGi, 8});
-  EXPECT_EQ(fit.filter(pod({1000, kGi, 1}), cluster, 0).reason(), "Insufficient nvidia.com/gpu");
-  cluster.release(0, {1000, kGi, 8});
-  EXPECT_TRUE(fit.filter(pod({1000, kGi, 1}), cluster, 0).ok());
+  const NodeResourcesFit fit(ProfileConfig{});
+  const DeviceSet all = cluster.allocate(0, {1000, kGi, 8});
+  EXPECT_EQ(fit.filter(CycleState{}, pod({1000, kGi, 1}), cluster, 0).reason(), "Insufficient nvidia.com/gpu");
+  cluster.release(0, {1000, kGi, 8}, all);
+  EXPECT_TRUE(fit.filter(CycleState{}, pod({1000, kGi, 1}), cluster, 0).ok());
 }
 
 TEST(NodeResourcesFit, IsEvaluatedPerNodeNotPerPool) {
-  const NodeResourcesFit fit(SchedulerConfig{});
+  const NodeResourcesFit fit(ProfileConfig{});
   EXPECT_FALSE(fit.pool_constant(pod({1000, kGi, 1})));
   EXPECT_EQ(fit.name(), "NodeResourcesFit");
 }
@@ -265,7 +265,7 @@ TEST(NodeResourcesFit, ScoresWithUpstreamIntegerFormulas) {
     Cluster cluster({pool("n", 1, c.capacity)});
     if (!(c.already == Resources{})) cluster.allocate(0, c.already);
     const NodeResourcesFit fit(scoring(c.strategy, c.weights));
-    EXPECT_EQ(fit.score(pod(c.request), cluster, 0), c.expected);
+    EXPECT_EQ(fit.score(CycleState{}, pod(c.request), cluster, 0), c.expected);
   }
 }
 
@@ -275,13 +275,13 @@ TEST(NodeResourcesFit, LeastAllocatedPrefersTheEmptierNodeAndMostAllocatedTheFul
   const PodGroupSpec p = pod({8000, 64 * kGi, 1});
   const NodeResourcesFit least(scoring(ScoringStrategy::LeastAllocated, kCpuMemoryGpu2));
   const NodeResourcesFit most(scoring(ScoringStrategy::MostAllocated, kCpuMemoryGpu2));
-  EXPECT_GT(least.score(p, cluster, 1), least.score(p, cluster, 0));
-  EXPECT_GT(most.score(p, cluster, 0), most.score(p, cluster, 1));
+  EXPECT_GT(least.score(CycleState{}, p, cluster, 1), least.score(CycleState{}, p, cluster, 0));
+  EXPECT_GT(most.score(CycleState{}, p, cluster, 0), most.score(CycleState{}, p, cluster, 1));
   for (NodeIndex n : {0u, 1u}) {
-    EXPECT_GE(least.score(p, cluster, n), 0);
-    EXPECT_LE(least.score(p, cluster, n), kMaxNodeScore);
-    EXPECT_GE(most.score(p, cluster, n), 0);
-    EXPECT_LE(most.score(p, cluster, n), kMaxNodeScore);
+    EXPECT_GE(least.score(CycleState{}, p, cluster, n), 0);
+    EXPECT_LE(least.score(CycleState{}, p, cluster, n), kMaxNodeScore);
+    EXPECT_GE(most.score(CycleState{}, p, cluster, n), 0);
+    EXPECT_LE(most.score(CycleState{}, p, cluster, n), kMaxNodeScore);
   }
 }
 
@@ -357,7 +357,7 @@ TEST(TaintToleration, BlocksUntoleratedNoScheduleAndNoExecuteTaintsOnly) {
     const Cluster cluster({pool("n", 2, {64000, 512 * kGi, 8}, c.taints)});
     const TaintToleration plugin;
     for (NodeIndex n = 0; n < cluster.node_count(); ++n) {
-      const Status s = plugin.filter(pod_with_tolerations(c.tolerations), cluster, n);
+      const Status s = plugin.filter(CycleState{}, pod_with_tolerations(c.tolerations), cluster, n);
       if (c.reason.empty()) {
         EXPECT_TRUE(s.ok()) << s.reason();
       } else {
@@ -376,8 +376,8 @@ TEST(TaintToleration, ReadsTheTaintsOfTheNodesOwnPool) {
       {pool("open", 1, {64000, 512 * kGi, 8}),
        pool("reserved", 1, {64000, 512 * kGi, 8}, {taint("team", "a", TaintEffect::NoSchedule)})});
   const TaintToleration plugin;
-  EXPECT_TRUE(plugin.filter(pod_with_tolerations({}), cluster, 0).ok());
-  EXPECT_FALSE(plugin.filter(pod_with_tolerations({}), cluster, 1).ok());
+  EXPECT_TRUE(plugin.filter(CycleState{}, pod_with_tolerations({}), cluster, 0).ok());
+  EXPECT_FALSE(plugin.filter(CycleState{}, pod_with_tolerations({}), cluster, 1).ok());
   EXPECT_TRUE(plugin.pool_constant(pod_with_tolerations({})));
 }
 
@@ -416,7 +416,7 @@ TEST(NodeAffinity, MatchesNodeSelectorAgainstPoolLabelsAndHostname) {
     const PodGroupSpec p = pod_with_selector(c.selector);
     for (NodeIndex n = 0; n < cluster.node_count(); ++n) {
       SCOPED_TRACE(cluster.node_name(n));
-      const Status s = plugin.filter(p, cluster, n);
+      const Status s = plugin.filter(CycleState{}, p, cluster, n);
       EXPECT_EQ(s.ok(), c.passes[n]);
       if (!s.ok()) {
         EXPECT_EQ(s.reason(), mismatch);
@@ -440,17 +440,17 @@ TEST(NodeResourcesBalancedAllocation, ScoresOneMinusTheStdDevOfRequestedFraction
   // Node 16 cores / 64 Gi. Pod 4 cores / 8 Gi on an empty node: fractions 0.25 and 0.125,
   // std = |0.25 - 0.125| / 2 = 0.0625 -> (1 - 0.0625) * 100 = 93.75 -> 93.
   Cluster cluster({pool("n", 1, {16000, 64 * kGi, 8})});
-  const NodeResourcesBalancedAllocation balanced{SchedulerConfig{}};
-  EXPECT_EQ(balanced.score(pod({4000, 8 * kGi, 0}), cluster, 0), 93);
+  const NodeResourcesBalancedAllocation balanced{ProfileConfig{}};
+  EXPECT_EQ(balanced.score(CycleState{}, pod({4000, 8 * kGi, 0}), cluster, 0), 93);
   // Equal fractions (4 cores = 0.25, 16 Gi = 0.25): std 0 -> 100.
-  EXPECT_EQ(balanced.score(pod({4000, 16 * kGi, 0}), cluster, 0), 100);
+  EXPECT_EQ(balanced.score(CycleState{}, pod({4000, 16 * kGi, 0}), cluster, 0), 100);
   // GPUs count only when configured and requested: cpu 0.25, memory 0.25, gpu 8/8 = 1:
   // mean 0.5, variance (0.0625 + 0.0625 + 0.25) / 3 = 0.125, std 0.3536 -> 64.
-  SchedulerConfig with_gpu;
+  ProfileConfig with_gpu;
   with_gpu.balanced_resources = {{"cpu", 1}, {"memory", 1}, {"nvidia.com/gpu", 1}};
   const NodeResourcesBalancedAllocation balanced_gpu{with_gpu};
-  EXPECT_EQ(balanced_gpu.score(pod({4000, 16 * kGi, 8}), cluster, 0), 64);
-  EXPECT_EQ(balanced_gpu.score(pod({4000, 16 * kGi, 0}), cluster, 0), 100);
+  EXPECT_EQ(balanced_gpu.score(CycleState{}, pod({4000, 16 * kGi, 8}), cluster, 0), 64);
+  EXPECT_EQ(balanced_gpu.score(CycleState{}, pod({4000, 16 * kGi, 0}), cluster, 0), 100);
 }
 
 TEST(TaintTolerationScore, CountsUntoleratedPreferNoScheduleTaintsAndReversesOnNormalize) {
@@ -460,36 +460,36 @@ TEST(TaintTolerationScore, CountsUntoleratedPreferNoScheduleTaintsAndReversesOnN
                         {{"a", "x", TaintEffect::PreferNoSchedule}, {"b", "y", TaintEffect::PreferNoSchedule}})});
   const TaintToleration plugin;
   PodGroupSpec p = pod({1000, kGi, 0});
-  std::vector<std::int64_t> scores{plugin.score(p, cluster, 0), plugin.score(p, cluster, 1), plugin.score(p, cluster, 2)};
+  std::vector<std::int64_t> scores{plugin.score(CycleState{}, p, cluster, 0), plugin.score(CycleState{}, p, cluster, 1), plugin.score(CycleState{}, p, cluster, 2)};
   EXPECT_EQ(scores, (std::vector<std::int64_t>{0, 1, 2}));
-  plugin.normalize(scores);  // 100 - 100 * count / max
+  plugin.normalize(CycleState{}, scores);  // 100 - 100 * count / max
   EXPECT_EQ(scores, (std::vector<std::int64_t>{100, 50, 0}));
   // A toleration for PreferNoSchedule (or for any effect) removes the taint from the count.
   Toleration tol;
   tol.key = "a";
   tol.op = Toleration::Operator::Exists;
   p.tolerations = {only_for(tol, TaintEffect::PreferNoSchedule)};
-  EXPECT_EQ(plugin.score(p, cluster, 2), 1);
+  EXPECT_EQ(plugin.score(CycleState{}, p, cluster, 2), 1);
   p.tolerations = {only_for(tol, TaintEffect::NoSchedule)};
-  EXPECT_EQ(plugin.score(p, cluster, 2), 2);
+  EXPECT_EQ(plugin.score(CycleState{}, p, cluster, 2), 2);
   // No preferred taint anywhere: every node scores the maximum after normalizing.
   std::vector<std::int64_t> none{0, 0};
-  plugin.normalize(none);
+  plugin.normalize(CycleState{}, none);
   EXPECT_EQ(none, (std::vector<std::int64_t>{100, 100}));
 }
 
 TEST(NodeResourcesFit, RequestedToCapacityRatioFollowsTheShape) {
   // Shape {0 -> 0, 100 -> 10} (scaled to 0..100) is bin packing. GPU only, node 8 GPUs.
-  SchedulerConfig c = scoring(ScoringStrategy::RequestedToCapacityRatio, {{"nvidia.com/gpu", 1}});
+  ProfileConfig c = scoring(ScoringStrategy::RequestedToCapacityRatio, {{"nvidia.com/gpu", 1}});
   c.requested_to_capacity_shape = {{0, 0}, {100, 10}};
   const NodeResourcesFit fit(c);
   Cluster cluster({pool("n", 1, {64000, 256 * kGi, 8})});
-  EXPECT_EQ(fit.score(pod({1000, kGi, 2}), cluster, 0), 25);  // 2/8 = 25 % -> 25
+  EXPECT_EQ(fit.score(CycleState{}, pod({1000, kGi, 2}), cluster, 0), 25);  // 2/8 = 25 % -> 25
   cluster.allocate(0, {1000, kGi, 4});
-  EXPECT_EQ(fit.score(pod({1000, kGi, 2}), cluster, 0), 75);  // 6/8 = 75 % -> 75
+  EXPECT_EQ(fit.score(CycleState{}, pod({1000, kGi, 2}), cluster, 0), 75);  // 6/8 = 75 % -> 75
   // A three-point shape: {0 -> 10, 50 -> 0, 100 -> 10}; 75 % lies half-way up the second leg.
   c.requested_to_capacity_shape = {{0, 10}, {50, 0}, {100, 10}};
-  EXPECT_EQ(NodeResourcesFit(c).score(pod({1000, kGi, 2}), cluster, 0), 50);
+  EXPECT_EQ(NodeResourcesFit(c).score(CycleState{}, pod({1000, kGi, 2}), cluster, 0), 50);
 }
 
 }  // namespace

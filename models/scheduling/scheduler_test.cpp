@@ -34,8 +34,8 @@ PodGroupSpec gpu_pod(std::int64_t gpus) {
   return p;
 }
 
-SchedulerConfig config(ScoringStrategy strategy) {
-  SchedulerConfig c;
+ProfileConfig config(ScoringStrategy strategy) {
+  ProfileConfig c;
   c.scoring = strategy;
   c.scoring_resources = {{"cpu", 1}, {"memory", 1}, {"nvidia.com/gpu", 1}};
   return c;
@@ -76,7 +76,7 @@ TEST(Scheduler, FeasibleNodesToFindFollowsUpstreamNumbers) {
 std::vector<NodeIndex> choices_on_identical_nodes(int nodes, int percentage, int cycles) {
   const Cluster cluster({pool("h100", nodes)});
   sim::RandomStream ties(7);
-  SchedulerConfig c = config(ScoringStrategy::LeastAllocated);
+  ProfileConfig c = config(ScoringStrategy::LeastAllocated);
   c.percentage_of_nodes_to_score = percentage;
   Scheduler scheduler(c, ties);
   std::vector<NodeIndex> out;
@@ -333,9 +333,9 @@ TEST(Scheduler, WeightedSumOfNormalizedPluginScoresPicksTheNode) {
   // Fit x5 + Balanced x1: a = 215 + 81 = 296 > b = 90 + 93 = 183 -> a.
   // Fit x1 + Balanced x5: a = 43 + 405 = 448 < b = 18 + 465 = 483 -> b.
   auto choose = [](int fit_weight, int balanced_weight) {
-    SchedulerConfig c;
+    ProfileConfig c;
     c.scoring = ScoringStrategy::MostAllocated;
-    c.score_plugins = {{"TaintToleration", 3}, {"NodeResourcesFit", fit_weight},
+    c.at(ExtensionPoint::Score) = {{"TaintToleration", 3}, {"NodeResourcesFit", fit_weight},
                        {"NodeResourcesBalancedAllocation", balanced_weight}};
     Cluster cluster({pool("n", 2, {16000, 64 * kGi, 0})});
     cluster.allocate(0, {8000, 0, 0});
@@ -350,11 +350,11 @@ TEST(Scheduler, WeightedSumOfNormalizedPluginScoresPicksTheNode) {
 }
 
 TEST(Scheduler, UnknownPluginNameInAProfileIsRefused) {
-  SchedulerConfig c;
-  c.score_plugins = {{"Tetris", 1}};
+  ProfileConfig c;
+  c.at(ExtensionPoint::Score) = {{"Tetris", 1}};
   sim::RandomStream ties(1);
   EXPECT_THROW(Scheduler(c, ties), std::invalid_argument);
-  c.score_plugins = {{"NodeAffinity", 1}};  // registered, but only as a filter
+  c.at(ExtensionPoint::Score) = {{"NodeAffinity", 1}};  // registered, but only as a filter
   EXPECT_THROW(Scheduler(c, ties), std::invalid_argument);
 }
 

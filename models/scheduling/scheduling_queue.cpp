@@ -1,12 +1,22 @@
 #include "models/scheduling/scheduling_queue.hpp"
 
+#include "models/scheduling/plugins.hpp"
+
 namespace kubetwin::models {
+
+namespace {
+const PrioritySort kPrioritySort;
+}  // namespace
+
+SchedulingQueue::SchedulingQueue() : SchedulingQueue(kPrioritySort) {}
+
+SchedulingQueue::SchedulingQueue(const QueueSortPlugin& order) : order_{&order}, fresh_(order_) {}
 
 SchedulingQueue::Bucket& SchedulingQueue::bucket(std::vector<Bucket>& buckets, std::int64_t gpus) {
   const std::size_t k = bucket_of(gpus);
   if (k >= eligible_.size()) {
-    eligible_.resize(k + 1);
-    parked_.resize(k + 1);
+    eligible_.resize(k + 1, Bucket(order_));
+    parked_.resize(k + 1, Bucket(order_));
   }
   return buckets[k];
 }
@@ -31,7 +41,7 @@ std::optional<QueuedJob> SchedulingQueue::pop_next(std::int64_t max_free_gpus) {
   const std::size_t last = std::min(eligible_.size(), bucket_of(max_free_gpus) + 1);
   for (std::size_t k = 0; k < last; ++k) {
     Bucket& b = eligible_[k];
-    if (!b.empty() && (best == nullptr || *b.begin() < *best->begin())) best = &b;
+    if (!b.empty() && (best == nullptr || order_(*b.begin(), *best->begin()))) best = &b;
   }
   if (best == nullptr) return std::nullopt;
   QueuedJob job = *best->begin();

@@ -1,6 +1,6 @@
 #pragma once
-// Pending jobs in scheduling order: higher priority first, then earlier submission (upstream
-// PrioritySort). A job that could not be placed is parked until resources are released, as
+// Pending jobs in the order of the profile's QueueSort plugin (by default PrioritySort: higher
+// priority first, then earlier submission). A job that could not be placed is parked until resources are released, as
 // kube-scheduler parks unschedulable pods until a cluster event may help them.
 //
 // Every new job is tried at the next pass. Jobs that were tried before and became eligible again
@@ -15,18 +15,17 @@
 #include <set>
 #include <vector>
 
-namespace kubetwin::models {
+#include "models/scheduling/framework.hpp"
 
-struct QueuedJob {
-  std::int32_t priority = 0;
-  std::uint64_t seq = 0;  ///< submission order, unique
-  bool operator<(const QueuedJob& o) const {
-    return priority != o.priority ? priority > o.priority : seq < o.seq;
-  }
-};
+namespace kubetwin::models {
 
 class SchedulingQueue {
  public:
+  /// Ordered by PrioritySort.
+  SchedulingQueue();
+  /// Ordered by `order`, which must outlive the queue and be a strict weak order on (priority, seq).
+  explicit SchedulingQueue(const QueueSortPlugin& order);
+
   /// A job to try at the next pass, whatever the cluster's state.
   void add(QueuedJob job);
   /// A job that was tried and is still pending: it waits for resources_released().
@@ -42,10 +41,15 @@ class SchedulingQueue {
   bool empty() const { return eligible_count_ == 0 && parked_count_ == 0; }
 
  private:
-  using Bucket = std::set<QueuedJob>;
+  struct Order {
+    const QueueSortPlugin* plugin;
+    bool operator()(const QueuedJob& a, const QueuedJob& b) const { return plugin->less(a, b); }
+  };
+  using Bucket = std::set<QueuedJob, Order>;
   static std::size_t bucket_of(std::int64_t gpus) { return gpus < 0 ? 0 : static_cast<std::size_t>(gpus); }
   Bucket& bucket(std::vector<Bucket>& buckets, std::int64_t gpus);
 
+  Order order_;
   Bucket fresh_;                  // never tried
   std::vector<Bucket> eligible_;  // [gpus of smallest pending pod]
   std::vector<Bucket> parked_;

@@ -13,6 +13,8 @@ namespace kubetwin::models {
 
 enum class StatusCode {
   Success,
+  Skip,                          ///< PreFilter/PreScore: this plugin has nothing to do for the pod
+  Wait,                          ///< Permit: hold the reserved pod until allowed or timed out
   Unschedulable,                 ///< might fit after other pods leave (preemption could help)
   UnschedulableAndUnresolvable,  ///< cannot fit this node whatever happens to other pods
 };
@@ -20,6 +22,8 @@ enum class StatusCode {
 class Status {
  public:
   static Status success() { return Status(); }
+  static Status skip() { return Status(StatusCode::Skip, {}); }
+  static Status wait(std::string_view plugin) { return Status(StatusCode::Wait, plugin); }
   /// `reason` must be a string literal: filters run once per node, so no allocation here.
   static Status unschedulable(std::string_view plugin, const char* reason) {
     return Status(StatusCode::Unschedulable, plugin).with_reason(reason);
@@ -33,6 +37,11 @@ class Status {
     s.dynamic_reason_ = std::move(reason);
     return s;
   }
+  static Status unschedulable(std::string_view plugin, std::string reason) {
+    Status s(StatusCode::Unschedulable, plugin);
+    s.dynamic_reason_ = std::move(reason);
+    return s;
+  }
   /// Adds another literal reason (a node short of both CPU and GPUs reports both).
   Status&& with_reason(const char* reason) && {
     assert(static_count_ < static_reasons_.size());
@@ -41,6 +50,10 @@ class Status {
   }
 
   bool ok() const { return code_ == StatusCode::Success; }
+  bool is_skip() const { return code_ == StatusCode::Skip; }
+  bool is_wait() const { return code_ == StatusCode::Wait; }
+  /// A rejection (not success, skip or wait).
+  bool rejected() const { return code_ == StatusCode::Unschedulable || code_ == StatusCode::UnschedulableAndUnresolvable; }
   StatusCode code() const { return code_; }
   std::string_view plugin() const { return plugin_; }
   /// The first reason ("" on success).

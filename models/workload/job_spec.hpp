@@ -9,6 +9,7 @@
 
 #include "models/cluster/resources.hpp"
 #include "models/cluster/taint.hpp"
+#include "models/workload/pod_constraints.hpp"
 
 namespace kubetwin::models {
 
@@ -16,8 +17,13 @@ struct PodGroupSpec {
   std::string name;  ///< role, e.g. "worker"; pods are named <job>-<name>-<replica>
   int replicas = 1;
   Resources requests;
+  std::map<std::string, std::string> labels;  ///< pod labels (PodTopologySpread, InterPodAffinity)
   std::map<std::string, std::string> node_selector;
   std::vector<Toleration> tolerations;
+  /// How the pods spread over topology domains (PodTopologySpread).
+  std::vector<TopologySpreadConstraint> topology_spread_constraints;
+  /// Pod affinity and anti-affinity to other pods (InterPodAffinity).
+  PodAffinity affinity;
 };
 
 struct JobSpec {
@@ -27,6 +33,13 @@ struct JobSpec {
   std::int32_t priority = 0;
   /// Pods that must be placed together (all-or-nothing); 0 means no gang.
   int min_member = 0;
+  /// PodGroup scheduleTimeoutSeconds: how long reserved pods of a gang wait at Permit for the
+  /// rest; unset means the Coscheduling plugin's permitWaitingTimeSeconds.
+  std::optional<double> schedule_timeout;
+  /// The profile that schedules the job's pods (KubeSchedulerProfile.schedulerName).
+  std::string scheduler_name = "default-scheduler";
+  /// Pod schedulingGates: the pods are not considered for scheduling while any remains.
+  std::vector<std::string> scheduling_gates;
   std::optional<double> duration;  ///< run time in seconds, independent of placement
   std::optional<double> work;      ///< FLOP to execute; run time then depends on the GPUs granted
   std::vector<PodGroupSpec> pods;

@@ -1,5 +1,10 @@
 #include "models/workload/trace_format.hpp"
 
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
 #include "models/cluster/node_pool.hpp"
 
 namespace kubetwin::models {
@@ -33,6 +38,177 @@ std::vector<Toleration> read_tolerations(StrictObject& pod, std::vector<sim::Jso
     out.push_back(std::move(tol));
   }
   return out;
+}
+
+std::vector<std::string> read_strings(StrictObject& o, std::string_view key, std::vector<sim::JsonIssue>& issues) {
+  std::vector<std::string> out;
+  const auto* list = o.array(key);
+  if (list == nullptr) return out;
+  for (std::size_t i = 0; i < list->size(); ++i) {
+    if ((*list)[i].is_string()) {
+      out.push_back((*list)[i].get<std::string>());
+    } else {
+      issues.push_back({o.pointer_of(key) + "/" + std::to_string(i), "must be a string, not " + sim::json_type_name((*list)[i])});
+    }
+  }
+  return out;
+}
+
+/// metav1.LabelSelector; absent means "matches nothing".
+std::optional<LabelSelector> read_label_selector(StrictObject& parent, std::vector<sim::JsonIssue>& issues) {
+  auto o = parent.object("labelSelector");
+  if (!o || !o->valid()) return std::nullopt;
+  LabelSelector sel;
+  sel.match_labels = o->string_map("matchLabels");
+  if (const auto* list = o->array("matchExpressions")) {
+    for (std::size_t i = 0; i < list->size(); ++i) {
+      StrictObject e((*list)[i], o->pointer_of("matchExpressions") + "/" + std::to_string(i), issues);
+      if (!e.valid()) continue;
+      LabelSelectorRequirement r;
+      r.key = e.string("key", Required::Yes).value_or("");
+      if (e.has("key") && r.key.empty()) e.issue("key", "must not be empty");
+      const auto op = e.enumeration("operator", {"In", "NotIn", "Exists", "DoesNotExist"}, Required::Yes);
+      r.values = read_strings(e, "values", issues);
+      if (op == "In" || op == "NotIn") {
+        r.op = op == "In" ? LabelSelectorRequirement::Operator::In : LabelSelectorRequirement::Operator::NotIn;
+        if (r.values.empty()) e.issue("values", "must list at least one value for operator " + *op);
+      } else if (op) {
+        r.op = op == "Exists" ? LabelSelectorRequirement::Operator::Exists : LabelSelectorRequirement::Operator::DoesNotExist;
+        if (!r.values.empty()) e.issue("values", "must be empty for operator " + *op);
+      }
+      e.finish();
+      sel.match_expressions.push_back(std::move(r));
+    }
+  }
+  o->finish();
+  return sel;
+}
+
+std::string read_topology_key(StrictObject& o) {
+  std::string key = o.string("topologyKey", Required::Yes).value_or("");
+  if (o.has("topologyKey") && key.empty()) o.issue("topologyKey", "must not be empty");
+  return key;
+}
+
+std::vector<TopologySpreadConstraint> read_spread_constraints(StrictObject& pod, std::vector<sim::JsonIssue>& issues) {
+  std::vector<TopologySpreadConstraint> out;
+  const auto* list = pod.array("topologySpreadConstraints");
+  if (list == nullptr) return out;
+  const auto policy = [](StrictObject& o, std::string_view key, NodeInclusionPolicy fallback) {
+    const auto v = o.enumeration(key, {"Honor", "Ignore"});
+    if (!v) return fallback;
+    return *v == "Honor" ? NodeInclusionPolicy::Honor : NodeInclusionPolicy::Ignore;
+  };
+  for (std::size_t i = 0; i < list->size(); ++i) {
+    StrictObject c((*list)[i], pod.pointer_of("topologySpreadConstraints") + "/" + std::to_string(i), issues);
+    if (!c.valid()) continue;
+    TopologySpreadConstraint t;
+    t.max_skew = static_cast<int>(c.integer("maxSkew", Required::Yes, 1, 1000000).value_or(1));
+    t.topology_key = read_topology_key(c);
+    const auto when = c.enumeration("whenUnsatisfiable", {"DoNotSchedule", "ScheduleAnyway"}, Required::Yes);
+    t.when_unsatisfiable = when == "ScheduleAnyway" ? UnsatisfiableConstraintAction::ScheduleAnyway
+                                                    : UnsatisfiableConstraintAction::DoNotSchedule;
+    t.label_selector = read_label_selector(c, issues);
+    if (auto m = c.integer("minDomains", Required::No, 1, 1000000)) t.min_domains = static_cast<int>(*m);
+    if (t.min_domains && when == "ScheduleAnyway") {
+      c.issue("minDomains", "can only be set with whenUnsatisfiable DoNotSchedule");
+    }
+    t.node_affinity_policy = policy(c, "nodeAffinityPolicy", NodeInclusionPolicy::Honor);
+    t.node_taints_policy = policy(c, "nodeTaintsPolicy", NodeInclusionPolicy::Ignore);
+    c.finish();
+    out.push_back(std::move(t));
+  }
+  return out;
+}
+
+PodAffinityTerm read_affinity_term(StrictObject& o, std::vector<sim::JsonIssue>& issues) {
+  PodAffinityTerm t;
+  t.label_selector = read_label_selector(o, issues);
+  t.topology_key = read_topology_key(o);
+  return t;
+}
+
+/// podAffinity or podAntiAffinity.
+PodAffinityRules read_affinity_rules(StrictObject& affinity, std::string_view key, std::vector<sim::JsonIssue>& issues) {
+  PodAffinityRules rules;
+  auto o = affinity.object(key);
+  if (!o || !o->valid()) return rules;
+  constexpr std::string_view kRequired = "requiredDuringSchedulingIgnoredDuringExecution";
+  constexpr std::string_view kPreferred = "preferredDuringSchedulingIgnoredDuringExecution";
+  if (const auto* list = o->array(kRequired)) {
+    for (std::size_t i = 0; i < list->size(); ++i) {
+      StrictObject t((*list)[i], o->pointer_of(kRequired) + "/" + std::to_string(i), issues);
+      if (!t.valid()) continue;
+      rules.required.push_back(read_affinity_term(t, issues));
+      t.finish();
+    }
+  }
+  if (const auto* list = o->array(kPreferred)) {
+    for (std::size_t i = 0; i < list->size(); ++i) {
+      StrictObject w((*list)[i], o->pointer_of(kPreferred) + "/" + std::to_string(i), issues);
+      if (!w.valid()) continue;
+      WeightedPodAffinityTerm wt;
+      wt.weight = static_cast<int>(w.integer("weight", Required::Yes, 1, 100).value_or(1));
+      if (auto t = w.object("podAffinityTerm", Required::Yes); t && t->valid()) {
+        wt.term = read_affinity_term(*t, issues);
+        t->finish();
+      }
+      w.finish();
+      rules.preferred.push_back(std::move(wt));
+    }
+  }
+  o->finish();
+  return rules;
+}
+
+PodAffinity read_pod_affinity(StrictObject& pod, std::vector<sim::JsonIssue>& issues) {
+  PodAffinity out;
+  auto a = pod.object("affinity");
+  if (!a || !a->valid()) return out;
+  out.pod_affinity = read_affinity_rules(*a, "podAffinity", issues);
+  out.pod_anti_affinity = read_affinity_rules(*a, "podAntiAffinity", issues);
+  a->finish();
+  return out;
+}
+
+nlohmann::json label_selector_json(const LabelSelector& sel) {
+  nlohmann::json j = nlohmann::json::object();
+  if (!sel.match_labels.empty()) j["matchLabels"] = sel.match_labels;
+  if (!sel.match_expressions.empty()) {
+    nlohmann::json list = nlohmann::json::array();
+    for (const auto& r : sel.match_expressions) {
+      using Op = LabelSelectorRequirement::Operator;
+      nlohmann::json e;
+      e["key"] = r.key;
+      e["operator"] = r.op == Op::In ? "In" : r.op == Op::NotIn ? "NotIn" : r.op == Op::Exists ? "Exists" : "DoesNotExist";
+      if (!r.values.empty()) e["values"] = r.values;
+      list.push_back(e);
+    }
+    j["matchExpressions"] = list;
+  }
+  return j;
+}
+
+nlohmann::json affinity_term_json(const PodAffinityTerm& t) {
+  nlohmann::json j = nlohmann::json::object();
+  if (t.label_selector) j["labelSelector"] = label_selector_json(*t.label_selector);
+  j["topologyKey"] = t.topology_key;
+  return j;
+}
+
+nlohmann::json affinity_rules_json(const PodAffinityRules& rules) {
+  nlohmann::json j = nlohmann::json::object();
+  if (!rules.required.empty()) {
+    nlohmann::json list = nlohmann::json::array();
+    for (const auto& t : rules.required) list.push_back(affinity_term_json(t));
+    j["requiredDuringSchedulingIgnoredDuringExecution"] = list;
+  }
+  if (!rules.preferred.empty()) {
+    nlohmann::json list = nlohmann::json::array();
+    for (const auto& w : rules.preferred) list.push_back({{"weight", w.weight}, {"podAffinityTerm", affinity_term_json(w.term)}});
+    j["preferredDuringSchedulingIgnoredDuringExecution"] = list;
+  }
+  return j;
 }
 
 }  // namespace
@@ -77,6 +253,9 @@ JobSpec read_job_record(const nlohmann::json& record, const std::string& pointer
                           "unknown GPU model \"" + it->second + "\" (known: " + catalog.names() + ")"});
       }
       g.tolerations = read_tolerations(p, issues);
+      g.labels = p.string_map("labels");
+      g.topology_spread_constraints = read_spread_constraints(p, issues);
+      g.affinity = read_pod_affinity(p, issues);
       p.finish();
       job.pods.push_back(std::move(g));
     }
@@ -129,6 +308,29 @@ nlohmann::json job_record(const JobSpec& job) {
         tols.push_back(tj);
       }
       p["tolerations"] = tols;
+    }
+    if (!g.labels.empty()) p["labels"] = g.labels;
+    if (!g.topology_spread_constraints.empty()) {
+      nlohmann::json list = nlohmann::json::array();
+      for (const auto& c : g.topology_spread_constraints) {
+        nlohmann::json cj;
+        cj["maxSkew"] = c.max_skew;
+        cj["topologyKey"] = c.topology_key;
+        cj["whenUnsatisfiable"] =
+            c.when_unsatisfiable == UnsatisfiableConstraintAction::ScheduleAnyway ? "ScheduleAnyway" : "DoNotSchedule";
+        if (c.label_selector) cj["labelSelector"] = label_selector_json(*c.label_selector);
+        if (c.min_domains) cj["minDomains"] = *c.min_domains;
+        if (c.node_affinity_policy != NodeInclusionPolicy::Honor) cj["nodeAffinityPolicy"] = "Ignore";
+        if (c.node_taints_policy != NodeInclusionPolicy::Ignore) cj["nodeTaintsPolicy"] = "Honor";
+        list.push_back(cj);
+      }
+      p["topologySpreadConstraints"] = list;
+    }
+    if (!g.affinity.empty()) {
+      nlohmann::json a = nlohmann::json::object();
+      if (!g.affinity.pod_affinity.empty()) a["podAffinity"] = affinity_rules_json(g.affinity.pod_affinity);
+      if (!g.affinity.pod_anti_affinity.empty()) a["podAntiAffinity"] = affinity_rules_json(g.affinity.pod_anti_affinity);
+      p["affinity"] = a;
     }
     pods.push_back(p);
   }

@@ -223,6 +223,97 @@ TEST(TraceReader, MissingFileIsAnInputError) {
   }
 }
 
+TEST(TraceReader, ReadsPodLabelsSpreadConstraintsAndAffinityInKubernetesFieldNames) {
+  json r = record("web", 0);
+  r["pods"][0]["labels"] = {{"app", "web"}};
+  r["pods"][0]["topologySpreadConstraints"] = json::array(
+      {{{"maxSkew", 1},
+        {"topologyKey", "topology.kubernetes.io/zone"},
+        {"whenUnsatisfiable", "DoNotSchedule"},
+        {"minDomains", 3},
+        {"nodeTaintsPolicy", "Honor"},
+        {"labelSelector",
+         {{"matchLabels", {{"app", "web"}}},
+          {"matchExpressions", json::array({{{"key", "tier"}, {"operator", "In"}, {"values", {"1", "2"}}}})}}}},
+       {{"maxSkew", 2}, {"topologyKey", kHostnameLabel}, {"whenUnsatisfiable", "ScheduleAnyway"}}});
+  r["pods"][0]["affinity"] = {
+      {"podAffinity",
+       {{"requiredDuringSchedulingIgnoredDuringExecution",
+         json::array({{{"labelSelector", {{"matchLabels", {{"app", "db"}}}}}, {"topologyKey", "rack"}}})}}},
+      {"podAntiAffinity",
+       {{"preferredDuringSchedulingIgnoredDuringExecution",
+         json::array({{{"weight", 80},
+                       {"podAffinityTerm",
+                        {{"labelSelector", {{"matchExpressions", json::array({{{"key", "app"}, {"operator", "Exists"}}})}}},
+                         {"topologyKey", kHostnameLabel}}}}})}}}};
+  const TraceFile file(lines_of({r}));
+  const auto jobs = read_all(file);
+  ASSERT_EQ(jobs.size(), 1u);
+  const PodGroupSpec& g = jobs[0].pods[0];
+  EXPECT_EQ(g.labels, (std::map<std::string, std::string>{{"app", "web"}}));
+
+  ASSERT_EQ(g.topology_spread_constraints.size(), 2u);
+  const TopologySpreadConstraint& hard = g.topology_spread_constraints[0];
+  EXPECT_EQ(hard.max_skew, 1);
+  EXPECT_EQ(hard.topology_key, "topology.kubernetes.io/zone");
+  EXPECT_EQ(hard.when_unsatisfiable, UnsatisfiableConstraintAction::DoNotSchedule);
+  EXPECT_EQ(hard.min_domains, 3);
+  EXPECT_EQ(hard.node_affinity_policy, NodeInclusionPolicy::Honor);  // upstream default
+  EXPECT_EQ(hard.node_taints_policy, NodeInclusionPolicy::Honor);
+  ASSERT_TRUE(hard.label_selector.has_value());
+  EXPECT_TRUE(hard.matches({{"app", "web"}, {"tier", "2"}}));
+  EXPECT_FALSE(hard.matches({{"app", "web"}, {"tier", "3"}}));
+  EXPECT_FALSE(hard.matches({{"app", "web"}}));
+  const TopologySpreadConstraint& soft = g.topology_spread_constraints[1];
+  EXPECT_EQ(soft.when_unsatisfiable, UnsatisfiableConstraintAction::ScheduleAnyway);
+  EXPECT_FALSE(soft.min_domains.has_value());
+  EXPECT_EQ(soft.node_taints_policy, NodeInclusionPolicy::Ignore);  // upstream default
+  EXPECT_FALSE(soft.label_selector.has_value());                    // and so it matches no pod
+  EXPECT_FALSE(soft.matches({{"app", "web"}}));
+
+  ASSERT_EQ(g.affinity.pod_affinity.required.size(), 1u);
+  EXPECT_EQ(g.affinity.pod_affinity.required[0].topology_key, "rack");
+  EXPECT_TRUE(g.affinity.pod_affinity.required[0].matches({{"app", "db"}}));
+  EXPECT_TRUE(g.affinity.pod_affinity.preferred.empty());
+  EXPECT_TRUE(g.affinity.pod_anti_affinity.required.empty());
+  ASSERT_EQ(g.affinity.pod_anti_affinity.preferred.size(), 1u);
+  EXPECT_EQ(g.affinity.pod_anti_affinity.preferred[0].weight, 80);
+  EXPECT_EQ(g.affinity.pod_anti_affinity.preferred[0].term.topology_key, kHostnameLabel);
+  EXPECT_TRUE(g.affinity.pod_anti_affinity.preferred[0].term.matches({{"app", "x"}}));
+  EXPECT_FALSE(g.affinity.pod_anti_affinity.preferred[0].term.matches({{"team", "x"}}));
+}
+
+TEST(LabelSelector, MatchesLikeKubernetesTable) {
+  using Op = LabelSelectorRequirement::Operator;
+  struct Case {
+    const char* what;
+    LabelSelector selector;
+    std::map<std::string, std::string> labels;
+    bool expected;
+  };
+  const std::vector<Case> table{
+      {"empty selector matches everything", {}, {}, true},
+      {"matchLabels", {{{"app", "web"}}, {}}, {{"app", "web"}, {"x", "y"}}, true},
+      {"matchLabels wrong value", {{{"app", "web"}}, {}}, {{"app", "db"}}, false},
+      {"matchLabels missing key", {{{"app", "web"}}, {}}, {}, false},
+      {"In", {{}, {{"app", Op::In, {"web", "db"}}}}, {{"app", "db"}}, true},
+      {"In without the key", {{}, {{"app", Op::In, {"web"}}}}, {}, false},
+      {"NotIn", {{}, {{"app", Op::NotIn, {"web"}}}}, {{"app", "db"}}, true},
+      {"NotIn listed", {{}, {{"app", Op::NotIn, {"web"}}}}, {{"app", "web"}}, false},
+      {"NotIn without the key matches", {{}, {{"app", Op::NotIn, {"web"}}}}, {}, true},
+      {"Exists", {{}, {{"app", Op::Exists, {}}}}, {{"app", ""}}, true},
+      {"Exists without the key", {{}, {{"app", Op::Exists, {}}}}, {}, false},
+      {"DoesNotExist", {{}, {{"app", Op::DoesNotExist, {}}}}, {}, true},
+      {"DoesNotExist with the key", {{}, {{"app", Op::DoesNotExist, {}}}}, {{"app", "web"}}, false},
+      {"all must hold", {{{"app", "web"}}, {{"tier", Op::In, {"1"}}}}, {{"app", "web"}, {"tier", "2"}}, false},
+  };
+  for (const Case& c : table) {
+    SCOPED_TRACE(c.what);
+    EXPECT_EQ(c.selector.matches(c.labels), c.expected);
+  }
+  EXPECT_FALSE(selector_matches(std::nullopt, {}));  // no selector matches no pod
+}
+
 // --- rejecting bad records ------------------------------------------------------------------
 
 TEST(TraceReader, RejectsBadRecordsNamingPathLineAndJsonPointer) {
@@ -320,6 +411,127 @@ TEST(TraceReader, RejectsBadRecordsNamingPathLineAndJsonPointer) {
            .dump(),
        "/pods/0/tolerations/0/effect: must be one of NoSchedule, PreferNoSchedule, NoExecute, got "
        "\"Never\""},
+      {"labels value not a string", with(good, [](json& r) { r["pods"][0]["labels"] = {{"app", 1}}; }).dump(),
+       "/pods/0/labels/app: must be a string, not a number"},
+      {"spread constraint without maxSkew",
+       with(good,
+            [](json& r) {
+              r["pods"][0]["topologySpreadConstraints"] =
+                  json::array({{{"topologyKey", "zone"}, {"whenUnsatisfiable", "DoNotSchedule"}}});
+            })
+           .dump(),
+       "/pods/0/topologySpreadConstraints/0/maxSkew: is required"},
+      {"spread constraint maxSkew 0",
+       with(good,
+            [](json& r) {
+              r["pods"][0]["topologySpreadConstraints"] =
+                  json::array({{{"maxSkew", 0}, {"topologyKey", "zone"}, {"whenUnsatisfiable", "DoNotSchedule"}}});
+            })
+           .dump(),
+       "/pods/0/topologySpreadConstraints/0/maxSkew: must be at least 1, got 0"},
+      {"spread constraint with an empty topologyKey",
+       with(good,
+            [](json& r) {
+              r["pods"][0]["topologySpreadConstraints"] =
+                  json::array({{{"maxSkew", 1}, {"topologyKey", ""}, {"whenUnsatisfiable", "DoNotSchedule"}}});
+            })
+           .dump(),
+       "/pods/0/topologySpreadConstraints/0/topologyKey: must not be empty"},
+      {"unknown whenUnsatisfiable",
+       with(good,
+            [](json& r) {
+              r["pods"][0]["topologySpreadConstraints"] =
+                  json::array({{{"maxSkew", 1}, {"topologyKey", "zone"}, {"whenUnsatisfiable", "Never"}}});
+            })
+           .dump(),
+       "/pods/0/topologySpreadConstraints/0/whenUnsatisfiable: must be one of DoNotSchedule, ScheduleAnyway, got "
+       "\"Never\""},
+      {"minDomains with ScheduleAnyway",
+       with(good,
+            [](json& r) {
+              r["pods"][0]["topologySpreadConstraints"] = json::array(
+                  {{{"maxSkew", 1}, {"topologyKey", "zone"}, {"whenUnsatisfiable", "ScheduleAnyway"}, {"minDomains", 2}}});
+            })
+           .dump(),
+       "/pods/0/topologySpreadConstraints/0/minDomains: can only be set with whenUnsatisfiable DoNotSchedule"},
+      {"unknown field in a spread constraint (matchLabelKeys is not modelled)",
+       with(good,
+            [](json& r) {
+              r["pods"][0]["topologySpreadConstraints"] = json::array({{{"maxSkew", 1},
+                                                                        {"topologyKey", "zone"},
+                                                                        {"whenUnsatisfiable", "DoNotSchedule"},
+                                                                        {"matchLabelKeys", json::array({"app"})}}});
+            })
+           .dump(),
+       "/pods/0/topologySpreadConstraints/0/matchLabelKeys: is not a known field"},
+      {"In without values",
+       with(good,
+            [](json& r) {
+              r["pods"][0]["topologySpreadConstraints"] = json::array(
+                  {{{"maxSkew", 1},
+                    {"topologyKey", "zone"},
+                    {"whenUnsatisfiable", "DoNotSchedule"},
+                    {"labelSelector", {{"matchExpressions", json::array({{{"key", "app"}, {"operator", "In"}}})}}}}});
+            })
+           .dump(),
+       "/pods/0/topologySpreadConstraints/0/labelSelector/matchExpressions/0/values: must list at least one value "
+       "for operator In"},
+      {"Exists with values",
+       with(good,
+            [](json& r) {
+              r["pods"][0]["affinity"] = {
+                  {"podAffinity",
+                   {{"requiredDuringSchedulingIgnoredDuringExecution",
+                     json::array({{{"topologyKey", "zone"},
+                                   {"labelSelector",
+                                    {{"matchExpressions",
+                                      json::array({{{"key", "app"}, {"operator", "Exists"}, {"values", {"x"}}}})}}}}})}}}};
+            })
+           .dump(),
+       "/pods/0/affinity/podAffinity/requiredDuringSchedulingIgnoredDuringExecution/0/labelSelector/matchExpressions/0/"
+       "values: must be empty for operator Exists"},
+      {"affinity term without topologyKey",
+       with(good,
+            [](json& r) {
+              r["pods"][0]["affinity"] = {
+                  {"podAntiAffinity",
+                   {{"requiredDuringSchedulingIgnoredDuringExecution",
+                     json::array({{{"labelSelector", {{"matchLabels", {{"app", "x"}}}}}}})}}}};
+            })
+           .dump(),
+       "/pods/0/affinity/podAntiAffinity/requiredDuringSchedulingIgnoredDuringExecution/0/topologyKey: is required"},
+      {"preferred weight above 100",
+       with(good,
+            [](json& r) {
+              r["pods"][0]["affinity"] = {
+                  {"podAffinity",
+                   {{"preferredDuringSchedulingIgnoredDuringExecution",
+                     json::array({{{"weight", 101}, {"podAffinityTerm", {{"topologyKey", "zone"}}}}})}}}};
+            })
+           .dump(),
+       "/pods/0/affinity/podAffinity/preferredDuringSchedulingIgnoredDuringExecution/0/weight: must be at most 100, "
+       "got 101"},
+      {"preferred term without podAffinityTerm",
+       with(good,
+            [](json& r) {
+              r["pods"][0]["affinity"] = {
+                  {"podAffinity", {{"preferredDuringSchedulingIgnoredDuringExecution", json::array({{{"weight", 1}}})}}}};
+            })
+           .dump(),
+       "/pods/0/affinity/podAffinity/preferredDuringSchedulingIgnoredDuringExecution/0/podAffinityTerm: is required"},
+      {"nodeAffinity is not modelled (use nodeSelector)",
+       with(good, [](json& r) { r["pods"][0]["affinity"] = {{"nodeAffinity", json::object()}}; }).dump(),
+       "/pods/0/affinity/nodeAffinity: is not a known field"},
+      {"namespaces are not modelled (one namespace)",
+       with(good,
+            [](json& r) {
+              r["pods"][0]["affinity"] = {
+                  {"podAffinity",
+                   {{"requiredDuringSchedulingIgnoredDuringExecution",
+                     json::array({{{"topologyKey", "zone"}, {"namespaces", json::array({"default"})}}})}}}};
+            })
+           .dump(),
+       "/pods/0/affinity/podAffinity/requiredDuringSchedulingIgnoredDuringExecution/0/namespaces: is not a known field"},
       {"several problems on one line",
        with(good,
             [](json& r) {
@@ -366,6 +578,9 @@ void expect_same_job(const JobSpec& a, const JobSpec& b) {
     EXPECT_EQ(x.replicas, y.replicas);
     EXPECT_EQ(x.requests, y.requests);
     EXPECT_EQ(x.node_selector, y.node_selector);
+    EXPECT_EQ(x.labels, y.labels);
+    EXPECT_TRUE(x.topology_spread_constraints == y.topology_spread_constraints);
+    EXPECT_TRUE(x.affinity == y.affinity);
     ASSERT_EQ(x.tolerations.size(), y.tolerations.size());
     for (std::size_t t = 0; t < x.tolerations.size(); ++t) {
       EXPECT_EQ(x.tolerations[t].key, y.tolerations[t].key);
@@ -423,6 +638,41 @@ TEST(TraceFormat, JobRecordRoundTripsThroughReadJobRecord) {
     team.effect = TaintEffect::PreferNoSchedule;
     workers.tolerations = {any, gpu, team};
     j.pods = {launcher, workers};
+    table.push_back(j);
+  }
+  {
+    JobSpec j;  // labels, topology spread constraints and pod (anti-)affinity
+    j.id = "placement";
+    j.submit_time = 7;
+    j.duration = 60;
+    PodGroupSpec g = group("worker", 3, {1000, kGi, 1});
+    g.labels = {{"app", "train"}, {"team", "a"}};
+    LabelSelector sel;
+    sel.match_labels = {{"app", "train"}};
+    sel.match_expressions = {{"team", LabelSelectorRequirement::Operator::In, {"a", "b"}},
+                             {"canary", LabelSelectorRequirement::Operator::DoesNotExist, {}}};
+    TopologySpreadConstraint hard;
+    hard.max_skew = 2;
+    hard.topology_key = "topology.kubernetes.io/zone";
+    hard.label_selector = sel;
+    hard.min_domains = 3;
+    hard.node_affinity_policy = NodeInclusionPolicy::Ignore;
+    hard.node_taints_policy = NodeInclusionPolicy::Honor;
+    TopologySpreadConstraint soft;
+    soft.topology_key = kHostnameLabel;
+    soft.when_unsatisfiable = UnsatisfiableConstraintAction::ScheduleAnyway;
+    soft.label_selector = LabelSelector{};  // empty: matches every pod
+    TopologySpreadConstraint no_selector;      // matches no pod
+    no_selector.topology_key = "rack";
+    g.topology_spread_constraints = {hard, soft, no_selector};
+    g.affinity.pod_affinity.required = {{sel, "rack"}};
+    g.affinity.pod_affinity.preferred = {{50, {std::nullopt, kHostnameLabel}}};
+    LabelSelector not_db;
+    not_db.match_expressions = {{"app", LabelSelectorRequirement::Operator::NotIn, {"db"}},
+                                {"gpu", LabelSelectorRequirement::Operator::Exists, {}}};
+    g.affinity.pod_anti_affinity.required = {{not_db, kHostnameLabel}};
+    g.affinity.pod_anti_affinity.preferred = {{1, {sel, "zone"}}, {100, {not_db, "rack"}}};
+    j.pods = {g};
     table.push_back(j);
   }
   {

@@ -20,6 +20,7 @@
 #include "models/workload/trace_format.hpp"
 #include "scenarios/experiments/fgd_experiment.hpp"
 #include "scenarios/experiments/fgd_grid.hpp"
+#include "scenarios/cli/predict_command.hpp"
 #include "scenarios/runner.hpp"
 #include "scenarios/scenario_loader.hpp"
 #include "sim/input_error.hpp"
@@ -282,6 +283,7 @@ int main(int argc, char** argv) {
   CLI::App app{"kubetwin: a simulator and digital twin of Kubernetes AI platforms"};
   app.require_subcommand(1);
   app.set_version_flag("--version", std::string(KUBETWIN_VERSION));
+  const kubetwin::cli::PredictCommand predict(app);  // kubetwin predict train (predict_command.cpp)
 
   ScenarioArgs run_args;
   std::string run_out = "kubetwin-out";
@@ -350,6 +352,7 @@ int main(int argc, char** argv) {
   }
 
   try {
+    if (predict.selected()) return predict.run();
     if (*run) return cmd_run(run_args, run_out, run_seed, quiet);
     if (*validate) return cmd_validate(validate_args);
     if (*generate) return cmd_generate(gen);

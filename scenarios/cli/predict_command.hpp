@@ -1,0 +1,34 @@
+#pragma once
+// `kubetwin predict train`: the training step-time and memory model on the command line.
+//
+//   PredictCommand predict(app);            // before app.parse()
+//   if (predict.selected()) return predict.run();  // inside the InputError handler
+//
+// Bad input (unknown GPU or model, sizes that do not divide) throws sim::InputError: exit code 2.
+
+#include <CLI/CLI.hpp>
+#include <memory>
+
+namespace kubetwin::cli {
+
+struct PredictTrainArgs;
+
+class PredictCommand {
+ public:
+  explicit PredictCommand(CLI::App& app);
+  ~PredictCommand();
+  PredictCommand(const PredictCommand&) = delete;
+  PredictCommand& operator=(const PredictCommand&) = delete;
+
+  /// Whether the command line chose `predict ...`.
+  bool selected() const;
+  /// Runs the chosen verb, prints its result on stdout, returns the exit code.
+  int run() const;
+
+ private:
+  CLI::App* predict_ = nullptr;
+  CLI::App* train_ = nullptr;
+  std::unique_ptr<PredictTrainArgs> train_args_;
+};
+
+}  // namespace kubetwin::cli
