@@ -127,8 +127,18 @@ nlohmann::ordered_json run_scenario(const Scenario& sc, const RunOptions& option
     progress.tick(metrics.submitted(), metrics.completed());
   });
   cp.pod_bound.connect([&](const models::JobState& job, std::size_t pod) {
+    std::string devices;
+    for (models::DeviceIndex d : job.pod_devices[pod]) devices += (devices.empty() ? "[" : ",") + std::to_string(d);
+    if (!devices.empty()) devices += ']';
     log.record(engine.now(), models::PodScheduledEvent{job.spec.id, job.pod_name(pod),
-                                                      cluster.node_name(job.pod_nodes[pod])});
+                                                      cluster.node_name(job.pod_nodes[pod]), devices,
+                                                      job.group_of(pod).requests.gpu_milli});
+  });
+  cp.job_gated.connect([&](const models::JobState& job, std::string_view message) {
+    log.record(engine.now(), models::SchedulingGatedEvent{job.spec.id, message});
+  });
+  cp.permit_rejected.connect([&](const models::JobState& job, std::string_view plugin, std::string_view reason) {
+    log.record(engine.now(), models::PermitRejectedEvent{job.spec.id, plugin, reason});
   });
   cp.job_unschedulable.connect([&](const models::JobState& job, std::string_view message) {
     log.record(engine.now(), models::FailedSchedulingEvent{job.spec.id, message});
@@ -198,10 +208,12 @@ nlohmann::ordered_json run_scenario(const Scenario& sc, const RunOptions& option
     std::string buf = "time_s,allocated_gpus,pending_pods,running_jobs\n";
     auto row = [&](const models::ClusterSample& s) {
       sim::append_json_number(buf, s.time);
-      buf += ',' + std::to_string(s.allocated_gpus) + ',' + std::to_string(s.pending_pods) + ',' +
+      buf += ',';
+      sim::append_json_number(buf, static_cast<double>(s.allocated_gpu_milli) / 1000.0);  // "8", or "7.5" with shares
+      buf += ',' + std::to_string(s.pending_pods) + ',' +
              std::to_string(s.running_jobs) + '\n';
       if (timeline) {
-        timeline->counter(0, "cluster", s.time, {{"allocatedGpus", static_cast<double>(s.allocated_gpus)},
+        timeline->counter(0, "cluster", s.time, {{"allocatedGpus", static_cast<double>(s.allocated_gpu_milli) / 1000.0},
                                                  {"pendingPods", static_cast<double>(s.pending_pods)},
                                                  {"runningJobs", static_cast<double>(s.running_jobs)}});
       }

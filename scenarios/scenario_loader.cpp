@@ -174,7 +174,7 @@ void read_plugin_config(StrictObject& profile, models::ProfileConfig& config, st
   for (std::size_t i = 0; i < list->size(); ++i) {
     StrictObject pc((*list)[i], profile.pointer_of("pluginConfig") + "/" + std::to_string(i), issues);
     const auto name =
-        pc.enumeration("name", {"NodeResourcesFit", "NodeResourcesBalancedAllocation", "InterPodAffinity", "Coscheduling"},
+        pc.enumeration("name", {"NodeResourcesFit", "NodeResourcesBalancedAllocation", "InterPodAffinity", "Coscheduling", "FGD"},
                        Required::Yes);
     auto args = pc.object("args", Required::Yes);
     if (name && args && *name == "NodeResourcesFit") {
@@ -210,6 +210,33 @@ void read_plugin_config(StrictObject& profile, models::ProfileConfig& config, st
     } else if (name && args && *name == "InterPodAffinity") {
       config.hard_pod_affinity_weight = static_cast<int>(
           args->integer("hardPodAffinityWeight", Required::No, 0, 100).value_or(config.hard_pod_affinity_weight));
+    } else if (name && args && *name == "FGD") {
+      // FGDArgs.typicalPods: the workload the fragmentation measure weighs (section 1.3 of the
+      // protocol); without it the plugin learns the shapes of the pods it scores.
+      if (const auto* typical = args->array("typicalPods", Required::Yes)) {
+        config.fgd_typical_pods.clear();
+        for (std::size_t k = 0; k < typical->size(); ++k) {
+          StrictObject t((*typical)[k], args->pointer_of("typicalPods") + "/" + std::to_string(k), issues);
+          models::TypicalPod tp;
+          tp.cpu_milli = t.cpu_millis("cpu").value_or(0);
+          if (auto gpus = t.number(models::kGpuResource, Required::No, 0, 64)) {
+            if (*gpus == std::floor(*gpus)) {
+              tp.gpus = static_cast<int>(*gpus);
+              tp.gpu_milli = models::kMilliPerDevice;
+            } else if (*gpus < 1) {
+              tp.gpus = 1;
+              tp.gpu_milli = static_cast<int>(std::lround(*gpus * 1000));
+            } else {
+              t.issue(models::kGpuResource, "must be whole GPUs or a share of one GPU in thousandths");
+            }
+          }
+          tp.gpu_model = t.string("gpuModel").value_or("");
+          tp.weight = t.number("weight", Required::Yes, 0).value_or(0);
+          t.finish();
+          config.fgd_typical_pods.push_back(tp);
+        }
+        if (typical->empty()) args->issue("typicalPods", "must list at least one pod");
+      }
     } else if (name && args && *name == "Coscheduling") {
       config.permit_waiting_time_seconds = static_cast<double>(
           args->integer("permitWaitingTimeSeconds", Required::No, 0, 86400 * 365)

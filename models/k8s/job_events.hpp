@@ -22,7 +22,28 @@ struct JobSubmittedEvent {
 struct PodScheduledEvent {
   static constexpr std::string_view kType = "Scheduled";
   std::string_view job, pod, node;
-  void write(sim::JsonObjectWriter& w) const { w.field("job", job).field("pod", pod).field("node", node); }
+  std::string_view devices_json;  ///< a JSON array of the node's GPU numbers the pod holds; empty: none
+  std::int64_t gpu_milli;         ///< the GPU share, for a pod sharing one device; 0 otherwise
+  void write(sim::JsonObjectWriter& w) const {
+    w.field("job", job).field("pod", pod).field("node", node);
+    if (!devices_json.empty()) w.raw_field("gpus", devices_json);
+    if (gpu_milli > 0) w.field("gpuMilli", gpu_milli);
+  }
+};
+
+/// A job kept out of the scheduling queue by a PreEnqueue plugin (pods in SchedulingGated).
+struct SchedulingGatedEvent {
+  static constexpr std::string_view kType = "SchedulingGated";
+  std::string_view job, message;
+  void write(sim::JsonObjectWriter& w) const { w.field("job", job).field("message", message); }
+};
+
+/// Pods waiting at Permit were rejected (a gang's timeout, or a member that could not be placed)
+/// and their resources released.
+struct PermitRejectedEvent {
+  static constexpr std::string_view kType = "PermitRejected";
+  std::string_view job, plugin, reason;
+  void write(sim::JsonObjectWriter& w) const { w.field("job", job).field("plugin", plugin).field("reason", reason); }
 };
 
 struct FailedSchedulingEvent {

@@ -31,9 +31,9 @@ RunMetrics::RunMetrics(sim::Engine& engine, ControlPlane& cp) : engine_(engine),
 
 void RunMetrics::account_gpus() {
   const double now = engine_.now();
-  gpu_seconds_ += static_cast<double>(last_allocated_) * (now - last_change_);
+  gpu_seconds_ += static_cast<double>(last_allocated_) / 1000.0 * (now - last_change_);
   last_change_ = now;
-  last_allocated_ = cp_.cluster().allocated_gpus();
+  last_allocated_ = cp_.cluster().allocated_gpu_milli();  // GPU shares count by their share
 }
 
 nlohmann::ordered_json RunMetrics::summary(double end_time) const {
@@ -44,7 +44,7 @@ nlohmann::ordered_json RunMetrics::summary(double end_time) const {
   };
   const std::uint64_t running = cp_.running_jobs();
   const std::uint64_t pending = submitted_ - completed_ - failed_ - running;
-  const double gpu_seconds = gpu_seconds_ + static_cast<double>(last_allocated_) * (end_time - last_change_);
+  const double gpu_seconds = gpu_seconds_ + static_cast<double>(last_allocated_) / 1000.0 * (end_time - last_change_);
   const double capacity = static_cast<double>(cp_.cluster().total_gpus()) * end_time;
 
   nlohmann::ordered_json j;

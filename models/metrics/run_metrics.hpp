@@ -38,7 +38,7 @@ class RunMetrics {
   std::map<std::int32_t, PerPriority> by_priority_;
   double gpu_seconds_ = 0;
   double last_change_ = 0;
-  std::int64_t last_allocated_ = 0;
+  std::int64_t last_allocated_ = 0;  // milli-GPU
 };
 
 }  // namespace kubetwin::models

@@ -13,7 +13,7 @@ namespace kubetwin::models {
 
 struct ClusterSample {
   double time = 0;
-  std::int64_t allocated_gpus = 0;
+  std::int64_t allocated_gpu_milli = 0;  ///< whole GPUs and shares, in milli-GPU
   std::int64_t pending_pods = 0;
   std::int64_t running_jobs = 0;
 };
@@ -39,7 +39,7 @@ class SeriesSampler {
 };
 
 inline ClusterSample SeriesSampler::now() const {
-  return {engine_.now(), cp_.cluster().allocated_gpus(), cp_.pending_pods(),
+  return {engine_.now(), cp_.cluster().allocated_gpu_milli(), cp_.pending_pods(),
           static_cast<std::int64_t>(cp_.running_jobs())};
 }
 

@@ -14,7 +14,9 @@ double JobRuntimeModel::run_seconds(const JobSpec& job, const std::vector<NodeIn
     for (int r = 0; r < group.replicas; ++r, ++pod) {
       const auto& pool = cluster.pool(cluster.pool_of(pod_nodes[pod]));
       const GpuSpec* gpu = catalog_.find(pool.gpu_model);
-      if (gpu != nullptr) rate += static_cast<double>(group.requests.gpus) * gpu->peak("bf16") * mfu_;
+      // A share of a GPU computes at that share of its peak.
+      const double gpus = static_cast<double>(group.requests.total_gpu_milli()) / 1000.0;
+      if (gpu != nullptr) rate += gpus * gpu->peak("bf16") * mfu_;
     }
   }
   // The loader rejects work-based jobs without GPUs and pools with GPUs but no known model.

@@ -2,9 +2,12 @@
 
 #include <algorithm>
 #include <stdexcept>
+#include <type_traits>
 
 #include "models/scheduling/coscheduling.hpp"
+#include "models/gpushare/policies.hpp"
 #include "models/scheduling/default_preemption.hpp"
+#include "models/scheduling/gpu_share_plugins.hpp"
 #include "models/scheduling/inter_pod_affinity.hpp"
 #include "models/scheduling/plugins.hpp"
 #include "models/scheduling/topology_spread.hpp"
@@ -52,6 +55,12 @@ const PluginRegistry& PluginRegistry::builtin() {
     r.add(std::string(Coscheduling::kName), {P::PostFilter, P::Reserve, P::Permit},
           [](const PluginContext& c) { return std::make_unique<Coscheduling>(c.profile); });
     r.add(std::string(DefaultBinder::kName), {P::Bind}, [](const PluginContext&) { return std::make_unique<DefaultBinder>(); });
+    // The FGD paper's GPU-sharing policies, under their command-line names.
+    for (std::string_view policy : gpushare::policy_names()) {
+      r.add(std::string(policy), {P::PreScore, P::Score}, [policy](const PluginContext& c) {
+        return std::make_unique<GpuSharePolicyPlugin>(policy, c.profile, c.random);
+      });
+    }
     return r;
   }();
   return registry;
@@ -126,6 +135,15 @@ PluginSet::PluginSet(const ProfileConfig& profile, sim::RandomStream& random, co
   std::vector<const ScorePlugin*> scorers;
   collect(profile, ExtensionPoint::Score, context, registry, scorers);
   for (std::size_t i = 0; i < scorers.size(); ++i) scorers_.emplace_back(scorers[i], profile.at(ExtensionPoint::Score)[i].weight);
+  // A plugin's PreFilter and PreScore prepare the state its Filter and Score read: they run
+  // whenever those do, even if the profile enabled only the latter (as upstream's multiPoint).
+  auto add_pre = [](auto& pres, const auto* plugin) {
+    using Pre = std::remove_const_t<std::remove_pointer_t<typename std::decay_t<decltype(pres)>::value_type>>;
+    const auto* pre = dynamic_cast<const Pre*>(plugin);
+    if (pre != nullptr && std::find(pres.begin(), pres.end(), pre) == pres.end()) pres.push_back(pre);
+  };
+  for (const FilterPlugin* f : filters_) add_pre(pre_filter_, f);
+  for (const auto& [s, weight] : scorers_) add_pre(pre_score_, s);
   collect(profile, ExtensionPoint::Reserve, context, registry, reserve_);
   collect(profile, ExtensionPoint::Permit, context, registry, permit_);
   collect(profile, ExtensionPoint::PreBind, context, registry, pre_bind_);

@@ -153,8 +153,9 @@ std::optional<NodeIndex> Scheduler::find_node(const PodGroupSpec& pod, const Clu
   }
   next_start_node_ = (next_start_node_ + processed) % n;
   if (feasible_.empty()) return std::nullopt;
-  if (feasible_.size() == 1) return feasible_.front();
   // PreScore, then Score: each plugin scores every feasible node, normalizes, adds with its weight.
+  // Upstream skips both for a single feasible node; kubetwin still runs PreScore then, because
+  // plugins may record there which devices the pod gets (PreferredDevices).
   skipped_scorers_.clear();
   for (const PreScorePlugin* p : plugins_.pre_score()) {
     Status s = p->pre_score(state_, pod, snapshot, feasible_);
@@ -164,6 +165,7 @@ std::optional<NodeIndex> Scheduler::find_node(const PodGroupSpec& pod, const Clu
       }
     }
   }
+  if (feasible_.size() == 1) return feasible_.front();
   total_scores_.assign(feasible_.size(), 0);
   for (const auto& [plugin, weight] : plugins_.scorers()) {
     if (!skipped_scorers_.empty() &&

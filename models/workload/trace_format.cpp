@@ -1,5 +1,6 @@
 #include "models/workload/trace_format.hpp"
 
+#include <cmath>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -225,6 +226,21 @@ JobSpec read_job_record(const nlohmann::json& record, const std::string& pointer
   job.priority = static_cast<std::int32_t>(
       r.integer("priority", Required::No, -2000000000, 2000000000).value_or(0));
   job.min_member = static_cast<int>(r.integer("minMember", Required::No, 1, 1000000).value_or(0));
+  if (auto t = r.integer("scheduleTimeoutSeconds", Required::No, 1, 365LL * 86400)) {
+    job.schedule_timeout = static_cast<double>(*t);
+  }
+  job.scheduler_name = r.string("schedulerName").value_or(job.scheduler_name);
+  if (job.scheduler_name.empty()) r.issue("schedulerName", "must not be empty");
+  if (const auto* gates = r.array("schedulingGates")) {
+    for (std::size_t i = 0; i < gates->size(); ++i) {
+      StrictObject gate((*gates)[i], r.pointer_of("schedulingGates") + "/" + std::to_string(i), issues);
+      if (auto name = gate.string("name", Required::Yes)) {
+        if (name->empty()) gate.issue("name", "must not be empty");
+        job.scheduling_gates.push_back(*name);
+      }
+      gate.finish();
+    }
+  }
   job.duration = r.quantity("duration", Dimension::Time, Required::No, 0);
   job.work = r.quantity("work", Dimension::Flops, Required::No, 0);
   if (r.has("duration") == r.has("work")) {
@@ -243,7 +259,17 @@ JobSpec read_job_record(const nlohmann::json& record, const std::string& pointer
         g.requests.cpu_milli = req->cpu_millis("cpu").value_or(0);
         g.requests.memory_bytes =
             static_cast<std::int64_t>(req->quantity("memory", Dimension::Bytes).value_or(0));
-        g.requests.gpus = req->integer(kGpuResource, Required::No, 0, 1024).value_or(0);
+        // Whole GPUs, or a share of one GPU in thousandths (0.25 = 250 milli-GPU, GPU sharing).
+        if (auto gpus = req->number(kGpuResource, Required::No, 0, 1024)) {
+          const double milli = *gpus * 1000.0;
+          if (*gpus == std::floor(*gpus)) {
+            g.requests.gpus = static_cast<std::int64_t>(*gpus);
+          } else if (*gpus < 1 && std::abs(milli - std::round(milli)) < 1e-6) {
+            g.requests.gpu_milli = std::llround(milli);
+          } else {
+            req->issue(kGpuResource, "must be whole GPUs or a share of one GPU in thousandths (0.001 to 0.999)");
+          }
+        }
         req->finish();
       }
       g.node_selector = p.string_map("nodeSelector");
@@ -264,7 +290,7 @@ JobSpec read_job_record(const nlohmann::json& record, const std::string& pointer
     r.issue("minMember", "is " + std::to_string(job.min_member) + " but the job has only " +
                              std::to_string(job.total_pods()) + " pods");
   }
-  if (job.work && job.total_requests().gpus == 0) {
+  if (job.work && job.total_requests().total_gpu_milli() == 0) {
     r.issue("work", "needs GPUs to run on: request nvidia.com/gpu or give a duration instead");
   }
   r.finish();
@@ -278,6 +304,13 @@ nlohmann::json job_record(const JobSpec& job) {
   if (job.queue != "default") r["queue"] = job.queue;
   if (job.priority != 0) r["priority"] = job.priority;
   if (job.min_member > 0) r["minMember"] = job.min_member;
+  if (job.schedule_timeout) r["scheduleTimeoutSeconds"] = static_cast<std::int64_t>(*job.schedule_timeout);
+  if (job.scheduler_name != "default-scheduler") r["schedulerName"] = job.scheduler_name;
+  if (!job.scheduling_gates.empty()) {
+    nlohmann::json gates = nlohmann::json::array();
+    for (const auto& g : job.scheduling_gates) gates.push_back({{"name", g}});
+    r["schedulingGates"] = gates;
+  }
   if (job.duration) r["duration"] = *job.duration;
   if (job.work) r["work"] = *job.work;
   nlohmann::json pods = nlohmann::json::array();
@@ -295,6 +328,7 @@ nlohmann::json job_record(const JobSpec& job) {
                         ? std::to_string(g.requests.memory_bytes >> 30) + "Gi"
                         : std::to_string(g.requests.memory_bytes);
     if (g.requests.gpus > 0) req[kGpuResource] = g.requests.gpus;
+    if (g.requests.gpu_milli > 0) req[kGpuResource] = static_cast<double>(g.requests.gpu_milli) / 1000.0;
     p["requests"] = req;
     if (!g.node_selector.empty()) p["nodeSelector"] = g.node_selector;
     if (!g.tolerations.empty()) {

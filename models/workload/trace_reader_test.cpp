@@ -380,9 +380,16 @@ TEST(TraceReader, RejectsBadRecordsNamingPathLineAndJsonPointer) {
        "/minMember: must be at least 1, got 0"},
       {"replicas zero", with(good, [](json& r) { r["pods"][0]["replicas"] = 0; }).dump(),
        "/pods/0/replicas: must be at least 1, got 0"},
-      {"fractional GPUs",
-       with(good, [](json& r) { r["pods"][0]["requests"][kGpuResource] = 0.5; }).dump(),
-       "/pods/0/requests/nvidia.com~1gpu: must be a whole number", true},
+      {"GPUs neither whole nor a share of one",
+       with(good, [](json& r) { r["pods"][0]["requests"][kGpuResource] = 1.5; }).dump(),
+       "/pods/0/requests/nvidia.com~1gpu: must be whole GPUs or a share of one GPU in thousandths", true},
+      {"GPU share finer than a thousandth",
+       with(good, [](json& r) { r["pods"][0]["requests"][kGpuResource] = 0.0005; }).dump(),
+       "/pods/0/requests/nvidia.com~1gpu: must be whole GPUs or a share of one GPU in thousandths", true},
+      {"empty scheduling gate", with(good, [](json& r) { r["schedulingGates"] = json::array({{{"name", ""}}}); }).dump(),
+       "/schedulingGates/0/name: must not be empty"},
+      {"schedule timeout zero", with(good, [](json& r) { r["scheduleTimeoutSeconds"] = 0; }).dump(),
+       "/scheduleTimeoutSeconds: must be at least 1, got 0"},
       {"no pod groups", with(good, [](json& r) { r["pods"] = json::array(); }).dump(),
        "/pods: must list at least one pod group"},
       {"pod without requests", with(good, [](json& r) { r["pods"][0].erase("requests"); }).dump(),
@@ -691,6 +698,31 @@ TEST(TraceFormat, JobRecordRoundTripsThroughReadJobRecord) {
     expect_same_job(back, job);
     EXPECT_EQ(job_record(back), job_record(job));
   }
+}
+
+TEST(TraceFormat, ReadsGpuSharesProfilesGatesAndGangTimeoutsAndWritesThemBack) {
+  json r = record("shared", 0);
+  r["pods"][0]["requests"][kGpuResource] = 0.25;
+  r["schedulerName"] = "fgd";
+  r["schedulingGates"] = json::array({{{"name", "kueue.x-k8s.io/admission"}}});
+  r["scheduleTimeoutSeconds"] = 90;
+  std::vector<sim::JsonIssue> issues;
+  const JobSpec job = read_job_record(r, "", GpuCatalog::builtin(), issues);
+  ASSERT_TRUE(issues.empty()) << issues[0].pointer << ": " << issues[0].message;
+  EXPECT_EQ(job.pods[0].requests.gpus, 0);
+  EXPECT_EQ(job.pods[0].requests.gpu_milli, 250);
+  EXPECT_EQ(job.scheduler_name, "fgd");
+  EXPECT_EQ(job.scheduling_gates, (std::vector<std::string>{"kueue.x-k8s.io/admission"}));
+  EXPECT_EQ(job.schedule_timeout, std::optional<double>(90));
+  const json back = job_record(job);
+  EXPECT_EQ(back["pods"][0]["requests"][kGpuResource], json(0.25));
+  std::vector<sim::JsonIssue> again;
+  const JobSpec reread = read_job_record(back, "", GpuCatalog::builtin(), again);
+  EXPECT_TRUE(again.empty());
+  EXPECT_EQ(reread.pods[0].requests, job.pods[0].requests);
+  EXPECT_EQ(reread.scheduler_name, "fgd");
+  EXPECT_EQ(reread.scheduling_gates, job.scheduling_gates);
+  EXPECT_EQ(reread.schedule_timeout, job.schedule_timeout);
 }
 
 TEST(TraceFormat, ReadJobRecordReportsIssuesUnderTheGivenPointer) {

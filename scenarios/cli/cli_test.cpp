@@ -679,8 +679,9 @@ TEST_F(Cli, FingerprintsOfTheExampleRunsArePinned) {
     std::string fingerprint;
   };
   const std::vector<Pinned> pinned{
-      {"run " + shell_quote(example("trace-replay.json")), "f887c480dd980036"},
-      {"run", "69ddb5260f9c5f03"},  // the built-in default scenario
+      {"run " + shell_quote(example("trace-replay.json")), "3c8f5c6cca7779ef"},
+      {"run", "bf502dc6e28f51a9"},  // the built-in default scenario
+      {"run " + shell_quote(example("gpu-sharing.json")), "0d65d5125704d385"},
   };
   for (const auto& p : pinned) {
     const auto r = kubetwin(p.args + " --quiet --out out");
