@@ -639,6 +639,37 @@ TEST(ScenarioLoaderProfile, PluginConfigSetsScoringArgs) {
   EXPECT_EQ(p.balanced_resources[1].name, "nvidia.com/gpu");
 }
 
+TEST(ScenarioLoaderProfile, PluginConfigSetsFgdCoschedulingAndInterPodAffinityArgs) {
+  const auto sc = load_scenario(with(scenario(), [](json& d) {
+    d["scheduler"]["profiles"][0]["pluginConfig"] = json::array(
+        {{{"name", "FGD"},
+          {"args", {{"typicalPods", json::array({{{"cpu", "4"}, {"nvidia.com/gpu", 0.5}, {"weight", 3}},
+                                                 {{"cpu", "8"}, {"nvidia.com/gpu", 2}, {"gpuModel", "H100-SXM-80GB"}, {"weight", 1}}})}}}},
+         {{"name", "Coscheduling"}, {"args", {{"permitWaitingTimeSeconds", 90}}}},
+         {{"name", "InterPodAffinity"}, {"args", {{"hardPodAffinityWeight", 5}}}}});
+  }), kSource, "/base");
+  const auto& p = sc.scheduler.profiles.at(0);
+  ASSERT_EQ(p.fgd_typical_pods.size(), 2u);
+  EXPECT_EQ(p.fgd_typical_pods[0].cpu_milli, 4000);
+  EXPECT_EQ(p.fgd_typical_pods[0].gpus, 1);
+  EXPECT_EQ(p.fgd_typical_pods[0].gpu_milli, 500);
+  EXPECT_EQ(p.fgd_typical_pods[1].gpus, 2);
+  EXPECT_EQ(p.fgd_typical_pods[1].gpu_milli, 1000);
+  EXPECT_EQ(p.fgd_typical_pods[1].gpu_model, "H100-SXM-80GB");
+  EXPECT_EQ(p.fgd_typical_pods[1].weight, 1);
+  EXPECT_EQ(p.permit_waiting_time_seconds, 90);
+  EXPECT_EQ(p.hard_pod_affinity_weight, 5);
+
+  const auto lines = errors_of(with(scenario(), [](json& d) {
+    d["scheduler"]["profiles"][0]["pluginConfig"] = json::array(
+        {{{"name", "FGD"}, {"args", {{"typicalPods", json::array({{{"cpu", "4"}, {"nvidia.com/gpu", 1.5}, {"weight", 1}},
+                                                                  {{"cpu", "4"}}})}}}}});
+  }));
+  ASSERT_EQ(lines.size(), 2u) << joined(lines);
+  EXPECT_EQ(lines[0], std::string(kSource) + ": /scheduler/profiles/0/pluginConfig/0/args/typicalPods/0/nvidia.com~1gpu: must be whole GPUs or a share of one GPU in thousandths");
+  EXPECT_EQ(lines[1], std::string(kSource) + ": /scheduler/profiles/0/pluginConfig/0/args/typicalPods/1/weight: is required");
+}
+
 TEST(ScenarioLoaderProfile, UnknownPluginsAndBadShapesAreReportedWithPointers) {
   const auto lines = errors_of(with(scenario(), [](json& d) {
     d["scheduler"]["profiles"][0]["plugins"] = {{"score", {{"enabled", json::array({{{"name", "Tetris"}}})}}}};
