@@ -23,6 +23,7 @@ PACKAGES=(
   nlohmann-json3-dev      # scenario and trace parsing
   libcli11-dev            # command line
   libboost-dev            # SimGrid's headers include Boost
+  libboost-graph-dev      # fabric topology graph (models/topology)
   libgtest-dev            # unit tests (GoogleTest)
   libeigen3-dev           # least-squares fits (GPU efficiency curves)
 )

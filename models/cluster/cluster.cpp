@@ -11,11 +11,15 @@ Cluster::Cluster(std::vector<NodePoolSpec> pools) : pools_(std::move(pools)) {
     pools_[p].labels[kNodePoolLabel] = pools_[p].name;
     if (!pools_[p].gpu_model.empty()) pools_[p].labels[kGpuProductLabel] = pools_[p].gpu_model;
     first_node_of_pool_.push_back(static_cast<std::uint32_t>(pool_of_.size()));
+    const int existing = pools_[p].count;
+    if (pools_[p].autoscaling) pools_[p].count = std::max(pools_[p].count, pools_[p].autoscaling->max_count);
     for (int i = 0; i < pools_[p].count; ++i) {
       pool_of_.push_back(p);
       names_.push_back(pools_[p].name + "-" + std::to_string(i));
+      exists_.push_back(i < existing ? 1 : 0);
     }
-    total_gpus_ += pools_[p].capacity.gpus * pools_[p].count;
+    existing_nodes_ += static_cast<std::size_t>(existing);
+    total_gpus_ += pools_[p].capacity.gpus * existing;
     max_gpus = std::max(max_gpus, pools_[p].capacity.gpus);
   }
   requested_.assign(pool_of_.size(), Resources{});
@@ -30,7 +34,23 @@ Cluster::Cluster(std::vector<NodePoolSpec> pools) : pools_(std::move(pools)) {
 }
 
 void Cluster::count_free_gpus(NodeIndex n, int delta) {
-  nodes_by_free_gpus_[static_cast<std::size_t>(free(n).gpus)] += delta;
+  // A node that does not exist offers nothing: it counts as having no free GPU.
+  nodes_by_free_gpus_[exists_[n] ? static_cast<std::size_t>(free(n).gpus) : 0] += delta;
+}
+
+void Cluster::set_exists(NodeIndex n, bool exists) {
+  if ((exists_[n] != 0) == exists) return;
+  assert(exists || requested_[n] == Resources{});
+  count_free_gpus(n, -1);
+  exists_[n] = exists ? 1 : 0;
+  count_free_gpus(n, +1);
+  const std::int64_t gpus = allocatable(n).gpus;
+  total_gpus_ += exists ? gpus : -gpus;
+  if (exists) {
+    ++existing_nodes_;
+  } else {
+    --existing_nodes_;
+  }
 }
 
 int Cluster::max_device_free_milli(NodeIndex n) const {

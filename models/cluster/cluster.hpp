@@ -23,7 +23,9 @@ inline constexpr int kMilliPerDevice = 1000;
 
 class Cluster {
  public:
-  /// Nodes are numbered pool by pool, in the order given. Pools must already be validated.
+  /// Nodes are numbered pool by pool, in the order given. Pools must already be validated. An
+  /// autoscaled pool gets max_count node slots, of which the first `count` exist; pool(p).count is
+  /// then the number of slots.
   explicit Cluster(std::vector<NodePoolSpec> pools);
 
   std::size_t node_count() const { return pool_of_.size(); }
@@ -67,6 +69,14 @@ class Cluster {
   /// Gives back what allocate() took; `devices` are those it returned.
   void release(NodeIndex n, const Resources& r, std::span<const DeviceIndex> devices = {});
 
+  /// A node slot of an autoscaled pool may not exist (not yet provisioned, or scaled down); the
+  /// scheduler passes over such nodes. Nodes of fixed pools always exist.
+  bool exists(NodeIndex n) const { return exists_[n] != 0; }
+  /// Adds or removes a node; a node is removed only when nothing is allocated on it.
+  void set_exists(NodeIndex n, bool exists);
+  std::size_t existing_nodes() const { return existing_nodes_; }
+
+  /// GPUs of the nodes that exist.
   std::int64_t total_gpus() const { return total_gpus_; }
   /// Whole devices held by pods that take whole GPUs.
   std::int64_t allocated_gpus() const { return allocated_gpus_; }
@@ -87,6 +97,8 @@ class Cluster {
   std::vector<std::uint32_t> first_device_;  // per node: offset into device_free_
   std::vector<std::int16_t> device_free_;    // per device: milli-GPU free
   std::vector<std::int32_t> fully_free_;     // per node: devices with nothing allocated
+  std::vector<std::uint8_t> exists_;
+  std::size_t existing_nodes_ = 0;
   std::vector<std::int64_t> nodes_by_free_gpus_;  // histogram: [k] = nodes with exactly k free
   std::int64_t total_gpus_ = 0;
   std::int64_t allocated_gpus_ = 0;

@@ -2,6 +2,7 @@
 // A node pool: `count` identical nodes built from one template, as cloud node groups are.
 
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -15,6 +16,12 @@ inline constexpr const char* kGpuProductLabel = "nvidia.com/gpu.product";
 inline constexpr const char* kNodePoolLabel = "kubetwin.io/node-pool";
 inline constexpr const char* kHostnameLabel = "kubernetes.io/hostname";
 
+/// A node pool the cluster autoscaler may grow and shrink between `min_count` and `max_count`.
+struct PoolAutoscaling {
+  int min_count = 0;
+  int max_count = 0;
+};
+
 struct NodePoolSpec {
   std::string name;
   int count = 0;
@@ -22,6 +29,8 @@ struct NodePoolSpec {
   std::string gpu_model;  ///< catalog name; empty for CPU-only pools
   std::map<std::string, std::string> labels;  ///< Cluster adds the well-known ones above
   std::vector<Taint> taints;
+  /// With autoscaling the cluster keeps max_count node slots; `count` of them exist at the start.
+  std::optional<PoolAutoscaling> autoscaling;
 };
 
 }  // namespace kubetwin::models

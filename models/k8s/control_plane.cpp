@@ -112,6 +112,45 @@ bool ControlPlane::remove_scheduling_gate(std::uint64_t seq, std::string_view ga
   return true;
 }
 
+bool ControlPlane::set_pod_group_placement(std::uint64_t seq, std::size_t group,
+                                           std::map<std::string, std::string> node_selector,
+                                           std::vector<Toleration> tolerations) {
+  auto it = jobs_.find(seq);
+  if (it == jobs_.end() || !it->second.gated || group >= it->second.spec.pods.size()) return false;
+  it->second.spec.pods[group].node_selector = std::move(node_selector);
+  it->second.spec.pods[group].tolerations = std::move(tolerations);
+  return true;
+}
+
+bool ControlPlane::evict_and_gate(std::uint64_t seq, std::string gate, std::string_view reason) {
+  auto it = jobs_.find(seq);
+  if (it == jobs_.end()) return false;
+  JobState& job = it->second;
+  if (job.permit_timer != kNoTimer) engine_.cancel(job.permit_timer);
+  job.permit_timer = kNoTimer;
+  for (std::size_t pod = 0; pod < job.pod_nodes.size(); ++pod) {
+    if (job.pod_nodes[pod] != kUnbound) release_pod(job, pod);
+  }
+  if (job.started()) {
+    engine_.cancel(job.completion_timer);
+    --running_jobs_;
+  }
+  job.end_time = engine_.now();
+  job_evicted.emit(job, reason);  // resources freed; placement and start still recorded
+  job.start_time = -1;
+  job.end_time = -1;
+  std::fill(job.pod_nodes.begin(), job.pod_nodes.end(), kUnbound);
+  std::fill(job.pod_waiting.begin(), job.pod_waiting.end(), 0);
+  pending_pods_ += job.bound;
+  job.bound = 0;
+  job.waiting = 0;
+  job.spec.scheduling_gates.push_back(std::move(gate));
+  job.gated = true;  // a copy still in the scheduling queue is skipped when popped
+  queue_.resources_released();
+  request_scheduling_pass();
+  return true;
+}
+
 std::string ControlPlane::capacity_problem(const JobSpec& spec) const {
   // Only what is provably impossible is rejected: a job passing these checks may still never fit
   // (bin packing is hard), and then it stays pending and is reported as such.
@@ -164,6 +203,12 @@ std::string ControlPlane::capacity_problem(const JobSpec& spec) const {
   return {};
 }
 
+void ControlPlane::on_nodes_changed() {
+  nodes_changed.emit();
+  queue_.resources_released();
+  request_scheduling_pass();
+}
+
 void ControlPlane::request_scheduling_pass() {
   if (pass_requested_) return;
   pass_requested_ = true;
@@ -185,6 +230,7 @@ void ControlPlane::scheduling_pass() {
     while (auto head = queue_.pop_next(std::numeric_limits<std::int64_t>::max())) {
       JobState& job = jobs_.at(head->seq);
       job.queued = false;
+      if (job.gated) continue;  // gated again (evict_and_gate) while it waited in the queue
       if (!try_schedule(job)) {
         enqueue(job);  // still the head
         break;
@@ -198,6 +244,7 @@ void ControlPlane::scheduling_pass() {
   while (auto next = queue_.pop_next(max_free())) {
     JobState& job = jobs_.at(next->seq);
     job.queued = false;
+    if (job.gated) continue;  // gated again (evict_and_gate) while it waited in the queue
     if (!try_schedule(job) && !job.queued) {
       job.queued = true;
       queue_.park(*next, smallest_pending_pod_gpus(job));

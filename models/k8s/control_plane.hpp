@@ -41,8 +41,22 @@ class ControlPlane final : public FrameworkHandle {
   /// Removes one scheduling gate of a pending job (what an admission controller such as Kueue
   /// does); false if the job or gate is unknown.
   bool remove_scheduling_gate(std::uint64_t seq, std::string_view gate);
+  /// Replaces the nodeSelector and tolerations of pod group `group` of a gated job (what Kueue
+  /// does when it injects the admitted flavor's node labels before ungating, and undoes on
+  /// eviction); false if the job is unknown or not gated.
+  bool set_pod_group_placement(std::uint64_t seq, std::size_t group, std::map<std::string, std::string> node_selector,
+                               std::vector<Toleration> tolerations);
+  /// Evicts a job as an admission controller does (Kueue preempting a workload): frees what its
+  /// pods hold, adds scheduling gate `gate`, and puts it back to pending, gated, from scratch;
+  /// job_evicted tells observers. False if the job is unknown.
+  bool evict_and_gate(std::uint64_t seq, std::string gate, std::string_view reason);
+
+  /// Nodes were added or removed (the cluster autoscaler): pending jobs may fit now.
+  void on_nodes_changed();
 
   sim::Signal<const JobState&> job_submitted;
+  /// After on_nodes_changed(): the set of existing nodes changed.
+  sim::Signal<> nodes_changed;
   sim::Signal<const JobState&, std::size_t /*pod*/> pod_bound;
   /// A job kept out of the queue by a PreEnqueue plugin, with its reason.
   sim::Signal<const JobState&, std::string_view /*message*/> job_gated;
@@ -58,6 +72,9 @@ class ControlPlane final : public FrameworkHandle {
   /// `node`; emitted once its resources are freed, while its placement and start time are still
   /// recorded (end_time is the eviction). The job then goes back to the queue, from scratch.
   sim::Signal<const JobState& /*victim*/, const JobState& /*preemptor*/, NodeIndex> job_preempted;
+  /// A job evicted by evict_and_gate(), emitted once its resources are freed, while its placement
+  /// and start time are still recorded (end_time is the eviction).
+  sim::Signal<const JobState&, std::string_view /*reason*/> job_evicted;
   sim::Signal<const JobState&> job_completed;
   sim::Signal<const JobState&, std::string_view /*reason*/, std::string_view /*message*/> job_failed;
 

@@ -2,7 +2,9 @@
 
 namespace kubetwin::models {
 
-RunMetrics::RunMetrics(sim::Engine& engine, ControlPlane& cp) : engine_(engine), cp_(cp) {
+RunMetrics::RunMetrics(sim::Engine& engine, ControlPlane& cp)
+    : engine_(engine), cp_(cp), last_capacity_(cp.cluster().total_gpus()) {
+  cp.nodes_changed.connect([this] { account_gpus(); });
   cp.job_submitted.connect([this](const JobState&) { ++submitted_; });
   cp.pod_bound.connect([this](const JobState&, std::size_t) { account_gpus(); });
   cp.job_started.connect([this](const JobState& job) {
@@ -32,6 +34,8 @@ RunMetrics::RunMetrics(sim::Engine& engine, ControlPlane& cp) : engine_(engine),
 void RunMetrics::account_gpus() {
   const double now = engine_.now();
   gpu_seconds_ += static_cast<double>(last_allocated_) / 1000.0 * (now - last_change_);
+  capacity_seconds_ += static_cast<double>(last_capacity_) * (now - last_change_);
+  last_capacity_ = cp_.cluster().total_gpus();
   last_change_ = now;
   last_allocated_ = cp_.cluster().allocated_gpu_milli();  // GPU shares count by their share
 }
@@ -45,7 +49,7 @@ nlohmann::ordered_json RunMetrics::summary(double end_time) const {
   const std::uint64_t running = cp_.running_jobs();
   const std::uint64_t pending = submitted_ - completed_ - failed_ - running;
   const double gpu_seconds = gpu_seconds_ + static_cast<double>(last_allocated_) / 1000.0 * (end_time - last_change_);
-  const double capacity = static_cast<double>(cp_.cluster().total_gpus()) * end_time;
+  const double capacity = capacity_seconds_ + static_cast<double>(last_capacity_) * (end_time - last_change_);
 
   nlohmann::ordered_json j;
   j["jobs"] = {{"submitted", submitted_}, {"completed", completed_}, {"failed", failed_},

@@ -37,6 +37,8 @@ class RunMetrics {
   };
   std::map<std::int32_t, PerPriority> by_priority_;
   double gpu_seconds_ = 0;
+  double capacity_seconds_ = 0;  // GPU-seconds of the nodes that existed (autoscaling changes it)
+  std::int64_t last_capacity_ = 0;
   double last_change_ = 0;
   std::int64_t last_allocated_ = 0;  // milli-GPU
 };

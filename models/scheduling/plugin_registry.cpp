@@ -4,6 +4,7 @@
 #include <stdexcept>
 #include <type_traits>
 
+#include "models/dra/dynamic_resources.hpp"
 #include "models/scheduling/coscheduling.hpp"
 #include "models/gpushare/policies.hpp"
 #include "models/scheduling/default_preemption.hpp"
@@ -55,6 +56,10 @@ const PluginRegistry& PluginRegistry::builtin() {
     r.add(std::string(Coscheduling::kName), {P::PostFilter, P::Reserve, P::Permit},
           [](const PluginContext& c) { return std::make_unique<Coscheduling>(c.profile); });
     r.add(std::string(DefaultBinder::kName), {P::Bind}, [](const PluginContext&) { return std::make_unique<DefaultBinder>(); });
+    // DRA: without DRA objects (a state handed in with dra::bind_dynamic_resources) it rejects
+    // pods with claims and skips the others.
+    r.add(std::string(dra::DynamicResources::kName), {P::PreFilter, P::Filter, P::Reserve, P::PreBind},
+          [](const PluginContext&) { return std::make_unique<dra::DynamicResources>(nullptr); });
     // The FGD paper's GPU-sharing policies, under their command-line names.
     for (std::string_view policy : gpushare::policy_names()) {
       r.add(std::string(policy), {P::PreScore, P::Score}, [policy](const PluginContext& c) {
@@ -69,6 +74,16 @@ const PluginRegistry& PluginRegistry::builtin() {
 void PluginRegistry::add(std::string name, std::vector<ExtensionPoint> points, Factory make) {
   if (knows(name)) throw std::invalid_argument("scheduler plugin \"" + name + "\" is registered twice");
   entries_.push_back({std::move(name), std::move(points), std::move(make)});
+}
+
+void PluginRegistry::replace(std::string_view name, Factory make) {
+  for (Entry& e : entries_) {
+    if (e.name == name) {
+      e.make = std::move(make);
+      return;
+    }
+  }
+  throw std::invalid_argument("unknown scheduler plugin \"" + std::string(name) + "\"");
 }
 
 const PluginRegistry::Entry* PluginRegistry::find(std::string_view name) const {

@@ -31,6 +31,10 @@ class PluginRegistry {
   static const PluginRegistry& builtin();
 
   void add(std::string name, std::vector<ExtensionPoint> points, Factory make);
+  /// Replaces the factory of a registered plugin, e.g. on a copy of the built-in registry to hand
+  /// a plugin state that the control plane's owner keeps (dra::bind_dynamic_resources).
+  /// Throws std::invalid_argument for an unknown name.
+  void replace(std::string_view name, Factory make);
   bool implements(std::string_view name, ExtensionPoint point) const;
   bool knows(std::string_view name) const;
   /// Names of the plugins implementing `point`, in registration order.

@@ -82,6 +82,7 @@ bool Scheduler::fits(const PodGroupSpec& pod, const ClusterSnapshot& snapshot, N
 std::string Scheduler::explain(const PodGroupSpec& pod, const ClusterSnapshot& snapshot,
                                const RejectionObserver& on_rejection) {
   const std::size_t n = snapshot.node_count();
+  const std::size_t existing = snapshot.cluster().existing_nodes();
   std::vector<std::pair<std::string, std::size_t>> reasons;  // few distinct ones: a flat list
   auto count = [&](const Status& s) {
     s.for_each_reason([&](std::string_view reason) {
@@ -97,12 +98,14 @@ std::string Scheduler::explain(const PodGroupSpec& pod, const ClusterSnapshot& s
   if (!run_pre_filter(pod, snapshot)) {
     // Upstream reports a PreFilter rejection once for all nodes.
     for (NodeIndex node = 0; node < n; ++node) {
+      if (!snapshot.cluster().exists(node)) continue;
       if (on_rejection) on_rejection(node, prefilter_status_);
+      count(prefilter_status_);
     }
-    for (std::size_t i = 0; i < n; ++i) count(prefilter_status_);
   } else {
     evaluate_pool_filters(pod, snapshot);
     for (NodeIndex node = 0; node < n; ++node) {
+      if (!snapshot.cluster().exists(node)) continue;
       const Status& pool_status = pool_verdict_[snapshot.cluster().pool_of(node)];
       Status node_status = pool_status.ok() ? run_node_filters(pod, snapshot, node) : Status::success();
       const Status& s = pool_status.ok() ? node_status : pool_status;
@@ -117,7 +120,7 @@ std::string Scheduler::explain(const PodGroupSpec& pod, const ClusterSnapshot& s
   std::vector<std::string> parts;
   for (const auto& [reason, k] : reasons) parts.push_back(std::to_string(k) + " " + reason);
   std::sort(parts.begin(), parts.end());  // upstream sorts the "count reason" strings
-  std::string msg = std::to_string(feasible) + "/" + std::to_string(n) + " nodes are available";
+  std::string msg = std::to_string(feasible) + "/" + std::to_string(existing) + " nodes are available";
   for (std::size_t i = 0; i < parts.size(); ++i) msg += (i ? ", " : ": ") + parts[i];
   return msg + ".";
 }
@@ -135,12 +138,12 @@ std::optional<NodeIndex> Scheduler::find_node(const PodGroupSpec& pod, const Clu
   }
 
   evaluate_pool_filters(pod, snapshot);
-  const std::size_t want = feasible_nodes_to_find(profile_.percentage_of_nodes_to_score, n);
+  const std::size_t want = feasible_nodes_to_find(profile_.percentage_of_nodes_to_score, cluster.existing_nodes());
   feasible_.clear();
   std::size_t processed = 0;
   for (; processed < n && feasible_.size() < want; ++processed) {
     const auto node = static_cast<NodeIndex>((next_start_node_ + processed) % n);
-    if (!pool_verdict_[cluster.pool_of(node)].ok()) continue;
+    if (!pool_verdict_[cluster.pool_of(node)].ok() || !cluster.exists(node)) continue;
     bool feasible = true;
     for (const FilterPlugin* f : node_filters_) {
       ++filter_calls_;

@@ -13,6 +13,14 @@
 
 namespace kubetwin::models {
 
+/// pod.spec.resourceClaims[]: a DRA claim the pod uses, by the name of an existing
+/// ResourceClaim (shared with other pods) or of a ResourceClaimTemplate (one claim per pod).
+struct PodResourceClaim {
+  std::string name;  ///< the entry's name, unique in the pod
+  std::string resource_claim_name;
+  std::string resource_claim_template_name;
+};
+
 struct PodGroupSpec {
   std::string name;  ///< role, e.g. "worker"; pods are named <job>-<name>-<replica>
   int replicas = 1;
@@ -24,6 +32,8 @@ struct PodGroupSpec {
   std::vector<TopologySpreadConstraint> topology_spread_constraints;
   /// Pod affinity and anti-affinity to other pods (InterPodAffinity).
   PodAffinity affinity;
+  /// DRA claims (DynamicResources); devices they get are not counted in `requests`.
+  std::vector<PodResourceClaim> resource_claims;
 };
 
 struct JobSpec {

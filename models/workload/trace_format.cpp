@@ -162,6 +162,30 @@ PodAffinityRules read_affinity_rules(StrictObject& affinity, std::string_view ke
   return rules;
 }
 
+// pod.spec.resourceClaims: DRA claims by name; the objects themselves are in the scenario.
+std::vector<PodResourceClaim> read_resource_claims(StrictObject& pod, std::vector<sim::JsonIssue>& issues) {
+  std::vector<PodResourceClaim> out;
+  const auto* list = pod.array("resourceClaims");
+  if (list == nullptr) return out;
+  for (std::size_t i = 0; i < list->size(); ++i) {
+    StrictObject c((*list)[i], pod.pointer_of("resourceClaims") + "/" + std::to_string(i), issues);
+    if (!c.valid()) continue;
+    PodResourceClaim rc;
+    rc.name = c.string("name", Required::Yes).value_or("");
+    rc.resource_claim_name = c.string("resourceClaimName").value_or("");
+    rc.resource_claim_template_name = c.string("resourceClaimTemplateName").value_or("");
+    if (rc.resource_claim_name.empty() == rc.resource_claim_template_name.empty()) {
+      c.issue("", "must give exactly one of resourceClaimName or resourceClaimTemplateName");
+    }
+    for (const auto& other : out) {
+      if (!rc.name.empty() && other.name == rc.name) c.issue("name", "duplicate resource claim name \"" + rc.name + "\"");
+    }
+    c.finish();
+    out.push_back(std::move(rc));
+  }
+  return out;
+}
+
 PodAffinity read_pod_affinity(StrictObject& pod, std::vector<sim::JsonIssue>& issues) {
   PodAffinity out;
   auto a = pod.object("affinity");
@@ -282,6 +306,7 @@ JobSpec read_job_record(const nlohmann::json& record, const std::string& pointer
       g.labels = p.string_map("labels");
       g.topology_spread_constraints = read_spread_constraints(p, issues);
       g.affinity = read_pod_affinity(p, issues);
+      g.resource_claims = read_resource_claims(p, issues);
       p.finish();
       job.pods.push_back(std::move(g));
     }
@@ -365,6 +390,17 @@ nlohmann::json job_record(const JobSpec& job) {
       if (!g.affinity.pod_affinity.empty()) a["podAffinity"] = affinity_rules_json(g.affinity.pod_affinity);
       if (!g.affinity.pod_anti_affinity.empty()) a["podAntiAffinity"] = affinity_rules_json(g.affinity.pod_anti_affinity);
       p["affinity"] = a;
+    }
+    if (!g.resource_claims.empty()) {
+      nlohmann::json list = nlohmann::json::array();
+      for (const auto& c : g.resource_claims) {
+        nlohmann::json cj;
+        cj["name"] = c.name;
+        if (!c.resource_claim_name.empty()) cj["resourceClaimName"] = c.resource_claim_name;
+        if (!c.resource_claim_template_name.empty()) cj["resourceClaimTemplateName"] = c.resource_claim_template_name;
+        list.push_back(cj);
+      }
+      p["resourceClaims"] = list;
     }
     pods.push_back(p);
   }

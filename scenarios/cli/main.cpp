@@ -21,6 +21,7 @@
 #include "scenarios/experiments/fgd_experiment.hpp"
 #include "scenarios/experiments/fgd_grid.hpp"
 #include "scenarios/cli/predict_command.hpp"
+#include "scenarios/cli/philly_command.hpp"
 #include "scenarios/runner.hpp"
 #include "scenarios/scenario_loader.hpp"
 #include "sim/input_error.hpp"
@@ -319,6 +320,7 @@ int main(int argc, char** argv) {
 
   auto* experiment = app.add_subcommand("experiment", "Run a published experiment");
   experiment->require_subcommand(1);
+  const kubetwin::cli::PhillyCommand philly(*experiment);  // kubetwin experiment philly (philly_command.cpp)
   FgdArgs fgd;
   auto* fgd_cmd = experiment->add_subcommand(
       "fgd", "The FGD/openb GPU-sharing inflation experiment (Weng et al., USENIX ATC'23): one trace, policy, seed");
@@ -353,6 +355,7 @@ int main(int argc, char** argv) {
 
   try {
     if (predict.selected()) return predict.run();
+    if (philly.selected()) return philly.run();
     if (*run) return cmd_run(run_args, run_out, run_seed, quiet);
     if (*validate) return cmd_validate(validate_args);
     if (*generate) return cmd_generate(gen);
