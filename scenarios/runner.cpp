@@ -7,7 +7,10 @@
 #include <memory>
 #include <optional>
 
+#include "models/autoscaling/cluster_autoscaler.hpp"
 #include "models/cluster/cluster.hpp"
+#include "models/dra/dra_loader.hpp"
+#include "models/dra/dynamic_resources.hpp"
 #include "models/hardware/gpu_catalog.hpp"
 #include "models/k8s/control_plane.hpp"
 #include "models/k8s/job_events.hpp"
@@ -113,7 +116,19 @@ nlohmann::ordered_json run_scenario(const Scenario& sc, const RunOptions& option
   sim::RandomStreams streams(sc.seed);
   models::Cluster cluster(sc.node_pools);
   models::JobRuntimeModel runtime(models::GpuCatalog::builtin(), sc.mfu);
-  models::ControlPlane cp(engine, cluster, sc.scheduler, runtime, streams);
+  // DRA: the objects live here; the DynamicResources plugin of every profile works on them.
+  models::dra::DraState dra = models::dra::build_dra_state(sc.dra, cluster);
+  models::PluginRegistry registry = models::PluginRegistry::builtin();
+  models::dra::bind_dynamic_resources(registry, dra);
+  models::ControlPlane cp(engine, cluster, sc.scheduler, runtime, streams, registry);
+  // Pods that end free their claims, as the resource-claim controller does upstream.
+  cp.job_completed.connect([&dra](const models::JobState& j) { dra.release_job(j.seq); });
+  cp.job_preempted.connect([&dra](const models::JobState& v, const models::JobState&, models::NodeIndex) { dra.release_job(v.seq); });
+  cp.job_evicted.connect([&dra](const models::JobState& j, std::string_view) { dra.release_job(j.seq); });
+  std::optional<models::ClusterAutoscaler> autoscaler;
+  if (std::any_of(sc.node_pools.begin(), sc.node_pools.end(), [](const auto& p) { return p.autoscaling.has_value(); })) {
+    autoscaler.emplace(engine, cluster, cp, sc.autoscaler, streams.stream("autoscaler"));
+  }
   models::RunMetrics metrics(engine, cp);
   sim::EventLog log(&events_file);
   ProgressReporter progress(options.progress, engine);
@@ -134,6 +149,17 @@ nlohmann::ordered_json run_scenario(const Scenario& sc, const RunOptions& option
                                                       cluster.node_name(job.pod_nodes[pod]), devices,
                                                       job.group_of(pod).requests.gpu_milli});
   });
+  if (autoscaler) {
+    autoscaler->scaled_up.connect([&](std::size_t pool, int nodes, double ready_at) {
+      log.record(engine.now(), models::ScaleUpEvent{cluster.pool(pool).name, nodes, ready_at});
+    });
+    autoscaler->node_added.connect([&](models::NodeIndex n) {
+      log.record(engine.now(), models::NodeAddedEvent{cluster.node_name(n)});
+    });
+    autoscaler->node_removed.connect([&](models::NodeIndex n) {
+      log.record(engine.now(), models::NodeRemovedEvent{cluster.node_name(n)});
+    });
+  }
   cp.job_gated.connect([&](const models::JobState& job, std::string_view message) {
     log.record(engine.now(), models::SchedulingGatedEvent{job.spec.id, message});
   });
@@ -255,7 +281,8 @@ nlohmann::ordered_json run_scenario(const Scenario& sc, const RunOptions& option
   summary["horizonReached"] = horizon_reached;
   const nlohmann::ordered_json outcome = metrics.summary(end);
   for (const auto& [key, value] : outcome.items()) summary[key] = value;
-  summary["cluster"] = {{"nodes", cluster.node_count()}, {"gpus", cluster.total_gpus()},
+  // Nodes and GPUs that exist at the end (with autoscaling, maxNodes counts every node slot).
+  summary["cluster"] = {{"nodes", cluster.existing_nodes()}, {"maxNodes", cluster.node_count()}, {"gpus", cluster.total_gpus()},
                         {"nodePools", cluster.pool_count()}};
   summary["runtimeModel"] = models::JobRuntimeModel::kName;
   summary["eventLog"] = {{"records", log.count()}, {"fingerprint", hex64(log.fingerprint())}};

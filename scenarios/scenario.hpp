@@ -10,7 +10,9 @@
 #include <variant>
 #include <vector>
 
+#include "models/autoscaling/cluster_autoscaler.hpp"
 #include "models/cluster/node_pool.hpp"
+#include "models/dra/dra_loader.hpp"
 #include "models/scheduling/scheduler_config.hpp"
 #include "models/workload/job_spec.hpp"
 #include "models/workload/synthetic_workload.hpp"
@@ -33,6 +35,10 @@ struct Scenario {
   std::uint64_t seed = 1;
   std::vector<models::NodePoolSpec> node_pools;
   models::SchedulerConfig scheduler;
+  /// Cluster autoscaler settings; it runs when some node pool has `autoscaling`.
+  models::ClusterAutoscalerConfig autoscaler;
+  /// DRA objects (device classes, claims, templates, per-pool resource slices).
+  models::dra::DraObjects dra;
   Workload workload;
   double mfu = 0.4;  ///< fraction of peak achieved by work-based jobs
   double until = std::numeric_limits<double>::infinity();  ///< simulated-time horizon, seconds

@@ -58,7 +58,7 @@ std::vector<models::Taint> read_taints(StrictObject& pool, std::vector<JsonIssue
 }
 
 std::vector<models::NodePoolSpec> read_platform(StrictObject& root, const models::GpuCatalog& catalog,
-                                                std::vector<JsonIssue>& issues) {
+                                                models::dra::DraObjects& dra, std::vector<JsonIssue>& issues) {
   std::vector<models::NodePoolSpec> pools;
   auto platform = root.object("platform", Required::Yes);
   if (!platform) return pools;
@@ -75,7 +75,8 @@ std::vector<models::NodePoolSpec> read_platform(StrictObject& root, const models
     } else if (!pool.name.empty() && !names.insert(pool.name).second) {
       p.issue("name", "duplicate node pool name \"" + pool.name + "\"");
     }
-    pool.count = static_cast<int>(p.integer("count", Required::Yes, 1, 1000000).value_or(0));
+    // An autoscaled pool may start empty.
+    pool.count = static_cast<int>(p.integer("count", Required::Yes, p.has("autoscaling") ? 0 : 1, 1000000).value_or(0));
     if (auto cap = p.object("capacity", Required::Yes)) {
       pool.capacity.cpu_milli = cap->cpu_millis("cpu", Required::Yes).value_or(0);
       if (cap->has("cpu") && pool.capacity.cpu_milli == 0) cap->issue("cpu", "must be greater than zero");
@@ -94,6 +95,16 @@ std::vector<models::NodePoolSpec> read_platform(StrictObject& root, const models
     }
     pool.labels = p.string_map("labels");
     pool.taints = read_taints(p, issues);
+    if (auto as = p.object("autoscaling")) {
+      models::PoolAutoscaling a;
+      a.min_count = static_cast<int>(as->integer("minCount", Required::No, 0, 1000000).value_or(0));
+      a.max_count = static_cast<int>(as->integer("maxCount", Required::Yes, 0, 1000000).value_or(0));
+      if (as->valid() && a.max_count < a.min_count) as->issue("maxCount", "must be at least minCount");
+      if (as->valid() && pool.count > a.max_count) as->issue("maxCount", "must be at least the pool's count");
+      as->finish();
+      pool.autoscaling = a;
+    }
+    models::dra::read_pool_resource_slices(p, pool.name, pool.capacity.gpus, dra, issues);
     p.finish();
     pools.push_back(std::move(pool));
   }
@@ -488,9 +499,23 @@ Scenario load_scenario(const nlohmann::json& doc, const std::string& source,
     sc.description = root.string("description").value_or("");
     sc.seed = static_cast<std::uint64_t>(root.integer("seed", Required::No, 0).value_or(1));  // 0..2^63-1
     const std::size_t issues_before_platform = issues.size();
-    sc.node_pools = read_platform(root, catalog, issues);
+    sc.node_pools = read_platform(root, catalog, sc.dra, issues);
     const bool platform_valid = issues.size() == issues_before_platform && !sc.node_pools.empty();
     sc.scheduler = read_scheduler(root, issues);
+    if (auto d = root.object("dra")) models::dra::read_dra(*d, sc.dra, issues);
+    if (auto as = root.object("autoscaler")) {
+      auto& a = sc.autoscaler;
+      a.scan_interval = as->quantity("scanInterval", Dimension::Time, Required::No, 1e-3).value_or(a.scan_interval);
+      a.provisioning_delay = as->quantity("provisioningDelay", Dimension::Time, Required::No, 0).value_or(a.provisioning_delay);
+      a.scale_down_unneeded_time =
+          as->quantity("scaleDownUnneededTime", Dimension::Time, Required::No, 0).value_or(a.scale_down_unneeded_time);
+      a.scale_down_delay_after_add =
+          as->quantity("scaleDownDelayAfterAdd", Dimension::Time, Required::No, 0).value_or(a.scale_down_delay_after_add);
+      if (auto e = as->enumeration("expander", {"random", "least-waste"})) {
+        a.expander = *e == "least-waste" ? models::Expander::LeastWaste : models::Expander::Random;
+      }
+      as->finish();
+    }
     sc.workload = read_workload(root, base_dir, sc.node_pools, platform_valid, catalog, issues);
     if (auto perf = root.object("performance")) {
       sc.mfu = perf->number("mfu", Required::No, 1e-6, 1).value_or(sc.mfu);

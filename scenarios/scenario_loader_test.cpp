@@ -555,9 +555,12 @@ TEST(ScenarioLoaderProfile, DefaultsAreUpstreamsDefaultProfileOfImplementedPlugi
   EXPECT_EQ(p.scheduler_name, "default-scheduler");
   EXPECT_EQ(names(p.at(ExtensionPoint::QueueSort)), (std::vector<std::string>{"PrioritySort"}));
   EXPECT_EQ(names(p.at(ExtensionPoint::PreEnqueue)), (std::vector<std::string>{"SchedulingGates"}));
-  EXPECT_EQ(names(p.at(ExtensionPoint::PreFilter)), (std::vector<std::string>{"PodTopologySpread", "InterPodAffinity"}));
+  EXPECT_EQ(names(p.at(ExtensionPoint::PreFilter)),
+            (std::vector<std::string>{"PodTopologySpread", "InterPodAffinity", "DynamicResources"}));
   EXPECT_EQ(names(p.at(ExtensionPoint::Filter)), (std::vector<std::string>{"TaintToleration", "NodeAffinity", "NodeResourcesFit",
-                                                                          "PodTopologySpread", "InterPodAffinity"}));
+                                                                          "PodTopologySpread", "InterPodAffinity", "DynamicResources"}));
+  EXPECT_EQ(names(p.at(ExtensionPoint::Reserve)), (std::vector<std::string>{"DynamicResources", "Coscheduling"}));
+  EXPECT_EQ(names(p.at(ExtensionPoint::PreBind)), (std::vector<std::string>{"DynamicResources"}));
   EXPECT_EQ(names(p.at(ExtensionPoint::PostFilter)), (std::vector<std::string>{"DefaultPreemption", "Coscheduling"}));
   EXPECT_EQ(names(p.at(ExtensionPoint::Permit)), (std::vector<std::string>{"Coscheduling"}));
   EXPECT_EQ(names(p.at(ExtensionPoint::Bind)), (std::vector<std::string>{"DefaultBinder"}));
@@ -668,6 +671,29 @@ TEST(ScenarioLoaderProfile, PluginConfigSetsFgdCoschedulingAndInterPodAffinityAr
   ASSERT_EQ(lines.size(), 2u) << joined(lines);
   EXPECT_EQ(lines[0], std::string(kSource) + ": /scheduler/profiles/0/pluginConfig/0/args/typicalPods/0/nvidia.com~1gpu: must be whole GPUs or a share of one GPU in thousandths");
   EXPECT_EQ(lines[1], std::string(kSource) + ": /scheduler/profiles/0/pluginConfig/0/args/typicalPods/1/weight: is required");
+}
+
+TEST(ScenarioLoader, AutoscaledPoolsAndAutoscalerSettingsAreReadAndChecked) {
+  const auto sc = load_scenario(with(scenario(), [](json& d) {
+    d["platform"]["nodePools"][0]["count"] = 0;
+    d["platform"]["nodePools"][0]["autoscaling"] = {{"minCount", 0}, {"maxCount", 6}};
+    d["autoscaler"] = {{"provisioningDelay", "90s"}, {"expander", "least-waste"}};
+  }), kSource, "/base");
+  ASSERT_TRUE(sc.node_pools[0].autoscaling.has_value());
+  EXPECT_EQ(sc.node_pools[0].autoscaling->max_count, 6);
+  EXPECT_EQ(sc.node_pools[0].count, 0);
+  EXPECT_EQ(sc.autoscaler.provisioning_delay, 90);
+  EXPECT_EQ(sc.autoscaler.expander, models::Expander::LeastWaste);
+  EXPECT_EQ(sc.autoscaler.scan_interval, 10);  // upstream default kept
+
+  const auto lines = errors_of(with(scenario(), [](json& d) {
+    d["platform"]["nodePools"][0]["count"] = 4;
+    d["platform"]["nodePools"][0]["autoscaling"] = {{"minCount", 2}, {"maxCount", 3}};
+    d["autoscaler"] = {{"expander", "cheapest"}};
+  }));
+  ASSERT_EQ(lines.size(), 2u) << joined(lines);
+  EXPECT_EQ(lines[0], std::string(kSource) + ": /platform/nodePools/0/autoscaling/maxCount: must be at least the pool's count");
+  EXPECT_EQ(lines[1].rfind(std::string(kSource) + ": /autoscaler/expander: ", 0), 0u) << lines[1];
 }
 
 TEST(ScenarioLoaderProfile, UnknownPluginsAndBadShapesAreReportedWithPointers) {

@@ -355,7 +355,8 @@ SchedulerConfig dra_config() {
   SchedulerConfig c;
   ProfileConfig& p = c.profiles[0];
   for (ExtensionPoint ep : {ExtensionPoint::PreFilter, ExtensionPoint::Filter, ExtensionPoint::Reserve, ExtensionPoint::PreBind}) {
-    p.at(ep).push_back({std::string(DynamicResources::kName), 1});
+    // The default profile enables it already; this keeps the test explicit about what it needs.
+    if (!p.enabled(ep, DynamicResources::kName)) p.at(ep).push_back({std::string(DynamicResources::kName), 1});
   }
   return c;
 }

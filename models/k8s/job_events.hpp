@@ -94,4 +94,26 @@ struct JobFailedEvent {
   }
 };
 
+/// The cluster autoscaler decided to add `nodes` nodes to `pool`; they join at `readyAt`.
+struct ScaleUpEvent {
+  static constexpr std::string_view kType = "TriggeredScaleUp";
+  std::string_view pool;
+  std::int64_t nodes;
+  double ready_at;
+  void write(sim::JsonObjectWriter& w) const { w.field("pool", pool).field("nodes", nodes).field("readyAt", ready_at); }
+};
+
+struct NodeAddedEvent {
+  static constexpr std::string_view kType = "NodeAdded";
+  std::string_view node;
+  void write(sim::JsonObjectWriter& w) const { w.field("node", node); }
+};
+
+/// The cluster autoscaler removed an empty node (ScaleDown).
+struct NodeRemovedEvent {
+  static constexpr std::string_view kType = "ScaleDown";
+  std::string_view node;
+  void write(sim::JsonObjectWriter& w) const { w.field("node", node); }
+};
+
 }  // namespace kubetwin::models

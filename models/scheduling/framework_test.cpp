@@ -175,8 +175,8 @@ TEST(PluginRegistry, ProfilesMustNameRegisteredPluginsAtTheirPointsAndOneQueueSo
   EXPECT_EQ(set.bind()[0]->name(), "DefaultBinder");
   // A plugin enabled at several points is one instance.
   ASSERT_EQ(set.permit().size(), 1u);
-  ASSERT_EQ(set.reserve().size(), 1u);
-  EXPECT_EQ(static_cast<const Plugin*>(set.permit()[0]), static_cast<const Plugin*>(set.reserve()[0]));
+  ASSERT_EQ(set.reserve().size(), 2u);  // DynamicResources, Coscheduling
+  EXPECT_EQ(static_cast<const Plugin*>(set.permit()[0]), static_cast<const Plugin*>(set.reserve()[1]));
 }
 
 }  // namespace

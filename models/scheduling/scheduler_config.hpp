@@ -78,16 +78,16 @@ struct ProfileConfig {
   std::array<std::vector<WeightedPlugin>, kExtensionPointCount> plugins{
       std::vector<WeightedPlugin>{{"PrioritySort", 1}},                                         // QueueSort
       std::vector<WeightedPlugin>{{"SchedulingGates", 1}},                                      // PreEnqueue
-      std::vector<WeightedPlugin>{{"PodTopologySpread", 1}, {"InterPodAffinity", 1}},           // PreFilter
+      std::vector<WeightedPlugin>{{"PodTopologySpread", 1}, {"InterPodAffinity", 1}, {"DynamicResources", 1}},  // PreFilter
       std::vector<WeightedPlugin>{{"TaintToleration", 1}, {"NodeAffinity", 1}, {"NodeResourcesFit", 1},
-                                  {"PodTopologySpread", 1}, {"InterPodAffinity", 1}},           // Filter
+                                  {"PodTopologySpread", 1}, {"InterPodAffinity", 1}, {"DynamicResources", 1}},  // Filter
       std::vector<WeightedPlugin>{{"DefaultPreemption", 1}, {"Coscheduling", 1}},               // PostFilter
       std::vector<WeightedPlugin>{{"PodTopologySpread", 1}, {"InterPodAffinity", 1}},           // PreScore
       std::vector<WeightedPlugin>{{"TaintToleration", 3}, {"NodeResourcesFit", 1}, {"PodTopologySpread", 2},
                                   {"InterPodAffinity", 2}, {"NodeResourcesBalancedAllocation", 1}},  // Score
-      std::vector<WeightedPlugin>{{"Coscheduling", 1}},                                         // Reserve
+      std::vector<WeightedPlugin>{{"DynamicResources", 1}, {"Coscheduling", 1}},               // Reserve
       std::vector<WeightedPlugin>{{"Coscheduling", 1}},                                         // Permit
-      std::vector<WeightedPlugin>{},                                                            // PreBind
+      std::vector<WeightedPlugin>{{"DynamicResources", 1}},                                     // PreBind
       std::vector<WeightedPlugin>{{"DefaultBinder", 1}},                                        // Bind
       std::vector<WeightedPlugin>{},                                                            // PostBind
   };

@@ -13,7 +13,9 @@ SyntheticClusterShape SyntheticClusterShape::of(const std::vector<NodePoolSpec>&
   SyntheticClusterShape shape{0, 0};
   for (const auto& pool : pools) {
     if (pool.capacity.gpus == 0 || (!gpu_model.empty() && pool.gpu_model != gpu_model)) continue;
-    shape.total_gpus += pool.capacity.gpus * pool.count;
+    // An autoscaled pool counts at its largest: the offered load is relative to what may exist.
+    const int nodes = pool.autoscaling ? std::max(pool.count, pool.autoscaling->max_count) : pool.count;
+    shape.total_gpus += pool.capacity.gpus * nodes;
     shape.gpus_per_node = std::max(shape.gpus_per_node, pool.capacity.gpus);
   }
   return shape;
