@@ -18,6 +18,8 @@
 #include "models/metrics/run_metrics.hpp"
 #include "models/metrics/series_sampler.hpp"
 #include "models/perf/job_runtime_model.hpp"
+#include "models/queueing/kueue_admission.hpp"
+#include "models/queueing/queueing_events.hpp"
 #include "models/workload/synthetic_workload.hpp"
 #include "models/workload/trace_reader.hpp"
 #include "sim/engine.hpp"
@@ -217,7 +219,28 @@ nlohmann::ordered_json run_scenario(const Scenario& sc, const RunOptions& option
   }
 
   std::unique_ptr<models::JobSource> source = make_job_source(sc, streams);
-  models::JobInjector injector(engine, *source, [&](models::JobSpec job) { cp.submit(std::move(job)); });
+  // With Kueue-style queueing every job goes through admission (gated until admitted).
+  std::optional<models::queueing::KueueAdmission> kueue;
+  if (!sc.queueing.empty()) {
+    kueue.emplace(engine, cp, sc.queueing);
+    kueue->admitted.connect([&](const models::JobState& j, std::string_view cq, std::string_view flavors) {
+      log.record(engine.now(), models::queueing::AdmittedEvent{j.spec.id, cq, flavors, engine.now() - j.spec.submit_time});
+    });
+    kueue->preempted.connect([&](const models::JobState& v, std::string_view cq, std::string_view reason,
+                                 const models::JobState& by) {
+      log.record(engine.now(), models::queueing::WorkloadPreemptedEvent{v.spec.id, cq, reason, by.spec.id});
+    });
+    kueue->pending.connect([&](const models::JobState& j, std::string_view cq, std::string_view message) {
+      log.record(engine.now(), models::queueing::WorkloadPendingEvent{j.spec.id, cq, message});
+    });
+  }
+  models::JobInjector injector(engine, *source, [&](models::JobSpec job) {
+    if (kueue) {
+      kueue->submit(std::move(job));
+    } else {
+      cp.submit(std::move(job));
+    }
+  });
   injector.start();
   models::SeriesSampler sampler(engine, cp, sc.sample_interval);
   sampler.start();

@@ -13,6 +13,7 @@
 #include "models/autoscaling/cluster_autoscaler.hpp"
 #include "models/cluster/node_pool.hpp"
 #include "models/dra/dra_loader.hpp"
+#include "models/queueing/queueing_config.hpp"
 #include "models/scheduling/scheduler_config.hpp"
 #include "models/workload/job_spec.hpp"
 #include "models/workload/synthetic_workload.hpp"
@@ -39,6 +40,8 @@ struct Scenario {
   models::ClusterAutoscalerConfig autoscaler;
   /// DRA objects (device classes, claims, templates, per-pool resource slices).
   models::dra::DraObjects dra;
+  /// Kueue-style queueing (ResourceFlavors, cohorts, ClusterQueues, LocalQueues); empty: none.
+  models::queueing::QueueingConfig queueing;
   Workload workload;
   double mfu = 0.4;  ///< fraction of peak achieved by work-based jobs
   double until = std::numeric_limits<double>::infinity();  ///< simulated-time horizon, seconds

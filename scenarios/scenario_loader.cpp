@@ -7,6 +7,7 @@
 #include <set>
 #include <sstream>
 
+#include "models/queueing/queueing_loader.hpp"
 #include "models/scheduling/plugin_registry.hpp"
 #include "models/workload/trace_format.hpp"
 #include "sim/input_error.hpp"
@@ -503,6 +504,7 @@ Scenario load_scenario(const nlohmann::json& doc, const std::string& source,
     const bool platform_valid = issues.size() == issues_before_platform && !sc.node_pools.empty();
     sc.scheduler = read_scheduler(root, issues);
     if (auto d = root.object("dra")) models::dra::read_dra(*d, sc.dra, issues);
+    if (auto q = root.object("queueing")) sc.queueing = models::queueing::read_queueing(*q, issues);
     if (auto as = root.object("autoscaler")) {
       auto& a = sc.autoscaler;
       a.scan_interval = as->quantity("scanInterval", Dimension::Time, Required::No, 1e-3).value_or(a.scan_interval);

@@ -17,6 +17,10 @@ RunMetrics::RunMetrics(sim::Engine& engine, ControlPlane& cp)
     account_gpus();
     ++preemptions_;
   });
+  cp.job_evicted.connect([this](const JobState&, std::string_view) {  // an admission controller's eviction
+    account_gpus();
+    ++preemptions_;
+  });
   cp.job_completed.connect([this](const JobState& job) {
     account_gpus();
     ++completed_;

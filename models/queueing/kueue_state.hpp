@@ -1,0 +1,96 @@
+#pragma once
+// What the Kueue-style admission controller knows: its ClusterQueues' pending and admitted
+// workloads and the quota tree. Shared by the controller (kueue_admission.hpp), the flavor
+// assigner and the preemptor; none of them touches the engine or the control plane directly.
+
+#include <array>
+#include <cstdint>
+#include <map>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "models/queueing/queueing_config.hpp"
+#include "models/queueing/quota_tree.hpp"
+#include "models/workload/job_spec.hpp"
+
+namespace kubetwin::models::queueing {
+
+/// (flavor-resource, amount) pairs; one entry per flavor-resource.
+using FrUsage = std::vector<std::pair<int, Amount>>;
+
+/// Kueue's queue order within a ClusterQueue: higher priority first, then older.
+struct QueueKey {
+  std::int32_t priority = 0;
+  double created = 0;
+  std::uint64_t seq = 0;
+  bool operator<(const QueueKey& o) const {
+    if (priority != o.priority) return priority > o.priority;
+    if (created != o.created) return created < o.created;
+    return seq < o.seq;
+  }
+};
+
+/// A Kueue Workload: one job, its pod sets' requests and, once admitted, its flavors and usage.
+struct Workload {
+  std::uint64_t seq = 0;
+  std::string id;
+  std::int32_t priority = 0;
+  double created = 0;
+  int cq = -1;  ///< -1 while its LocalQueue does not exist
+  std::vector<std::string> podset_names;
+  std::vector<std::array<Amount, kQuotaResources>> podset_requests;  ///< requests x replicas
+  std::vector<std::map<std::string, std::string>> node_selectors;    ///< as submitted
+  std::vector<std::vector<Toleration>> tolerations;                  ///< as submitted
+  bool admitted = false;
+  double admitted_at = 0;
+  FrUsage usage;                                            ///< quota held while admitted
+  std::vector<std::array<int, kQuotaResources>> flavors;    ///< per pod set and resource, -1 none
+  bool reported_pending = false;
+  double evicted_at = -1;  ///< last eviction, -1 if never
+  /// Not a preemption candidate while KueueState::now equals this: admitted in a reclaim chain (after
+  /// an eviction at that instant) or earlier in the current cycle. -1 if never.
+  double shielded_at = -1;
+  std::uint64_t admitted_cycle = 0;  ///< KueueState::cycle of the last admission
+
+  QueueKey key() const { return {priority, created, seq}; }
+};
+
+struct ClusterQueueState {
+  int node = 0;  ///< in the quota tree
+  int root = 0;  ///< root of its cohort tree (its own node without a cohort)
+  std::set<QueueKey> active;        ///< heads are taken from here
+  std::set<QueueKey> inadmissible;  ///< BestEffortFIFO: tried, wait for quota to be released
+  bool stalled = false;             ///< StrictFIFO: the head did not fit; wait for a change
+  std::set<std::uint64_t> admitted;
+};
+
+struct KueueState {
+  explicit KueueState(QueueingConfig cfg);
+
+  QueueingConfig config;
+  QuotaTree tree;
+  std::vector<ClusterQueueState> cqs;
+  std::unordered_map<std::uint64_t, Workload> workloads;
+  std::map<std::string, int, std::less<>> local_queues;  ///< name -> ClusterQueue
+  std::vector<std::vector<int>> cqs_under_root;          ///< by root tree node: its ClusterQueues
+  std::vector<int> cq_of_node;                           ///< tree node -> ClusterQueue, -1 for cohorts
+  double now = 0;                                        ///< virtual time of the current cycle
+  std::uint64_t cycle = 0;                               ///< number of the current admission cycle
+
+  static int fr(int flavor, int resource) { return flavor * kQuotaResources + resource; }
+  static int flavor_of(int fr) { return fr / kQuotaResources; }
+  static int resource_of(int fr) { return fr % kQuotaResources; }
+  const ClusterQueueSpec& spec(int cq) const { return config.cluster_queues[static_cast<std::size_t>(cq)]; }
+  bool in_cohort(int cq) const { return spec(cq).cohort >= 0; }
+
+  /// Takes or gives back a workload's quota (what admission and eviction do).
+  void add_usage(int cq, const FrUsage& usage);
+  void remove_usage(int cq, const FrUsage& usage);
+  /// Whether `usage` fits the ClusterQueue now, optionally without borrowing.
+  bool fits(int cq, const FrUsage& usage, bool allow_borrowing) const;
+};
+
+}  // namespace kubetwin::models::queueing

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Kueue-style admission load: 1,000 ClusterQueues (cohorts of 10, 8 GPUs of nominal quota each) and
+# 50,000 workloads arriving over 30 minutes on 1,000 eight-GPU nodes; every workload is queued,
+# admitted, scheduled, run and completed in virtual time (issue 4's target: under 10 s). Runs each
+# variant REPEAT times and writes the medians with the command and the machine to RESULTS.
+#
+#   validation/benchmarks/kueue_admission.sh [BUILD_DIR] [RESULTS]
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+BUILD_DIR=${1:-build}
+RESULTS=${2:-validation/benchmarks/kueue_admission_results.md}
+REPEAT=${REPEAT:-5}
+BENCH="$BUILD_DIR/kueue_admission_bench"
+WORK=$(mktemp -d)
+trap 'rm -rf "$WORK"' EXIT
+
+median() { sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+field() { grep -o "\"$1\": [^,}]*" | head -1 | sed 's/.*: //; s/"//g'; }
+
+{
+  echo "# Kueue-style admission benchmark"
+  echo
+  echo "- date: $(date -u +%Y-%m-%dT%H:%MZ)"
+  echo "- machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
+  echo "- kubetwin: $(git rev-parse --short HEAD 2>/dev/null || echo unknown) plus working tree, build $BUILD_DIR ($(grep -m1 CMAKE_BUILD_TYPE "$BUILD_DIR/CMakeCache.txt" | cut -d= -f2))"
+  echo "- command: \`validation/benchmarks/kueue_admission.sh $BUILD_DIR\` (REPEAT=$REPEAT), i.e."
+  echo "  \`$BENCH --queues 1000 --cohort-size 10 --workloads 50000 [FLAGS]\` for each row's flags"
+  echo "- wall time is the whole simulation (queues, admission cycles, scheduling, runs), medians of $REPEAT runs"
+  echo
+  echo "| flags | workloads | admission cycles | admissions | preemptions | simulated s | wall s (median) | min..max | fingerprint |"
+  echo "|---|---|---|---|---|---|---|---|---|"
+} > "$WORK/results.md"
+
+for flags in "" "--preemption" "--fair-sharing --preemption" "--strict"; do
+  : > "$WORK/wall"
+  for i in $(seq "$REPEAT"); do
+    "$BENCH" --queues 1000 --cohort-size 10 --workloads 50000 $flags > "$WORK/out.json"
+    field wallSeconds < "$WORK/out.json" >> "$WORK/wall"
+  done
+  out=$(cat "$WORK/out.json")
+  wall=$(median < "$WORK/wall")
+  echo "| \`${flags:-(none)}\` | $(echo "$out" | field completed) | $(echo "$out" | field cycles) | $(echo "$out" | field admissions) | $(echo "$out" | field preemptions) | $(echo "$out" | field simulatedSeconds) | $wall | $(sort -g "$WORK/wall" | head -1)..$(sort -g "$WORK/wall" | tail -1) | $(echo "$out" | field fingerprint) |" >> "$WORK/results.md"
+  echo "flags '${flags}': wall median $wall s" >&2
+done
+cp "$WORK/results.md" "$RESULTS"
+cat "$RESULTS"
