@@ -1,6 +1,7 @@
 #include "models/k8s/control_plane.hpp"
 
 #include <algorithm>
+#include <functional>
 #include <limits>
 
 #include "models/scheduling/plugins.hpp"
@@ -126,24 +127,7 @@ bool ControlPlane::evict_and_gate(std::uint64_t seq, std::string gate, std::stri
   auto it = jobs_.find(seq);
   if (it == jobs_.end()) return false;
   JobState& job = it->second;
-  if (job.permit_timer != kNoTimer) engine_.cancel(job.permit_timer);
-  job.permit_timer = kNoTimer;
-  for (std::size_t pod = 0; pod < job.pod_nodes.size(); ++pod) {
-    if (job.pod_nodes[pod] != kUnbound) release_pod(job, pod);
-  }
-  if (job.started()) {
-    engine_.cancel(job.completion_timer);
-    --running_jobs_;
-  }
-  job.end_time = engine_.now();
-  job_evicted.emit(job, reason);  // resources freed; placement and start still recorded
-  job.start_time = -1;
-  job.end_time = -1;
-  std::fill(job.pod_nodes.begin(), job.pod_nodes.end(), kUnbound);
-  std::fill(job.pod_waiting.begin(), job.pod_waiting.end(), 0);
-  pending_pods_ += job.bound;
-  job.bound = 0;
-  job.waiting = 0;
+  stop_and_release(job, [&] { job_evicted.emit(job, reason); });
   job.spec.scheduling_gates.push_back(std::move(gate));
   job.gated = true;  // a copy still in the scheduling queue is skipped when popped
   queue_.resources_released();
@@ -448,6 +432,27 @@ std::optional<std::int32_t> ControlPlane::lowest_placed_priority() const {
   return placed_pods_by_priority_.begin()->first;
 }
 
+void ControlPlane::stop_and_release(JobState& job, const std::function<void()>& notify) {
+  if (job.permit_timer != kNoTimer) engine_.cancel(job.permit_timer);
+  job.permit_timer = kNoTimer;
+  for (std::size_t pod = 0; pod < job.pod_nodes.size(); ++pod) {
+    if (job.pod_nodes[pod] != kUnbound) release_pod(job, pod);
+  }
+  if (job.started()) {
+    engine_.cancel(job.completion_timer);
+    --running_jobs_;
+  }
+  job.end_time = engine_.now();
+  notify();  // resources freed; placement and start still recorded
+  job.start_time = -1;
+  job.end_time = -1;
+  std::fill(job.pod_nodes.begin(), job.pod_nodes.end(), kUnbound);
+  std::fill(job.pod_waiting.begin(), job.pod_waiting.end(), 0);
+  pending_pods_ += job.bound;
+  job.bound = 0;
+  job.waiting = 0;
+}
+
 void ControlPlane::evict(std::span<const RunningPod> victims, const PodInfo& preemptor, NodeIndex node) {
   std::vector<std::uint64_t> jobs;
   for (const RunningPod& p : victims) {
@@ -459,24 +464,7 @@ void ControlPlane::evict(std::span<const RunningPod> victims, const PodInfo& pre
 
 void ControlPlane::evict_job(std::uint64_t seq, const JobState& preemptor, NodeIndex node) {
   JobState& victim = jobs_.at(seq);
-  if (victim.permit_timer != kNoTimer) engine_.cancel(victim.permit_timer);
-  victim.permit_timer = kNoTimer;
-  for (std::size_t pod = 0; pod < victim.pod_nodes.size(); ++pod) {
-    if (victim.pod_nodes[pod] != kUnbound) release_pod(victim, pod);
-  }
-  if (victim.started()) {
-    engine_.cancel(victim.completion_timer);
-    --running_jobs_;
-  }
-  victim.end_time = engine_.now();
-  job_preempted.emit(victim, preemptor, node);  // resources freed; placement and start still recorded
-  victim.start_time = -1;
-  victim.end_time = -1;
-  std::fill(victim.pod_nodes.begin(), victim.pod_nodes.end(), kUnbound);
-  std::fill(victim.pod_waiting.begin(), victim.pod_waiting.end(), 0);
-  pending_pods_ += victim.bound;
-  victim.bound = 0;
-  victim.waiting = 0;
+  stop_and_release(victim, [&] { job_preempted.emit(victim, preemptor, node); });
   enqueue(victim);  // from scratch: the work done so far is lost
   queue_.resources_released();
   request_scheduling_pass();

@@ -6,6 +6,7 @@
 // signals below (metrics, the event log, the timeline) and never change the outcome.
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -107,6 +108,10 @@ class ControlPlane final : public FrameworkHandle {
   static std::int64_t smallest_pending_pod_gpus(const JobState& job);
   void complete(std::uint64_t seq);
   void evict_job(std::uint64_t victim, const JobState& preemptor, NodeIndex node);
+  /// Stops a job wherever it is (waiting at Permit, bound, running), frees everything its pods
+  /// hold, calls `notify` while placement and start are still recorded, then resets it to pending
+  /// from scratch (the caller requeues or gates it).
+  void stop_and_release(JobState& job, const std::function<void()>& notify);
   void enqueue(JobState& job);
   PodInfo pod_info(const JobState& job, std::size_t pod) const {
     return PodInfo{job.spec, job.seq, pod, job.group_of(pod)};

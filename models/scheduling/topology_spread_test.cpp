@@ -60,13 +60,7 @@ std::string passing(const World& w, const PodGroupSpec& p) {
   CycleState state;
   const Status pre = plugin.pre_filter(state, p, snapshot);
   EXPECT_TRUE(pre.ok() || pre.is_skip()) << pre.reason();
-  std::string out;
-  for (NodeIndex n = 0; n < snapshot.node_count(); ++n) {
-    const Status s = plugin.filter(state, p, snapshot, n);
-    EXPECT_EQ(s.ok(), plugin.passes(state, p, snapshot, n)) << w.cluster().node_name(n);
-    if (s.ok()) out += (out.empty() ? "" : " ") + w.cluster().node_name(n);
-  }
-  return out;
+  return nodes_passing(plugin, state, p, w);
 }
 
 // --- Filter ---------------------------------------------------------------------------------

@@ -53,6 +53,22 @@ class World {
   std::uint64_t next_job_ = 1;
 };
 
+/// Filter on every node of `w`, with the state PreFilter left: the names of the nodes that pass,
+/// space-separated. A node where passes() disagrees with filter() shows as "!<node>", so that the
+/// caller's comparison fails.
+inline std::string nodes_passing(const FilterPlugin& plugin, const CycleState& state, const PodGroupSpec& p,
+                                 const World& w) {
+  const ClusterSnapshot snapshot = w.snapshot();
+  std::string out;
+  for (NodeIndex n = 0; n < snapshot.node_count(); ++n) {
+    const bool ok = plugin.filter(state, p, snapshot, n).ok();
+    const std::string& name = w.cluster().node_name(n);
+    if (ok != plugin.passes(state, p, snapshot, n)) out += (out.empty() ? "!" : " !") + name;
+    if (ok) out += (out.empty() ? "" : " ") + name;
+  }
+  return out;
+}
+
 /// A CPU-only pool of `count` nodes with `labels`.
 inline NodePoolSpec labelled_pool(std::string name, int count,
                                   std::map<std::string, std::string> labels,
