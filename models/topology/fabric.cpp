@@ -28,6 +28,11 @@ const char* to_string(VertexKind kind) {
   return "?";
 }
 
+// Boost.Graph's named-graph lookup (inlined into add_vertex) returns an empty boost::optional that
+// GCC 12 flags as maybe-uninitialized under -O2 with the sanitizers; it is a false positive inside
+// Boost, silenced for this function only.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 VertexId Fabric::add_vertex(VertexKind kind, std::string name, int node) {
   if (by_name_.contains(name)) throw std::invalid_argument("fabric: duplicate vertex name " + name);
   const VertexId v = boost::add_vertex(VertexInfo{kind, name, node, kNoVertex, {}}, graph_);
@@ -35,6 +40,7 @@ VertexId Fabric::add_vertex(VertexKind kind, std::string name, int node) {
   if (kind == VertexKind::Gpu) gpus_.push_back(v);
   return v;
 }
+#pragma GCC diagnostic pop
 
 VertexId Fabric::add_nic(std::string name, VertexId owner, int node) {
   const VertexId v = add_vertex(VertexKind::Nic, std::move(name), node);
