@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "sim/input_error.hpp"
+#include "sim/named_list.hpp"
 #include "sim/strict_json.hpp"
 
 namespace kubetwin::models {
@@ -66,17 +67,8 @@ GpuCatalog GpuCatalog::parse(std::string_view json_text, const std::string& sour
   return catalog;
 }
 
-const GpuSpec* GpuCatalog::find(std::string_view name) const {
-  for (const auto& g : gpus_) {
-    if (g.name == name) return &g;
-  }
-  return nullptr;
-}
+const GpuSpec* GpuCatalog::find(std::string_view name) const { return sim::find_by_name(gpus_, name); }
 
-std::string GpuCatalog::names() const {
-  std::string out;
-  for (const auto& g : gpus_) out += (out.empty() ? "" : ", ") + g.name;
-  return out;
-}
+std::string GpuCatalog::names() const { return sim::joined_names(gpus_); }
 
 }  // namespace kubetwin::models

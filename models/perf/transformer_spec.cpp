@@ -1,6 +1,7 @@
 #include "models/perf/transformer_spec.hpp"
 
 #include "sim/input_error.hpp"
+#include "sim/named_list.hpp"
 #include "sim/strict_json.hpp"
 
 namespace kubetwin::models {
@@ -121,17 +122,8 @@ ModelCatalog ModelCatalog::parse(std::string_view json_text, const std::string& 
   return catalog;
 }
 
-const TransformerSpec* ModelCatalog::find(std::string_view name) const {
-  for (const auto& m : models_) {
-    if (m.name == name) return &m;
-  }
-  return nullptr;
-}
+const TransformerSpec* ModelCatalog::find(std::string_view name) const { return sim::find_by_name(models_, name); }
 
-std::string ModelCatalog::names() const {
-  std::string out;
-  for (const auto& m : models_) out += (out.empty() ? "" : ", ") + m.name;
-  return out;
-}
+std::string ModelCatalog::names() const { return sim::joined_names(models_); }
 
 }  // namespace kubetwin::models

@@ -18,6 +18,8 @@
 #include <utility>
 #include <vector>
 
+#include "scenarios/testing/cli_support.hpp"
+
 namespace {
 
 namespace fs = std::filesystem;
@@ -39,18 +41,8 @@ struct CommandResult {
   std::string err;  ///< stderr
 };
 
-std::string shell_quote(const std::string& s) {
-  std::string q = "'";
-  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return q + "'";
-}
-
-std::string read_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream buf;
-  buf << in.rdbuf();
-  return buf.str();
-}
+using kubetwin::scenarios::testing::read_file;
+using kubetwin::scenarios::testing::shell_quote;
 
 void write_file(const fs::path& path, const std::string& text) {
   std::ofstream out(path, std::ios::binary);

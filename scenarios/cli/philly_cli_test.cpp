@@ -14,6 +14,8 @@
 #include <sstream>
 #include <string>
 
+#include "scenarios/testing/cli_support.hpp"
+
 namespace {
 
 namespace fs = std::filesystem;
@@ -21,18 +23,8 @@ using json = nlohmann::json;
 
 constexpr int kExitBadInput = 2;
 
-std::string shell_quote(const std::string& s) {
-  std::string q = "'";
-  for (char c : s) q += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return q + "'";
-}
-
-std::string read_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::stringstream buf;
-  buf << in.rdbuf();
-  return buf.str();
-}
+using kubetwin::scenarios::testing::read_file;
+using kubetwin::scenarios::testing::shell_quote;
 
 struct CommandResult {
   int exit_code = -1;

@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "scenarios/testing/cli_support.hpp"
+
 namespace {
 
 namespace fs = std::filesystem;
@@ -25,10 +27,7 @@ struct CommandResult {
   std::string err;
 };
 
-std::string read_file(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
+using kubetwin::scenarios::testing::read_file;
 
 // Runs kubetwin with `args` (already shell-safe words), capturing stdout and stderr.
 CommandResult kubetwin(const std::string& args) {
