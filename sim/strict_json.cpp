@@ -1,9 +1,19 @@
 #include "sim/strict_json.hpp"
 
+#include "sim/input_error.hpp"
+
 #include <cmath>
 #include <cstdint>
 
 namespace kubetwin::sim {
+
+nlohmann::json parse_json_document(std::string_view text, const std::string& source) {
+  try {
+    return nlohmann::json::parse(text);
+  } catch (const nlohmann::json::parse_error& e) {
+    throw InputError(source + ": not valid JSON: " + e.what());
+  }
+}
 
 std::string json_pointer_token(std::string_view key) {
   std::string out;

@@ -20,6 +20,9 @@
 
 namespace kubetwin::sim {
 
+/// Parses a whole JSON document; malformed text throws InputError("<source>: not valid JSON: ...").
+nlohmann::json parse_json_document(std::string_view text, const std::string& source);
+
 struct JsonIssue {
   std::string pointer;  ///< RFC 6901 pointer, "" for the document itself
   std::string message;

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "sim/input_error.hpp"
+#include "sim/strict_json.hpp"
 
 namespace kubetwin::models {
 
@@ -38,12 +39,7 @@ const GpuCalibration& GpuCalibration::builtin_h100() {
 }
 
 GpuCalibration GpuCalibration::parse(std::string_view json_text, const std::string& source) {
-  nlohmann::json doc;
-  try {
-    doc = nlohmann::json::parse(json_text);
-  } catch (const nlohmann::json::parse_error& e) {
-    throw sim::InputError(source + ": not valid JSON: " + e.what());
-  }
+  nlohmann::json doc = sim::parse_json_document(json_text, source);
   GpuCalibration cal;
   cal.gpu = field<std::string>(doc, "", "gpu", source);
   const auto& hbm = doc.value("hbm", nlohmann::json::object());

@@ -21,12 +21,7 @@ const GpuCatalog& GpuCatalog::builtin() {
 }
 
 GpuCatalog GpuCatalog::parse(std::string_view json_text, const std::string& source) {
-  nlohmann::json doc;
-  try {
-    doc = nlohmann::json::parse(json_text);
-  } catch (const nlohmann::json::parse_error& e) {
-    throw sim::InputError(source + ": not valid JSON: " + e.what());
-  }
+  nlohmann::json doc = sim::parse_json_document(json_text, source);
   std::vector<sim::JsonIssue> issues;
   GpuCatalog catalog;
   sim::StrictObject root(doc, "", issues);

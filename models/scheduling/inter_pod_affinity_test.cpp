@@ -165,20 +165,7 @@ TEST(InterPodAffinity, FilterReasonsAndCodesAreUpstreams) {
 /// PreScore over every node, Score and NormalizeScore: "node=score" for every node, or "skip".
 std::string scores(const World& w, const PodGroupSpec& p, bool normalized, int hard_weight = 1) {
   const InterPodAffinity plugin(hard_weight);
-  const ClusterSnapshot snapshot = w.snapshot();
-  const std::vector<NodeIndex> feasible = w.all_nodes();
-  CycleState state;
-  if (plugin.pre_score(state, p, snapshot, feasible).is_skip()) {
-    EXPECT_TRUE(state.empty());
-    return "skip";
-  }
-  std::vector<std::int64_t> s;
-  for (NodeIndex n : feasible) s.push_back(plugin.score(state, p, snapshot, n));
-  if (normalized) plugin.normalize(state, s);
-  std::string out;
-  for (NodeIndex n : feasible)
-    out += (out.empty() ? "" : " ") + w.cluster().node_name(n) + "=" + std::to_string(s[n]);
-  return out;
+  return scores_on_all_nodes(plugin, p, w, normalized);
 }
 
 TEST(InterPodAffinity, ScoreTable) {

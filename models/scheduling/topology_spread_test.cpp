@@ -220,18 +220,7 @@ TEST(PodTopologySpread, PodsWithoutHardConstraintsSkipPreFilterAndArePoolConstan
 /// PreScore over every node, Score, NormalizeScore: "node=score" for every node.
 std::string scores(const World& w, const PodGroupSpec& p, bool normalized = true) {
   const PodTopologySpread plugin;
-  const ClusterSnapshot snapshot = w.snapshot();
-  const std::vector<NodeIndex> feasible = w.all_nodes();
-  CycleState state;
-  const Status pre = plugin.pre_score(state, p, snapshot, feasible);
-  if (pre.is_skip()) return "skip";
-  std::vector<std::int64_t> s;
-  for (NodeIndex n : feasible) s.push_back(plugin.score(state, p, snapshot, n));
-  if (normalized) plugin.normalize(state, s);
-  std::string out;
-  for (NodeIndex n : feasible)
-    out += (out.empty() ? "" : " ") + w.cluster().node_name(n) + "=" + std::to_string(s[n]);
-  return out;
+  return scores_on_all_nodes(plugin, p, w, normalized);
 }
 
 TEST(PodTopologySpread, ScoreFavoursDomainsWithFewerMatchingPodsTable) {

@@ -69,6 +69,24 @@ inline std::string nodes_passing(const FilterPlugin& plugin, const CycleState& s
   return out;
 }
 
+/// PreScore, Score on every node of `w` (normalized if asked): "node=score ..." in node order, or
+/// "skip" when PreScore skips (and "skip, but state written" if it skipped after writing state).
+template <class ScoringPlugin>
+std::string scores_on_all_nodes(const ScoringPlugin& plugin, const PodGroupSpec& p, const World& w, bool normalized) {
+  const ClusterSnapshot snapshot = w.snapshot();
+  const std::vector<NodeIndex> feasible = w.all_nodes();
+  CycleState state;
+  if (plugin.pre_score(state, p, snapshot, feasible).is_skip()) {
+    return state.empty() ? "skip" : "skip, but state written";
+  }
+  std::vector<std::int64_t> s;
+  for (NodeIndex n : feasible) s.push_back(plugin.score(state, p, snapshot, n));
+  if (normalized) plugin.normalize(state, s);
+  std::string out;
+  for (NodeIndex n : feasible) out += (out.empty() ? "" : " ") + w.cluster().node_name(n) + "=" + std::to_string(s[n]);
+  return out;
+}
+
 /// A CPU-only pool of `count` nodes with `labels`.
 inline NodePoolSpec labelled_pool(std::string name, int count,
                                   std::map<std::string, std::string> labels,
