@@ -500,6 +500,7 @@ static void read_control_plane(StrictObject& c, models::ControlPlaneTiming& t) {
     t.cycle_base = cycle->quantity("base", Dimension::Time).value_or(t.cycle_base);
     t.cycle_per_filtered_node = cycle->quantity("perFilteredNode", Dimension::Time).value_or(t.cycle_per_filtered_node);
     t.cycle_per_scored_node = cycle->quantity("perScoredNode", Dimension::Time).value_or(t.cycle_per_scored_node);
+    t.plugin_filter_costs = cycle->boolean("pluginCosts").value_or(t.plugin_filter_costs);
     cycle->finish();
   }
   t.image_pull_bandwidth = c.quantity("imagePullBandwidth", Dimension::Bandwidth).value_or(t.image_pull_bandwidth);

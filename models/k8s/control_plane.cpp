@@ -222,8 +222,8 @@ bool ControlPlane::resume_when_free() {
 
 void ControlPlane::charge_cycle(const Scheduler& profile) {
   const Scheduler::CycleWork& w = profile.last_cycle();
-  const double cost = timing_.cycle_base +
-                      static_cast<double>(w.filtered) * (timing_.cycle_per_filtered_node + w.filter_seconds_per_node) +
+  const double per_filtered = timing_.cycle_per_filtered_node + (timing_.plugin_filter_costs ? w.filter_seconds_per_node : 0.0);
+  const double cost = timing_.cycle_base + static_cast<double>(w.filtered) * per_filtered +
                       static_cast<double>(w.scored) * timing_.cycle_per_scored_node;
   if (cost > 0) busy_until_ = std::max(busy_until_, engine_.now()) + cost;
 }

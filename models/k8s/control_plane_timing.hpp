@@ -19,6 +19,8 @@ struct ControlPlaneTiming {
   double cycle_base = 0;
   double cycle_per_filtered_node = 0;
   double cycle_per_scored_node = 0;
+  /// Whether the per-node seconds filter plugins declare are charged (off: zero timing is zero).
+  bool plugin_filter_costs = false;
   /// Bytes per second one node pulls images at; 0 means pulls take no time.
   double image_pull_bandwidth = 0;
   double container_start = 0;    ///< seconds from image present to container running
@@ -36,6 +38,7 @@ struct ControlPlaneTiming {
     t.cycle_base = 235e-6;            // calibrated: 235 us + 500 x 1 us + 500 x 1 us = 1/810 s
     t.cycle_per_filtered_node = 1e-6;
     t.cycle_per_scored_node = 1e-6;
+    t.plugin_filter_costs = true;     // DynamicResources: calibrated to SchedulingWithResourceClaimTemplate
     t.image_pull_bandwidth = 100e6;   // assumption: 100 MB/s per node from a registry mirror
     t.container_start = 1.0;          // assumption; upstream SLO: startup p99 <= 5 s without pulls
     t.readiness = 0;                  // assumption: batch pods have no readiness probe
@@ -45,7 +48,8 @@ struct ControlPlaneTiming {
   /// True if nothing takes time: the control plane then acts synchronously.
   bool instantaneous() const {
     return api_latency == 0 && watch_latency == 0 && bind_qps == 0 && cycle_base == 0 &&
-           cycle_per_filtered_node == 0 && cycle_per_scored_node == 0 && image_pull_bandwidth == 0 &&
+           cycle_per_filtered_node == 0 && cycle_per_scored_node == 0 && !plugin_filter_costs &&
+           image_pull_bandwidth == 0 &&
            container_start == 0 && readiness == 0 && termination_grace == 0;
   }
 };
