@@ -122,7 +122,7 @@ nlohmann::ordered_json run_scenario(const Scenario& sc, const RunOptions& option
   models::dra::DraState dra = models::dra::build_dra_state(sc.dra, cluster);
   models::PluginRegistry registry = models::PluginRegistry::builtin();
   models::dra::bind_dynamic_resources(registry, dra);
-  models::ControlPlane cp(engine, cluster, sc.scheduler, runtime, streams, registry);
+  models::ControlPlane cp(engine, cluster, sc.scheduler, runtime, streams, registry, sc.control_plane);
   // Pods that end free their claims, as the resource-claim controller does upstream.
   cp.job_completed.connect([&dra](const models::JobState& j) { dra.release_job(j.seq); });
   cp.job_preempted.connect([&dra](const models::JobState& v, const models::JobState&, models::NodeIndex) { dra.release_job(v.seq); });
@@ -150,6 +150,13 @@ nlohmann::ordered_json run_scenario(const Scenario& sc, const RunOptions& option
     log.record(engine.now(), models::PodScheduledEvent{job.spec.id, job.pod_name(pod),
                                                       cluster.node_name(job.pod_nodes[pod]), devices,
                                                       job.group_of(pod).requests.gpu_milli});
+  });
+  cp.pod_running.connect([&](const models::JobState& job, std::size_t pod, models::ControlPlane::ImagePull how) {
+    log.record(engine.now(), models::PodRunningEvent{job.spec.id, job.pod_name(pod), cluster.node_name(job.pod_nodes[pod]),
+                                                    job.group_of(pod).image,
+                                                    how == models::ControlPlane::ImagePull::Pulled ? "Pulled"
+                                                    : how == models::ControlPlane::ImagePull::Cached ? "Cached"
+                                                                                                      : ""});
   });
   if (autoscaler) {
     autoscaler->scaled_up.connect([&](std::size_t pool, int nodes, double ready_at) {

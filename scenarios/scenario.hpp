@@ -13,6 +13,7 @@
 #include "models/autoscaling/cluster_autoscaler.hpp"
 #include "models/cluster/node_pool.hpp"
 #include "models/dra/dra_loader.hpp"
+#include "models/k8s/control_plane_timing.hpp"
 #include "models/queueing/queueing_config.hpp"
 #include "models/scheduling/scheduler_config.hpp"
 #include "models/workload/job_spec.hpp"
@@ -36,6 +37,9 @@ struct Scenario {
   std::uint64_t seed = 1;
   std::vector<models::NodePoolSpec> node_pools;
   models::SchedulerConfig scheduler;
+  /// How long the API server, the scheduler and the kubelets take (/controlPlane); scenarios get
+  /// the calibrated profile unless they say otherwise.
+  models::ControlPlaneTiming control_plane = models::ControlPlaneTiming::calibrated();
   /// Cluster autoscaler settings; it runs when some node pool has `autoscaling`.
   models::ClusterAutoscalerConfig autoscaler;
   /// DRA objects (device classes, claims, templates, per-pool resource slices).

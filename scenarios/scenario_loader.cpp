@@ -490,6 +490,26 @@ void apply_override(nlohmann::json& doc, const std::string& assignment) {
   }
 }
 
+// /controlPlane: each field replaces one of the calibrated defaults (ControlPlaneTiming).
+static void read_control_plane(StrictObject& c, models::ControlPlaneTiming& t) {
+  t.api_latency = c.quantity("apiLatency", Dimension::Time).value_or(t.api_latency);
+  t.watch_latency = c.quantity("watchLatency", Dimension::Time).value_or(t.watch_latency);
+  t.bind_qps = c.number("bindQps", Required::No, 0).value_or(t.bind_qps);
+  t.bind_burst = static_cast<int>(c.integer("bindBurst", Required::No, 1, 1000000).value_or(t.bind_burst));
+  if (auto cycle = c.object("schedulerCycle")) {
+    t.cycle_base = cycle->quantity("base", Dimension::Time).value_or(t.cycle_base);
+    t.cycle_per_filtered_node = cycle->quantity("perFilteredNode", Dimension::Time).value_or(t.cycle_per_filtered_node);
+    t.cycle_per_scored_node = cycle->quantity("perScoredNode", Dimension::Time).value_or(t.cycle_per_scored_node);
+    t.plugin_filter_costs = cycle->boolean("pluginCosts").value_or(t.plugin_filter_costs);
+    cycle->finish();
+  }
+  t.image_pull_bandwidth = c.quantity("imagePullBandwidth", Dimension::Bandwidth).value_or(t.image_pull_bandwidth);
+  t.container_start = c.quantity("containerStart", Dimension::Time).value_or(t.container_start);
+  t.readiness = c.quantity("readiness", Dimension::Time).value_or(t.readiness);
+  t.termination_grace = c.quantity("terminationGrace", Dimension::Time).value_or(t.termination_grace);
+  c.finish();
+}
+
 Scenario load_scenario(const nlohmann::json& doc, const std::string& source,
                        const std::filesystem::path& base_dir, const models::GpuCatalog& catalog) {
   std::vector<JsonIssue> issues;
@@ -503,6 +523,7 @@ Scenario load_scenario(const nlohmann::json& doc, const std::string& source,
     sc.node_pools = read_platform(root, catalog, sc.dra, issues);
     const bool platform_valid = issues.size() == issues_before_platform && !sc.node_pools.empty();
     sc.scheduler = read_scheduler(root, issues);
+    if (auto c = root.object("controlPlane")) read_control_plane(*c, sc.control_plane);
     if (auto d = root.object("dra")) models::dra::read_dra(*d, sc.dra, issues);
     if (auto q = root.object("queueing")) sc.queueing = models::queueing::read_queueing(*q, issues);
     if (auto as = root.object("autoscaler")) {

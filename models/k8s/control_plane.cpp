@@ -25,7 +25,8 @@ std::vector<std::unique_ptr<Scheduler>> make_profiles(const SchedulerConfig& con
 }  // namespace
 
 ControlPlane::ControlPlane(sim::Engine& engine, Cluster& cluster, const SchedulerConfig& config,
-                           const JobRuntimeModel& runtime, sim::RandomStreams& streams, const PluginRegistry& registry)
+                           const JobRuntimeModel& runtime, sim::RandomStreams& streams, const PluginRegistry& registry,
+                           ControlPlaneTiming timing)
     : engine_(engine),
       cluster_(cluster),
       config_(config),
@@ -34,7 +35,11 @@ ControlPlane::ControlPlane(sim::Engine& engine, Cluster& cluster, const Schedule
       queue_(profiles_.at(0)->plugins().queue_sort()),
       pods_on_node_(cluster.node_count()),
       affinity_pods_on_node_(cluster.node_count(), 0),
-      affinity_node_position_(cluster.node_count(), 0) {}
+      affinity_node_position_(cluster.node_count(), 0),
+      timing_(timing),
+      bucket_tokens_(timing.bind_burst),
+      images_on_node_(cluster.node_count()),
+      pulls_free_at_(cluster.node_count(), 0.0) {}
 
 void ControlPlane::count_affinity_pod(NodeIndex node, int delta) {
   std::int32_t& count = affinity_pods_on_node_[node];
@@ -207,8 +212,36 @@ std::int64_t ControlPlane::smallest_pending_pod_gpus(const JobState& job) {
   return smallest;
 }
 
+bool ControlPlane::resume_when_free() {
+  if (busy_until_ <= engine_.now()) return false;
+  // The scheduler is still in earlier cycles: the pass goes on, with the state of then, when it is free.
+  pass_requested_ = true;
+  engine_.schedule_at(busy_until_, [this] { scheduling_pass(); });
+  return true;
+}
+
+void ControlPlane::charge_cycle(const Scheduler& profile) {
+  const Scheduler::CycleWork& w = profile.last_cycle();
+  const double per_filtered = timing_.cycle_per_filtered_node + (timing_.plugin_filter_costs ? w.filter_seconds_per_node : 0.0);
+  const double cost = timing_.cycle_base + static_cast<double>(w.filtered) * per_filtered +
+                      static_cast<double>(w.scored) * timing_.cycle_per_scored_node;
+  if (cost > 0) busy_until_ = std::max(busy_until_, engine_.now()) + cost;
+}
+
+double ControlPlane::rate_limited(double t) {
+  if (timing_.bind_qps <= 0) return t;
+  // client-go's token bucket: refill at qps up to burst; a call without a token waits for one
+  // (tokens go negative: calls already promised a later slot).
+  bucket_tokens_ = std::min(static_cast<double>(timing_.bind_burst),
+                            bucket_tokens_ + std::max(0.0, t - bucket_time_) * timing_.bind_qps);
+  bucket_time_ = std::max(bucket_time_, t);
+  bucket_tokens_ -= 1;
+  return bucket_tokens_ >= 0 ? t : t + (-bucket_tokens_) / timing_.bind_qps;
+}
+
 void ControlPlane::scheduling_pass() {
   pass_requested_ = false;
+  if (resume_when_free()) return;
   if (config_.queueing == QueueingStrategy::StrictFIFO) {
     // Nothing behind the head is tried until the head is fully placed.
     while (auto head = queue_.pop_next(std::numeric_limits<std::int64_t>::max())) {
@@ -219,6 +252,7 @@ void ControlPlane::scheduling_pass() {
         enqueue(job);  // still the head
         break;
       }
+      if (resume_when_free()) return;
     }
     return;
   }
@@ -233,6 +267,7 @@ void ControlPlane::scheduling_pass() {
       job.queued = true;
       queue_.park(*next, smallest_pending_pod_gpus(job));
     }
+    if (resume_when_free()) return;
   }
 }
 
@@ -254,25 +289,90 @@ void ControlPlane::release_pod(JobState& job, std::size_t pod) {
   if (!job.group_of(pod).affinity.empty()) count_affinity_pod(node, -1);
 }
 
+void ControlPlane::at_or_now(double at, JobState& job, std::function<void(JobState&)> step) {
+  if (at <= engine_.now()) {  // no delay: synchronous, so zero timing changes no event order
+    step(job);
+    return;
+  }
+  const std::uint64_t seq = job.seq;
+  const std::uint32_t attempt = job.attempt;
+  engine_.schedule_at(at, [this, seq, attempt, step = std::move(step)] {
+    auto it = jobs_.find(seq);
+    if (it == jobs_.end() || it->second.attempt != attempt) return;  // evicted or preempted meanwhile
+    step(it->second);
+  });
+}
+
 bool ControlPlane::bind_pod(JobState& job, std::size_t pod) {
+  // The binding call goes out when the pod's cycle ends, once the rate limiter allows it.
+  const double committed = rate_limited(std::max(engine_.now(), busy_until_)) + timing_.api_latency;
+  if (committed <= engine_.now()) return finish_binding(job, pod, false);
+  ++job.bound;  // no longer pending: gangs and Permit count it as bound
+  --pending_pods_;
+  at_or_now(committed, job, [this, pod](JobState& j) {
+    if (finish_binding(j, pod, true) || j.in_cycle) return;
+    enqueue(j);  // the binding failed: the pod is pending again
+    request_scheduling_pass();
+  });
+  return true;
+}
+
+bool ControlPlane::finish_binding(JobState& job, std::size_t pod, bool counted) {
   const NodeIndex node = job.pod_nodes[pod];
   const PodInfo info = pod_info(job, pod);
   if (!profile_of(job).bind(info, node, *this).ok()) {
     profile_of(job).unreserve(info, node, *this);
     release_pod(job, pod);
     job.pod_nodes[pod] = kUnbound;
+    if (counted) {
+      --job.bound;
+      ++pending_pods_;
+    }
     return false;
   }
-  ++job.bound;
-  --pending_pods_;
+  if (!counted) {
+    ++job.bound;
+    --pending_pods_;
+  }
   pod_bound.emit(job, pod);
-  if (job.bound == static_cast<int>(job.pod_nodes.size())) start(job);
+  at_or_now(engine_.now() + timing_.watch_latency, job, [this, pod](JobState& j) { kubelet_sees(j, pod); });
   return true;
+}
+
+void ControlPlane::kubelet_sees(JobState& job, std::size_t pod) {
+  const PodGroupSpec& spec = job.group_of(pod);
+  const NodeIndex node = job.pod_nodes[pod];
+  ImagePull how = ImagePull::None;
+  double image_at = engine_.now();
+  if (!spec.image.empty()) {
+    auto [it, is_new] = images_on_node_[node].try_emplace(spec.image, ImageOnNode{0});
+    if (is_new) {
+      // kubelet's default serializeImagePulls: one pull at a time per node.
+      const double begin = std::max(engine_.now(), pulls_free_at_[node]);
+      const double seconds = timing_.image_pull_bandwidth > 0
+                                 ? static_cast<double>(spec.image_bytes) / timing_.image_pull_bandwidth
+                                 : 0.0;
+      it->second.present_at = begin + seconds;
+      pulls_free_at_[node] = it->second.present_at;
+    }
+    // A pull under way for another pod is shared, not repeated.
+    how = is_new || it->second.present_at > engine_.now() ? ImagePull::Pulled : ImagePull::Cached;
+    image_at = std::max(image_at, it->second.present_at);
+  }
+  at_or_now(image_at + timing_.container_start, job, [this, pod, how](JobState& j) {
+    pod_running.emit(j, pod, how);
+    at_or_now(engine_.now() + timing_.readiness, j, [this, pod](JobState& jj) { pod_ready(jj, pod); });
+  });
+}
+
+void ControlPlane::pod_ready(JobState& job, std::size_t /*pod*/) {
+  if (++job.ready == static_cast<int>(job.pod_nodes.size())) start(job);
 }
 
 bool ControlPlane::schedule_pod(JobState& job, std::size_t pod) {
   Scheduler& profile = profile_of(job);
   const auto node = profile.find_node(job.group_of(pod), snapshot());
+  charge_cycle(profile);
   if (!node) return false;
   assume_pod(job, pod, *node);
   const PodInfo info = pod_info(job, pod);
@@ -306,7 +406,7 @@ bool ControlPlane::try_schedule(JobState& job) {
   int failed_group = -1;
   std::size_t failed_pod = 0;
   job.in_cycle = true;
-  for (std::size_t pod = 0; pod < job.pod_nodes.size() && !job.started(); ++pod) {
+  for (std::size_t pod = 0; pod < job.pod_nodes.size() && !job.placed(); ++pod) {
     if (job.pod_nodes[pod] != kUnbound) continue;   // bound, or waiting at Permit
     if (job.pod_group[pod] == failed_group) continue;  // identical pods fail the same way
     if (!schedule_pod(job, pod)) {
@@ -314,9 +414,9 @@ bool ControlPlane::try_schedule(JobState& job) {
       failed_pod = pod;
     }
   }
-  if (failed_group < 0 || job.started()) {
+  if (failed_group < 0 || job.placed()) {
     job.in_cycle = false;
-    return job.started();
+    return job.placed();
   }
 
   const int reserved = job.bound + job.waiting;
@@ -363,11 +463,29 @@ void ControlPlane::complete(std::uint64_t seq) {
   auto it = jobs_.find(seq);
   JobState& job = it->second;
   job.end_time = engine_.now();
+  if (timing_.termination_grace > 0) {
+    // Done, but its pods hold their resources until the grace period ends.
+    --running_jobs_;
+    job_completed.emit(job);
+    terminating_.emplace(seq, jobs_.extract(it));  // the node keeps its address: pods_on_node_ points into it
+    engine_.schedule_in(timing_.termination_grace, [this, seq] { release_after_grace(seq); });
+    return;
+  }
   for (std::size_t pod = 0; pod < job.pod_nodes.size(); ++pod) release_pod(job, pod);
   --running_jobs_;
   job_completed.emit(job);  // pod_nodes still say where the job ran
   jobs_.erase(it);
   // Freed resources may let parked jobs fit (upstream: AssignedPodDelete moves them back).
+  queue_.resources_released();
+  request_scheduling_pass();
+}
+
+void ControlPlane::release_after_grace(std::uint64_t seq) {
+  auto it = terminating_.find(seq);
+  if (it == terminating_.end()) return;  // already released by a preemption
+  JobState& job = it->second.mapped();
+  for (std::size_t pod = 0; pod < job.pod_nodes.size(); ++pod) release_pod(job, pod);
+  terminating_.erase(it);
   queue_.resources_released();
   request_scheduling_pass();
 }
@@ -451,6 +569,8 @@ void ControlPlane::stop_and_release(JobState& job, const std::function<void()>& 
   pending_pods_ += job.bound;
   job.bound = 0;
   job.waiting = 0;
+  job.ready = 0;
+  ++job.attempt;  // bindings and kubelet steps still under way for the old placement are void
 }
 
 void ControlPlane::evict(std::span<const RunningPod> victims, const PodInfo& preemptor, NodeIndex node) {
@@ -459,7 +579,13 @@ void ControlPlane::evict(std::span<const RunningPod> victims, const PodInfo& pre
     if (std::find(jobs.begin(), jobs.end(), p.job) == jobs.end()) jobs.push_back(p.job);
   }
   const JobState& by = jobs_.at(preemptor.job_seq);
-  for (std::uint64_t v : jobs) evict_job(v, by, node);
+  for (std::uint64_t v : jobs) {
+    if (terminating_.contains(v)) {
+      release_after_grace(v);  // already completed: preemption cuts its grace period short
+    } else {
+      evict_job(v, by, node);
+    }
+  }
 }
 
 void ControlPlane::evict_job(std::uint64_t seq, const JobState& preemptor, NodeIndex node) {

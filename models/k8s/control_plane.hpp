@@ -4,6 +4,13 @@
 // models/scheduling/framework.hpp), binds pods, starts jobs once every pod is bound, and completes
 // them when their run time has elapsed. It is the plugins' FrameworkHandle. Everything happens on engine timers; observers subscribe to the
 // signals below (metrics, the event log, the timeline) and never change the outcome.
+//
+// With a ControlPlaneTiming the control plane takes time: the scheduler is a sequential server
+// (each pod's cycle costs simulated time, and the next pass resumes when it is free), bindings go
+// through a client-side rate limiter and the API server's latency, and the kubelet sees the pod
+// after the watch latency, pulls its image (per-node cache, serialized pulls) and starts it. The
+// job starts when all its pods are ready. With all of it zero (the default) every step is
+// synchronous, exactly as before timing existed.
 
 #include <cstdint>
 #include <functional>
@@ -11,10 +18,12 @@
 #include <memory>
 #include <optional>
 #include <span>
+#include <string>
 #include <string_view>
 #include <unordered_map>
 
 #include "models/cluster/cluster.hpp"
+#include "models/k8s/control_plane_timing.hpp"
 #include "models/k8s/job_state.hpp"
 #include "models/perf/job_runtime_model.hpp"
 #include "models/scheduling/framework.hpp"
@@ -30,7 +39,7 @@ class ControlPlane final : public FrameworkHandle {
  public:
   ControlPlane(sim::Engine& engine, Cluster& cluster, const SchedulerConfig& config,
                const JobRuntimeModel& runtime, sim::RandomStreams& streams,
-               const PluginRegistry& registry = PluginRegistry::builtin());
+               const PluginRegistry& registry = PluginRegistry::builtin(), ControlPlaneTiming timing = {});
   ControlPlane(const ControlPlane&) = delete;
   ControlPlane& operator=(const ControlPlane&) = delete;
 
@@ -58,7 +67,12 @@ class ControlPlane final : public FrameworkHandle {
   sim::Signal<const JobState&> job_submitted;
   /// After on_nodes_changed(): the set of existing nodes changed.
   sim::Signal<> nodes_changed;
+  /// The binding was committed by the API server (the pod's Scheduled event).
   sim::Signal<const JobState&, std::size_t /*pod*/> pod_bound;
+  /// How a running pod got its image.
+  enum class ImagePull { None, Pulled, Cached };
+  /// The kubelet started the pod's container (after the watch, the image pull and container start).
+  sim::Signal<const JobState&, std::size_t /*pod*/, ImagePull> pod_running;
   /// A job kept out of the queue by a PreEnqueue plugin, with its reason.
   sim::Signal<const JobState&, std::string_view /*message*/> job_gated;
   /// Pods of a gang that waited at Permit were rejected (timeout or a failed member) and released.
@@ -80,6 +94,9 @@ class ControlPlane final : public FrameworkHandle {
   sim::Signal<const JobState&, std::string_view /*reason*/, std::string_view /*message*/> job_failed;
 
   const Cluster& cluster() const { return cluster_; }
+  const ControlPlaneTiming& timing() const { return timing_; }
+  /// When the scheduler finishes the cycles it has started (the past if it is idle).
+  double scheduler_busy_until() const { return busy_until_; }
   std::int64_t pending_pods() const { return pending_pods_; }
   std::size_t running_jobs() const { return running_jobs_; }
   std::size_t pending_jobs() const { return jobs_.size() - running_jobs_; }
@@ -125,6 +142,20 @@ class ControlPlane final : public FrameworkHandle {
   /// Binding cycle; the pod counts as bound afterwards. False if binding failed (the pod is
   /// then unreserved and pending again).
   bool bind_pod(JobState& job, std::size_t pod);
+  /// Runs the Bind plugins once the API call is committed; `counted`: job.bound already counts it.
+  bool finish_binding(JobState& job, std::size_t pod, bool counted);
+  /// The kubelet's part, from the moment it sees the binding to the pod being ready.
+  void kubelet_sees(JobState& job, std::size_t pod);
+  void pod_ready(JobState& job, std::size_t pod);
+  /// Runs `step` at time `at`, at once if that is now; skipped if the job was stopped meanwhile.
+  void at_or_now(double at, JobState& job, std::function<void(JobState&)> step);
+  /// The simulated cost of the cycle the profile just ran, added to busy_until_.
+  void charge_cycle(const Scheduler& profile);
+  /// If the scheduler is busy, resumes the pass when it is free; true if it did.
+  bool resume_when_free();
+  /// Client-side token bucket: the time a call wanted at `t` may go out.
+  double rate_limited(double t);
+  void release_after_grace(std::uint64_t seq);
   void on_permit_timeout(std::uint64_t seq);
   /// Empty if the job fits the empty cluster, else why not.
   std::string capacity_problem(const JobSpec& spec) const;
@@ -147,6 +178,18 @@ class ControlPlane final : public FrameworkHandle {
   std::int64_t pending_pods_ = 0;
   std::size_t running_jobs_ = 0;
   bool pass_requested_ = false;
+
+  const ControlPlaneTiming timing_;
+  double busy_until_ = 0;
+  double bucket_tokens_ = 0;
+  double bucket_time_ = 0;
+  struct ImageOnNode {
+    double present_at;  ///< when the pull ends (or ended)
+  };
+  std::vector<std::unordered_map<std::string, ImageOnNode>> images_on_node_;
+  std::vector<double> pulls_free_at_;  // serialized pulls: when each node's puller is free
+  // Completed jobs whose pods still hold resources for the termination grace period.
+  std::unordered_map<std::uint64_t, std::unordered_map<std::uint64_t, JobState>::node_type> terminating_;
 };
 
 }  // namespace kubetwin::models

@@ -31,6 +31,17 @@ struct PodScheduledEvent {
   }
 };
 
+/// The kubelet started a bound pod's container; `image_pull` says whether it pulled the image
+/// ("Pulled", also when it joined a pull under way) or found it on the node ("Cached").
+struct PodRunningEvent {
+  static constexpr std::string_view kType = "PodRunning";
+  std::string_view job, pod, node, image, image_pull;
+  void write(sim::JsonObjectWriter& w) const {
+    w.field("job", job).field("pod", pod).field("node", node);
+    if (!image.empty()) w.field("image", image).field("imagePull", image_pull);
+  }
+};
+
 /// A job kept out of the scheduling queue by a PreEnqueue plugin (pods in SchedulingGated).
 struct SchedulingGatedEvent {
   static constexpr std::string_view kType = "SchedulingGated";

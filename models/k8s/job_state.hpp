@@ -25,7 +25,9 @@ struct JobState {
   std::vector<int> pod_group;        ///< group index of each pod
   std::vector<DeviceSet> pod_devices;     ///< GPUs each placed pod holds on its node
   std::vector<std::uint8_t> pod_waiting;  ///< 1 while the pod is reserved and waiting at Permit
-  int bound = 0;
+  int bound = 0;                     ///< pods bound or with their binding call under way
+  int ready = 0;                     ///< pods running and ready (the job starts when all are)
+  std::uint32_t attempt = 0;         ///< bumped when the job is stopped: stale lifecycle timers see it
   int waiting = 0;                   ///< pods waiting at Permit
   std::size_t profile = 0;           ///< index of the scheduling profile (schedulerName)
   bool gated = false;                ///< kept out of the queue by a PreEnqueue plugin
@@ -38,6 +40,8 @@ struct JobState {
   std::uint64_t completion_timer = 0;
 
   bool started() const { return start_time >= 0; }
+  /// Every pod bound (or being bound): nothing left for the scheduler to place.
+  bool placed() const { return bound == static_cast<int>(pod_nodes.size()); }
   const PodGroupSpec& group_of(std::size_t pod) const { return spec.pods[static_cast<std::size_t>(pod_group[pod])]; }
   /// "<job>-<group>-<replica>", as a Job controller would name it.
   std::string pod_name(std::size_t pod) const;

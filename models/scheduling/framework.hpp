@@ -210,6 +210,9 @@ class FilterPlugin : public virtual Plugin {
                       NodeIndex node) const {
     return filter(state, pod, snapshot, node).ok();
   }
+  /// Extra simulated seconds this filter adds to a scheduling cycle per node it checks, for
+  /// plugins much costlier than the rest (ControlPlaneTiming counts it; 0 for most).
+  virtual double simulated_filter_seconds_per_node() const { return 0; }
 };
 
 /// Runs when no node passed the filters. Success means it changed the cluster so that the pod may

@@ -128,12 +128,15 @@ std::string Scheduler::explain(const PodGroupSpec& pod, const ClusterSnapshot& s
 std::optional<NodeIndex> Scheduler::find_node(const PodGroupSpec& pod, const ClusterSnapshot& snapshot) {
   const Cluster& cluster = snapshot.cluster();
   const std::size_t n = cluster.node_count();
+  last_cycle_ = {};
   if (n == 0) return std::nullopt;
   if (!run_pre_filter(pod, snapshot)) return std::nullopt;
+  for (const FilterPlugin* f : active_filters_) last_cycle_.filter_seconds_per_node += f->simulated_filter_seconds_per_node();
   // Exact shortcut: when no node has enough free GPUs, NodeResourcesFit rejects them all.
   if (pod.requests.gpus > cluster.max_free_gpus_on_a_node() &&
       std::any_of(active_filters_.begin(), active_filters_.end(),
                   [](const FilterPlugin* f) { return f->name() == NodeResourcesFit::kName; })) {
+    last_cycle_.filtered = cluster.existing_nodes();  // upstream would have filtered them all
     return std::nullopt;
   }
 
@@ -143,7 +146,9 @@ std::optional<NodeIndex> Scheduler::find_node(const PodGroupSpec& pod, const Clu
   std::size_t processed = 0;
   for (; processed < n && feasible_.size() < want; ++processed) {
     const auto node = static_cast<NodeIndex>((next_start_node_ + processed) % n);
-    if (!pool_verdict_[cluster.pool_of(node)].ok() || !cluster.exists(node)) continue;
+    if (!cluster.exists(node)) continue;
+    ++last_cycle_.filtered;
+    if (!pool_verdict_[cluster.pool_of(node)].ok()) continue;
     bool feasible = true;
     for (const FilterPlugin* f : node_filters_) {
       ++filter_calls_;
@@ -169,6 +174,7 @@ std::optional<NodeIndex> Scheduler::find_node(const PodGroupSpec& pod, const Clu
     }
   }
   if (feasible_.size() == 1) return feasible_.front();
+  last_cycle_.scored = feasible_.size();
   total_scores_.assign(feasible_.size(), 0);
   for (const auto& [plugin, weight] : plugins_.scorers()) {
     if (!skipped_scorers_.empty() &&

@@ -77,6 +77,14 @@ class Scheduler {
 
   std::uint64_t filter_calls() const { return filter_calls_; }
 
+  /// What the last find_node() did, for the cycle's cost in simulated time.
+  struct CycleWork {
+    std::size_t filtered = 0;  ///< nodes the filters looked at
+    std::size_t scored = 0;    ///< nodes scored (0 when one or none was feasible)
+    double filter_seconds_per_node = 0;  ///< what the active filters declare per node checked
+  };
+  const CycleWork& last_cycle() const { return last_cycle_; }
+
  private:
   /// PreFilter: false if a plugin rejected the pod outright (reason in prefilter_status_).
   bool run_pre_filter(const PodGroupSpec& pod, const ClusterSnapshot& snapshot);
@@ -92,6 +100,7 @@ class Scheduler {
   Status prefilter_status_ = Status::success();
   std::size_t next_start_node_ = 0;
   std::uint64_t filter_calls_ = 0;
+  CycleWork last_cycle_;
   // Per-cycle scratch, kept to avoid allocating on every pod.
   std::vector<NodeIndex> feasible_;
   std::vector<const FilterPlugin*> active_filters_;  // filters PreFilter did not skip

@@ -86,6 +86,14 @@ class JobBuilder {
     spec_.scheduling_gates = std::move(gates);
     return *this;
   }
+  /// Every pod runs `name`, an image of `bytes`.
+  JobBuilder& image(std::string name, std::int64_t bytes) {
+    for (auto& g : spec_.pods) {
+      g.image = name;
+      g.image_bytes = bytes;
+    }
+    return *this;
+  }
   JobBuilder& schedule_timeout(double seconds) {
     spec_.schedule_timeout = seconds;
     return *this;
@@ -100,8 +108,11 @@ class JobBuilder {
 class Harness {
  public:
   explicit Harness(std::vector<NodePoolSpec> pools, SchedulerConfig config = {},
-                   const PluginRegistry& registry = PluginRegistry::builtin())
-      : cluster(std::move(pools)), cp(engine, cluster, config, runtime, streams, registry) {
+                   const PluginRegistry& registry = PluginRegistry::builtin(), ControlPlaneTiming timing = {})
+      : cluster(std::move(pools)), cp(engine, cluster, config, runtime, streams, registry, timing) {
+    cp.pod_running.connect([this](const JobState& j, std::size_t pod, ControlPlane::ImagePull how) {
+      running.push_back({j.spec.id, pod, j.pod_nodes.at(pod), engine.now(), how});
+    });
     cp.job_submitted.connect([this](const JobState& j) { submitted[j.spec.id] = engine.now(); });
     cp.pod_bound.connect([this](const JobState& j, std::size_t pod) {
       binds.push_back({j.spec.id, pod, j.pod_nodes.at(pod), engine.now()});
@@ -148,6 +159,14 @@ class Harness {
     double t;
   };
 
+  struct Running {
+    std::string job;
+    std::size_t pod;
+    NodeIndex node;
+    double t;
+    ControlPlane::ImagePull how;
+  };
+
   sim::Engine engine;
   Cluster cluster;
   JobRuntimeModel runtime{GpuCatalog::builtin(), kMfu};
@@ -155,6 +174,7 @@ class Harness {
   ControlPlane cp;
 
   std::vector<Bind> binds;
+  std::vector<Running> running;
   std::map<std::string, double> submitted, started, completed, failed_at;
   std::map<std::string, std::pair<std::string, std::string>> failed;  // reason, message
   std::vector<std::pair<std::string, std::string>> unschedulable;     // job, message

@@ -34,6 +34,9 @@ struct PodGroupSpec {
   PodAffinity affinity;
   /// DRA claims (DynamicResources); devices they get are not counted in `requests`.
   std::vector<PodResourceClaim> resource_claims;
+  /// The container image and its size in bytes; the kubelet pulls it unless the node has it.
+  std::string image;
+  std::int64_t image_bytes = 0;
 };
 
 struct JobSpec {

@@ -307,6 +307,12 @@ JobSpec read_job_record(const nlohmann::json& record, const std::string& pointer
       g.topology_spread_constraints = read_spread_constraints(p, issues);
       g.affinity = read_pod_affinity(p, issues);
       g.resource_claims = read_resource_claims(p, issues);
+      if (auto image = p.object("image")) {
+        g.image = image->string("name", Required::Yes).value_or("");
+        if (g.image.empty() && image->has("name")) image->issue("name", "must not be empty");
+        g.image_bytes = static_cast<std::int64_t>(image->quantity("size", Dimension::Bytes, Required::Yes).value_or(0));
+        image->finish();
+      }
       p.finish();
       job.pods.push_back(std::move(g));
     }
@@ -402,6 +408,7 @@ nlohmann::json job_record(const JobSpec& job) {
       }
       p["resourceClaims"] = list;
     }
+    if (!g.image.empty()) p["image"] = {{"name", g.image}, {"size", g.image_bytes}};
     pods.push_back(p);
   }
   r["pods"] = pods;
