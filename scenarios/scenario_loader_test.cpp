@@ -13,6 +13,7 @@
 
 #include "models/cluster/node_pool.hpp"
 #include "models/cluster/resources.hpp"
+#include "models/k8s/control_plane_timing.hpp"
 #include "sim/input_error.hpp"
 
 namespace kubetwin::scenarios {
@@ -707,6 +708,59 @@ TEST(ScenarioLoaderProfile, UnknownPluginsAndBadShapesAreReportedWithPointers) {
   ASSERT_EQ(lines.size(), 2u) << joined(lines);
   EXPECT_EQ(lines[0].rfind(std::string(kSource) + ": /scheduler/profiles/0/plugins/score/enabled/0/name: unknown score plugin \"Tetris\"", 0), 0u) << lines[0];
   EXPECT_EQ(lines[1], std::string(kSource) + ": /scheduler/profiles/0/pluginConfig/0/args/scoringStrategy/requestedToCapacityRatio/shape/1/utilization: must increase from point to point");
+}
+
+TEST(ScenarioLoader, ControlPlaneTimingDefaultsToCalibratedAndFieldsReplaceThem) {
+  const auto defaults = load_scenario(scenario(), kSource, "/base");
+  const auto calibrated = models::ControlPlaneTiming::calibrated();
+  EXPECT_EQ(defaults.control_plane.cycle_base, calibrated.cycle_base);
+  EXPECT_EQ(defaults.control_plane.bind_qps, calibrated.bind_qps);
+  EXPECT_EQ(defaults.control_plane.image_pull_bandwidth, calibrated.image_pull_bandwidth);
+
+  const auto sc = load_scenario(with(scenario(), [](json& d) {
+    d["controlPlane"] = {{"apiLatency", "5ms"},
+                         {"watchLatency", "100ms"},
+                         {"bindQps", 50},
+                         {"bindBurst", 100},
+                         {"schedulerCycle", {{"base", "1ms"}, {"perFilteredNode", "2us"}, {"pluginCosts", false}}},
+                         {"imagePullBandwidth", "800Mbps"},
+                         {"containerStart", "2s"},
+                         {"terminationGrace", "30s"}};
+  }), kSource, "/base");
+  const auto& t = sc.control_plane;
+  EXPECT_DOUBLE_EQ(t.api_latency, 0.005);
+  EXPECT_DOUBLE_EQ(t.watch_latency, 0.1);
+  EXPECT_DOUBLE_EQ(t.bind_qps, 50);
+  EXPECT_EQ(t.bind_burst, 100);
+  EXPECT_DOUBLE_EQ(t.cycle_base, 0.001);
+  EXPECT_DOUBLE_EQ(t.cycle_per_filtered_node, 2e-6);
+  EXPECT_DOUBLE_EQ(t.cycle_per_scored_node, calibrated.cycle_per_scored_node);  // not given: kept
+  EXPECT_FALSE(t.plugin_filter_costs);
+  EXPECT_DOUBLE_EQ(t.image_pull_bandwidth, 100e6);  // 800 Mb/s in bytes per second
+  EXPECT_DOUBLE_EQ(t.container_start, 2);
+  EXPECT_DOUBLE_EQ(t.termination_grace, 30);
+  EXPECT_DOUBLE_EQ(t.readiness, calibrated.readiness);
+}
+
+TEST(ScenarioLoader, ControlPlaneMistakesAreReportedWithPointers) {
+  const auto lines = errors_of(with(scenario(), [](json& d) {
+    d["controlPlane"] = {{"apiLatency", "fast"},
+                         {"bindBurst", 0},
+                         {"schedulerCycle", {{"perPod", "1ms"}}},
+                         {"imagePullBandwidth", "5s"},
+                         {"gracePeriod", "30s"}};
+  }));
+  ASSERT_EQ(lines.size(), 5u) << joined(lines);
+  const auto has = [&](const std::string& pointer) {
+    return std::any_of(lines.begin(), lines.end(), [&](const std::string& l) {
+      return l.rfind(std::string(kSource) + ": " + pointer + ": ", 0) == 0;
+    });
+  };
+  EXPECT_TRUE(has("/controlPlane/apiLatency")) << joined(lines);
+  EXPECT_TRUE(has("/controlPlane/bindBurst")) << joined(lines);
+  EXPECT_TRUE(has("/controlPlane/schedulerCycle/perPod")) << joined(lines);
+  EXPECT_TRUE(has("/controlPlane/imagePullBandwidth")) << joined(lines);
+  EXPECT_TRUE(has("/controlPlane/gracePeriod")) << joined(lines);
 }
 
 TEST(ScenarioLoader, SyntheticPrioritiesAreReadAndChecked) {
