@@ -26,6 +26,10 @@ PACKAGES=(
   libboost-graph-dev      # fabric topology graph (models/topology)
   libgtest-dev            # unit tests (GoogleTest)
   libeigen3-dev           # least-squares fits (GPU efficiency curves)
+  qt6-base-dev            # the visualizer (gui/): Qt 6 Widgets, and QTest for its tests
+  qt6-charts-dev          # the visualizer's charts (Qt Charts)
+  qt6-svg-dev             # the visualizer: --screenshot FILE.svg (vector screenshots, Qt SVG)
+  fonts-dejavu-core       # a font for the offscreen platform: GUI tests and screenshots render text
 )
 
 log() { echo "dev.sh: $*" >&2; }

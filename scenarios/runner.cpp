@@ -104,6 +104,31 @@ void write_pod_slices(sim::TimelineWriter& tl, const models::Cluster& cluster, c
   }
 }
 
+// topology.json: the node inventory at the start (pools, nodes, GPUs per node), so a reader of the
+// run folder (the GUI) can draw every GPU, idle ones included, without the scenario.
+void write_topology(sim::OutputDirectory& out, const models::Cluster& cluster) {
+  nlohmann::ordered_json pools = nlohmann::ordered_json::array();
+  for (std::size_t p = 0; p < cluster.pool_count(); ++p) {
+    const auto& pool = cluster.pool(p);
+    nlohmann::ordered_json labels = nlohmann::ordered_json::object();
+    for (const auto& [key, value] : pool.labels) labels[key] = value;
+    pools.push_back({{"name", pool.name}, {"gpuModel", pool.gpu_model}, {"gpusPerNode", pool.capacity.gpus},
+                     {"labels", labels}});
+  }
+  std::string text = "{\"nodePools\": " + pools.dump() + ",\n\"nodes\": [";
+  for (models::NodeIndex n = 0; n < cluster.node_count(); ++n) {
+    text += n == 0 ? "\n" : ",\n";
+    sim::JsonObjectWriter(text)
+        .field("name", cluster.node_name(n))
+        .field("pool", static_cast<std::int64_t>(cluster.pool_of(n)))
+        .field("exists", cluster.exists(n))
+        .close();
+  }
+  text += "\n]}\n";
+  std::ofstream f = out.open("topology.json");
+  f << text;
+}
+
 }  // namespace
 
 nlohmann::ordered_json run_scenario(const Scenario& sc, const RunOptions& options) {
@@ -225,6 +250,8 @@ nlohmann::ordered_json run_scenario(const Scenario& sc, const RunOptions& option
     }
   }
 
+  write_topology(out, cluster);
+
   std::unique_ptr<models::JobSource> source = make_job_source(sc, streams);
   // With Kueue-style queueing every job goes through admission (gated until admitted).
   std::optional<models::queueing::KueueAdmission> kueue;
@@ -321,7 +348,7 @@ nlohmann::ordered_json run_scenario(const Scenario& sc, const RunOptions& option
     std::ofstream f = out.open("summary.json");
     f << summary.dump(2) << '\n';
   }
-  out.commit({"summary.json", "events.jsonl", "timeline.json", "series.csv"});
+  out.commit({"summary.json", "events.jsonl", "timeline.json", "series.csv", "topology.json"});
   if (progress.printed()) std::fprintf(stderr, "kubetwin: done in %.1f s\n", summary["wallSeconds"].get<double>());
   return summary;
 }

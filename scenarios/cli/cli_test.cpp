@@ -28,7 +28,7 @@ using json = nlohmann::json;
 constexpr int kExitBadInput = 2;
 constexpr const char* kErrorPrefix = "kubetwin: error: ";
 const std::vector<std::string> kResultFiles = {"events.jsonl", "series.csv", "summary.json",
-                                               "timeline.json"};
+                                               "timeline.json", "topology.json"};
 
 fs::path examples_dir() { return fs::path(KUBETWIN_SOURCE_DIR) / "scenarios" / "examples"; }
 std::string example(const std::string& name) { return (examples_dir() / name).string(); }
@@ -616,12 +616,12 @@ TEST_F(Cli, UntilStopsTheRunAtTheHorizon) {
   EXPECT_EQ(series.back().rfind("21600,", 0), 0u) << series.back();
 }
 
-TEST_F(Cli, RunWithoutTimelineWritesTheOtherThreeFiles) {
+TEST_F(Cli, RunWithoutTimelineWritesTheOtherFourFiles) {
   const auto r = kubetwin("run " + shell_quote(example("trace-replay.json")) +
                           " --set /output/timeline=false --out out");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(entries_of(path("out")),
-            (std::vector<std::string>{"events.jsonl", "series.csv", "summary.json"}));
+            (std::vector<std::string>{"events.jsonl", "series.csv", "summary.json", "topology.json"}));
   EXPECT_EQ(r.out.find("timeline.json"), std::string::npos) << r.out;
 }
 
@@ -634,7 +634,7 @@ TEST_F(Cli, RunWithoutTimelineLeavesNoStaleTimelineFromAnEarlierRun) {
       kubetwin("run " + scenario_file + " --seed 9 --set /output/timeline=false --out out");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(entries_of(path("out")),
-            (std::vector<std::string>{"events.jsonl", "series.csv", "summary.json"}))
+            (std::vector<std::string>{"events.jsonl", "series.csv", "summary.json", "topology.json"}))
       << joined(entries_of(path("out")));
   EXPECT_EQ(r.out.find("timeline.json"), std::string::npos) << r.out;
 }

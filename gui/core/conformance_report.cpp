@@ -1,0 +1,58 @@
+#include "gui/core/conformance_report.hpp"
+
+#include <algorithm>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "sim/input_error.hpp"
+#include "sim/strict_json.hpp"
+
+namespace kubetwin::gui {
+
+int ConformanceReport::count(RequirementStatus s) const {
+  return static_cast<int>(std::count_if(requirements.begin(), requirements.end(), [&](const Requirement& r) { return r.status == s; }));
+}
+
+const char* status_name(RequirementStatus s) {
+  switch (s) {
+    case RequirementStatus::Pass: return "pass";
+    case RequirementStatus::Fail: return "fail";
+    case RequirementStatus::NotApplicable: return "n/a";
+  }
+  return "n/a";
+}
+
+ConformanceReport ConformanceReport::load(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) throw sim::InputError(file.string() + ": cannot be read");
+  std::ostringstream text;
+  text << in.rdbuf();
+  const nlohmann::json doc = sim::parse_json_document(text.str(), file.string());
+  auto string_at = [&](const nlohmann::json& obj, const std::string& key, const std::string& pointer) {
+    if (!obj.is_object() || !obj.contains(key) || !obj[key].is_string()) {
+      throw sim::InputError(file.string() + ": " + pointer + "/" + key + ": missing or not a string");
+    }
+    return obj[key].get<std::string>();
+  };
+  ConformanceReport report;
+  report.profile = string_at(doc, "profile", "");
+  report.version = string_at(doc, "version", "");
+  if (!doc.contains("requirements") || !doc["requirements"].is_array()) {
+    throw sim::InputError(file.string() + ": /requirements: missing or not an array");
+  }
+  for (std::size_t i = 0; i < doc["requirements"].size(); ++i) {
+    const auto& r = doc["requirements"][i];
+    const std::string ptr = "/requirements/" + std::to_string(i);
+    Requirement req{string_at(r, "id", ptr), string_at(r, "level", ptr), {}, string_at(r, "evidence", ptr)};
+    const std::string status = string_at(r, "status", ptr);
+    if (status == "pass") req.status = RequirementStatus::Pass;
+    else if (status == "fail") req.status = RequirementStatus::Fail;
+    else if (status == "n/a") req.status = RequirementStatus::NotApplicable;
+    else throw sim::InputError(file.string() + ": " + ptr + "/status: \"" + status + "\" is not pass, fail or n/a");
+    report.requirements.push_back(std::move(req));
+  }
+  return report;
+}
+
+}  // namespace kubetwin::gui

@@ -1,0 +1,36 @@
+#pragma once
+// A conformance report (conformance/'s report.json): which AI Conformance requirements a profile
+// passes. Qt-free; the GUI's conformance view shows it as a table.
+//
+//   {"profile": "...", "version": "...",
+//    "requirements": [{"id": "...", "level": "MUST", "status": "pass|fail|n/a", "evidence": "..."}]}
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace kubetwin::gui {
+
+enum class RequirementStatus { Pass, Fail, NotApplicable };
+
+struct Requirement {
+  std::string id;
+  std::string level;
+  RequirementStatus status = RequirementStatus::NotApplicable;
+  std::string evidence;
+};
+
+struct ConformanceReport {
+  std::string profile;
+  std::string version;
+  std::vector<Requirement> requirements;
+
+  int count(RequirementStatus s) const;
+  /// Reads report.json; bad input throws sim::InputError naming the file and JSON pointer.
+  static ConformanceReport load(const std::filesystem::path& file);
+};
+
+/// "pass", "fail" or "n/a".
+const char* status_name(RequirementStatus s);
+
+}  // namespace kubetwin::gui

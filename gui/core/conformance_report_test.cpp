@@ -1,0 +1,40 @@
+#include "gui/core/conformance_report.hpp"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+#include "sim/input_error.hpp"
+
+namespace kubetwin::gui {
+namespace {
+
+namespace fs = std::filesystem;
+
+TEST(ConformanceReport, ReadsTheFixture) {
+  const auto r = ConformanceReport::load(fs::path(KUBETWIN_SOURCE_DIR) / "gui/testdata/conformance-report.json");
+  EXPECT_EQ(r.profile, "default-scheduler");
+  EXPECT_EQ(r.version, "v1.33");
+  ASSERT_EQ(r.requirements.size(), 5u);
+  EXPECT_EQ(r.count(RequirementStatus::Pass), 3);
+  EXPECT_EQ(r.count(RequirementStatus::Fail), 1);
+  EXPECT_EQ(r.count(RequirementStatus::NotApplicable), 1);
+  EXPECT_EQ(r.requirements[3].id, "gpu_sharing_observability");
+  EXPECT_STREQ(status_name(r.requirements[4].status), "n/a");
+}
+
+TEST(ConformanceReport, BadStatusNamesItsPointer) {
+  const fs::path file = fs::temp_directory_path() / "kubetwin-gui-bad-report.json";
+  std::ofstream(file) << R"({"profile": "p", "version": "1", "requirements": [{"id": "x", "level": "MUST", "status": "maybe", "evidence": ""}]})";
+  try {
+    (void)ConformanceReport::load(file);
+    FAIL();
+  } catch (const sim::InputError& e) {
+    EXPECT_EQ(std::string(e.what()), file.string() + ": /requirements/0/status: \"maybe\" is not pass, fail or n/a");
+  }
+  std::ofstream(file) << R"({"profile": "p", "version": "1"})";
+  EXPECT_THROW((void)ConformanceReport::load(file), sim::InputError);
+}
+
+}  // namespace
+}  // namespace kubetwin::gui

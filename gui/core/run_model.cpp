@@ -1,0 +1,140 @@
+#include <algorithm>
+#include <cmath>
+
+#include "gui/core/run_model.hpp"
+
+namespace kubetwin::gui {
+
+int ClusterState::busy_cells() const {
+  return static_cast<int>(std::count_if(cell_milli.begin(), cell_milli.end(), [](std::int16_t m) { return m > 0; }));
+}
+
+std::int32_t RunModel::find_job(const std::string& id) const {
+  const auto it = job_index_.find(id);
+  return it == job_index_.end() ? kNoJob : it->second;
+}
+
+namespace {
+
+void apply(ClusterState& s, const CellChange& c) {
+  s.cell_job[c.cell] = c.job;
+  s.cell_milli[c.cell] = static_cast<std::int16_t>(c.milli);
+}
+
+}  // namespace
+
+void RunModel::build_checkpoints() {
+  checkpoints_.clear();
+  ClusterState s;
+  s.cell_job.assign(cell_count_, kNoJob);
+  s.cell_milli.assign(cell_count_, 0);
+  for (std::size_t i = 0; i < changes_.size(); ++i) {
+    apply(s, changes_[i]);
+    if ((i + 1) % kCheckpointEvery == 0) {
+      s.t = changes_[i].t;
+      checkpoints_.push_back(s);
+    }
+  }
+}
+
+// ClusterState::t doubles as the cursor: the state holds every change with time <= t. The changes
+// applied so far are found by binary search on time, so states need no hidden index.
+void RunModel::advance(ClusterState& state, double t) const {
+  const auto applied_end = [&](double time) {
+    return static_cast<std::size_t>(
+        std::upper_bound(changes_.begin(), changes_.end(), time, [](double v, const CellChange& c) { return v < c.t; }) -
+        changes_.begin());
+  };
+  const std::size_t target = applied_end(t);
+  std::size_t from = 0;
+  const bool fresh = state.cell_job.size() != cell_count_;
+  if (!fresh && t >= state.t) {
+    from = applied_end(state.t);
+  } else {
+    // Start from the last checkpoint at or before target (or from the empty cluster).
+    const std::size_t k = std::min(target / kCheckpointEvery, checkpoints_.size());
+    if (k == 0) {
+      state.cell_job.assign(cell_count_, kNoJob);
+      state.cell_milli.assign(cell_count_, 0);
+    } else {
+      state = checkpoints_[k - 1];
+    }
+    from = k * kCheckpointEvery;
+  }
+  // A forward move of more than one checkpoint interval jumps to the checkpoint first.
+  const std::size_t k = std::min(target / kCheckpointEvery, checkpoints_.size());
+  if (k > 0 && k * kCheckpointEvery > from) {
+    state = checkpoints_[k - 1];
+    from = k * kCheckpointEvery;
+  }
+  for (std::size_t i = from; i < target; ++i) apply(state, changes_[i]);
+  state.t = t;
+}
+
+ClusterState RunModel::state_at(double t) const {
+  ClusterState s;
+  advance(s, t);
+  return s;
+}
+
+bool RunModel::running_at(std::int32_t job, double t) const {
+  const Job& j = jobs_[static_cast<std::size_t>(job)];
+  for (std::uint32_t r = 0; r < j.run_count; ++r) {
+    const RunInterval& run = runs_[j.first_run + r];
+    if (run.start <= t && t < run.stop) return true;
+  }
+  return false;
+}
+
+std::vector<std::int32_t> RunModel::pending_at(double t) const {
+  std::vector<std::int32_t> out;
+  for (std::size_t j = 0; j < jobs_.size() && jobs_[j].submit <= t; ++j) {  // jobs are in submission order
+    const Job& job = jobs_[j];
+    if (job.end >= 0 && job.end <= t) continue;
+    if (!running_at(static_cast<std::int32_t>(j), t)) out.push_back(static_cast<std::int32_t>(j));
+  }
+  return out;
+}
+
+std::vector<std::uint32_t> RunModel::slices_on_node_at(std::uint32_t node, double t) const {
+  std::vector<std::uint32_t> out;
+  for (std::size_t i = 0; i < slices_.size() && slices_[i].start <= t; ++i) {  // slices in bind order
+    const PodSlice& s = slices_[i];
+    if (s.node == node && t < s.stop) out.push_back(static_cast<std::uint32_t>(i));
+  }
+  return out;
+}
+
+double RunModel::fragmentation(const ClusterState& state) const {
+  long free_total = 0, free_on_partial = 0;
+  for (const Node& n : nodes_) {
+    long free = 0;
+    for (std::uint32_t c = n.first_cell; c < n.first_cell + n.gpus; ++c) free += state.cell_milli[c] == 0 ? 1 : 0;
+    free_total += free;
+    if (free > 0 && free < static_cast<long>(n.gpus)) free_on_partial += free;
+  }
+  return free_total == 0 ? 0.0 : static_cast<double>(free_on_partial) / static_cast<double>(free_total);
+}
+
+std::vector<std::pair<double, double>> RunModel::fragmentation_series(int points) const {
+  std::vector<std::pair<double, double>> out;
+  if (points < 2) points = 2;
+  ClusterState s;
+  for (int i = 0; i < points; ++i) {
+    const double t = end_time_ * i / (points - 1);
+    advance(s, t);
+    out.emplace_back(t, fragmentation(s));
+  }
+  return out;
+}
+
+std::vector<double> RunModel::sorted_jcts() const {
+  std::vector<double> out;
+  for (const Job& j : jobs_) {
+    if (j.outcome == JobOutcome::Completed) out.push_back(j.jct);
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+}  // namespace kubetwin::gui

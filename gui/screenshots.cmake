@@ -1,0 +1,30 @@
+# Regenerates the README's screenshots from a real run (ctest gui.screenshots): runs the gang-training
+# example, renders each view with kubetwin-gui --screenshot into docs/images/, and checks each
+# PNG exists and is not tiny (a blank PNG compresses to almost nothing).
+#   cmake -DKUBETWIN=... -DKUBETWIN_GUI=... -DSOURCE_DIR=... -DWORK=... -P gui/screenshots.cmake
+set(scenario ${SOURCE_DIR}/scenarios/examples/default.json)
+set(run ${WORK}/default-run)
+execute_process(COMMAND ${KUBETWIN} run ${scenario} --set /workload/synthetic/jobs=3000 --quiet --out ${run}
+                RESULT_VARIABLE rc OUTPUT_QUIET)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "kubetwin run failed (${rc})")
+endif()
+set(ENV{QT_QPA_PLATFORM} offscreen)
+foreach(view cluster timeline queue charts)
+  set(png ${SOURCE_DIR}/docs/images/gui-${view}.png)
+  execute_process(COMMAND ${KUBETWIN_GUI} ${run} --screenshot ${png} --at 43200 --view ${view} --size 1100x650
+                  RESULT_VARIABLE rc ERROR_VARIABLE err)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "kubetwin-gui --screenshot ${view} failed (${rc}): ${err}")
+  endif()
+  file(SIZE ${png} bytes)
+  if(bytes LESS 8000)
+    message(FATAL_ERROR "${png}: only ${bytes} bytes, a blank screenshot?")
+  endif()
+endforeach()
+execute_process(COMMAND ${KUBETWIN_GUI} ${SOURCE_DIR}/gui/testdata/conformance-report.json
+                        --screenshot ${SOURCE_DIR}/docs/images/gui-conformance.png --size 1100x400
+                RESULT_VARIABLE rc ERROR_VARIABLE err)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "kubetwin-gui --screenshot conformance failed (${rc}): ${err}")
+endif()
