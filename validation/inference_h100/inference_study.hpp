@@ -9,8 +9,9 @@
 // forward over the prompt writing the K/V cache, logits for the last token; decode: one token
 // for each of `batch` sequences against `context` cached tokens, replayed as a CUDA graph, SDPA
 // reading the 8 shared K/V heads directly. The study predicts them with InferenceKernels::Eager,
-// the same operator list, and the fitted GEMM/bandwidth/attention efficiencies (no inference-
-// specific fit). Tolerance: 10% per row (see inference_validation_test.cpp for why not 5%).
+// the same operator list, and the fitted GEMM/bandwidth/attention efficiencies; the one inference
+// parameter, the per-kernel gap of a CUDA graph, is fitted to the decode rows
+// (models::fit_kernel_gap). Tolerance: 10% per row (inference_validation_test.cpp says why).
 
 #include <vector>
 
