@@ -139,10 +139,16 @@ double EfficiencyModel::compute_efficiency(std::string_view dtype) const {
 }
 
 double EfficiencyModel::gemm_seconds(const GpuSpec& gpu, const GemmShape& shape, std::string_view dtype) const {
-  if (shape.m <= 0 || shape.n <= 0 || shape.k <= 0 || shape.batch <= 0) return 0;
-  const double compute = quantized_compute_seconds(gpu, shape, peak_of(gpu, dtype)) / compute_efficiency(dtype);
-  const double memory = gemm_bytes(shape, dtype) / (gpu.memory_bandwidth * p_.gemm_bandwidth_efficiency);
-  return p_.launch_seconds + std::max(compute, memory);
+  return gemm_time(gpu, shape, dtype).seconds();
+}
+
+KernelTime EfficiencyModel::gemm_time(const GpuSpec& gpu, const GemmShape& shape, std::string_view dtype) const {
+  if (shape.m <= 0 || shape.n <= 0 || shape.k <= 0 || shape.batch <= 0) return {};
+  KernelTime t;
+  t.launch = p_.launch_seconds;
+  t.compute = quantized_compute_seconds(gpu, shape, peak_of(gpu, dtype)) / compute_efficiency(dtype);
+  t.memory = gemm_bytes(shape, dtype) / (gpu.memory_bandwidth * p_.gemm_bandwidth_efficiency);
+  return t;
 }
 
 double EfficiencyModel::gemm_efficiency(const GpuSpec& gpu, const GemmShape& shape, std::string_view dtype) const {

@@ -29,6 +29,15 @@ struct GemmShape {
   double flops() const { return 2 * m * n * k * batch; }
 };
 
+/// One kernel's time on the roofline: launch + max(compute, memory).
+struct KernelTime {
+  double launch = 0;
+  double compute = 0;  ///< seconds at the fitted compute throughput
+  double memory = 0;   ///< seconds at the fitted HBM bandwidth
+  double seconds() const { return launch + (compute > memory ? compute : memory); }
+  bool compute_bound() const { return compute >= memory; }
+};
+
 /// The fitted parameters; all are properties of the kernels, shared by every GPU.
 struct EfficiencyParameters {
   double launch_seconds = 0;              ///< fixed cost of one kernel
@@ -52,6 +61,8 @@ class EfficiencyModel {
 
   /// Seconds for one (batched) GEMM of `dtype` on `gpu`.
   double gemm_seconds(const GpuSpec& gpu, const GemmShape& shape, std::string_view dtype) const;
+  /// The same GEMM split into its roofline terms (which one bounds it).
+  KernelTime gemm_time(const GpuSpec& gpu, const GemmShape& shape, std::string_view dtype) const;
   /// Achieved fraction of the dense peak for that GEMM.
   double gemm_efficiency(const GpuSpec& gpu, const GemmShape& shape, std::string_view dtype) const;
   /// Seconds for a streaming kernel that reads and writes `bytes` in all.

@@ -83,6 +83,9 @@ class TrainingStepModel {
   double layer_seconds(const TransformerSpec& model, const ParallelLayout& layout, const TrainingJob& job,
                        int micro_batch) const;
 
+  const GpuSpec& gpu() const { return gpu_; }
+  const TrainingEnvironment& environment() const { return env_; }
+
  private:
   TrainingEstimate estimate_fixed(const TransformerSpec& model, const ParallelLayout& layout, const TrainingJob& job,
                                   int micro_batch) const;

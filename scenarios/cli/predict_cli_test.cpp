@@ -158,4 +158,132 @@ TEST(PredictTrain, TextOutputSummarizesStepAndMemory) {
   EXPECT_NE(r.out.find("memory"), std::string::npos);
 }
 
+TEST(PredictInfer, DecodeIsMemoryBoundAndPrefillComputeBound) {
+  const std::string base = "predict infer --model llama-3-8b --gpu H100-SXM-80GB --json ";
+  const CommandResult decode = kubetwin(base + "--batch 8 --context 2048 --phase decode");
+  ASSERT_EQ(decode.exit_code, 0) << decode.err;
+  const json d = json::parse(decode.out);
+  EXPECT_EQ(d["boundBy"], "memory");
+  EXPECT_GT(d["stepSeconds"].get<double>(), 0.004);  // 16 GB of weights at 3.35 TB/s at least
+  EXPECT_NEAR(d["tokensPerSecond"].get<double>(), 8 / d["stepSeconds"].get<double>(), 1e-9 * d["tokensPerSecond"].get<double>());
+  EXPECT_TRUE(d["fits"].get<bool>());
+  EXPECT_DOUBLE_EQ(d["kvBytesPerToken"].get<double>(), 2.0 * 32 * 8 * 128 * 2);
+  const CommandResult prefill = kubetwin(base + "--batch 4 --context 4096 --phase prefill");
+  ASSERT_EQ(prefill.exit_code, 0) << prefill.err;
+  const json p = json::parse(prefill.out);
+  EXPECT_EQ(p["boundBy"], "compute");
+  for (const char* key : {"gemmSeconds", "attentionSeconds", "elementwiseSeconds", "tpCommSeconds"})
+    EXPECT_TRUE(p["breakdown"].contains(key)) << key;
+  EXPECT_EQ(kubetwin(base + "--batch 4 --context 4096 --phase prefill").out, prefill.out);  // deterministic
+}
+
+TEST(PredictInfer, TensorParallelismShortensDecodeAndSaysWhenTheCacheDoesNotFit) {
+  const std::string base = "predict infer --model llama-3-70b --gpu H100-SXM-80GB --batch 64 --context 8192 --phase decode --json ";
+  const json one = json::parse(kubetwin(base + "--tp 1").out);
+  const json eight = json::parse(kubetwin(base + "--tp 8").out);
+  EXPECT_FALSE(one["fits"].get<bool>());  // 140 GB of weights on one 80 GB GPU
+  EXPECT_TRUE(eight["fits"].get<bool>());
+  EXPECT_LT(eight["stepSeconds"].get<double>(), one["stepSeconds"].get<double>() / 3);  // weights and cache split 8 ways, plus all-reduces
+  EXPECT_GT(eight["breakdown"]["tpCommSeconds"].get<double>(), 0);
+  const CommandResult text = kubetwin("predict infer --model llama-3-70b --gpu H100-SXM-80GB --batch 64 --context 8192 --phase decode");
+  ASSERT_EQ(text.exit_code, 0);
+  EXPECT_NE(text.out.find("DOES NOT FIT"), std::string::npos) << text.out;
+}
+
+TEST(PredictServe, ReportsLatencyPercentilesAndThroughput) {
+  const std::string args =
+      "predict serve --model llama-3-8b --gpu H100-SXM-80GB --rate 4 --requests 200 --input-len 512 --output-len 64..256 "
+      "--seed 3 --json";
+  const CommandResult r = kubetwin(args);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const json j = json::parse(r.out);
+  EXPECT_EQ(j["completed"], 200);
+  for (const char* key : {"ttftSeconds", "tpotSeconds", "latencySeconds"}) {
+    for (const char* p : {"p50", "p90", "p99"}) EXPECT_GT(j[key][p].get<double>(), 0) << key << " " << p;
+    EXPECT_LE(j[key]["p50"].get<double>(), j[key]["p99"].get<double>());
+  }
+  EXPECT_GT(j["outputTokensPerSecond"].get<double>(), 0);
+  EXPECT_NEAR(j["requestsPerSecond"].get<double>(), 4, 1.0);  // the server keeps up with the offered load
+  EXPECT_EQ(kubetwin(args).out, r.out);                       // same seed, same bytes
+  EXPECT_NE(kubetwin("predict serve --model llama-3-8b --gpu H100-SXM-80GB --rate 4 --requests 200 --input-len 512 "
+                     "--output-len 64..256 --seed 4 --json").out, r.out);
+}
+
+TEST(PredictServe, ChunkedPrefillIsAnOption) {
+  const std::string base = "predict serve --model llama-3-8b --gpu H100-SXM-80GB --rate 2 --requests 60 --input-len 4096 --output-len 128 ";
+  const CommandResult r = kubetwin(base + "--chunked-prefill --max-batched-tokens 512 --json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const json j = json::parse(r.out);
+  EXPECT_TRUE(j["chunkedPrefill"].get<bool>());
+  EXPECT_EQ(j["maxBatchedTokens"], 512);
+  const CommandResult text = kubetwin(base);
+  ASSERT_EQ(text.exit_code, 0) << text.err;
+  EXPECT_NE(text.out.find("TTFT"), std::string::npos);
+}
+
+TEST(PredictSearch, FindsAFittingLayoutThatDivides) {
+  const CommandResult r =
+      kubetwin("predict search --model gpt3-175b --gpus 1024 --gpu A100-SXM-80GB --seq 2048 --global-batch 1536 --json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const json j = json::parse(r.out);
+  ASSERT_TRUE(j["found"].get<bool>());
+  const json& best = j["best"];
+  EXPECT_TRUE(best["fits"].get<bool>());
+  const json& l = best["layout"];
+  EXPECT_EQ(l["tp"].get<int>() * l["pp"].get<int>() * l["dp"].get<int>(), 1024);
+  EXPECT_EQ(96 % (l["pp"].get<int>() * l["vpp"].get<int>()), 0);
+  EXPECT_EQ(96 % l["tp"].get<int>(), 0);
+  EXPECT_EQ(j["ranked"].size(), 5u);
+  // The best is what predict train says for it.
+  const std::string train = "predict train --model gpt3-175b --gpus 1024 --gpu A100-SXM-80GB --seq 2048 --global-batch 1536 --json"
+                            " --tp " + std::to_string(l["tp"].get<int>()) + " --pp " + std::to_string(l["pp"].get<int>()) +
+                            " --vpp " + std::to_string(l["vpp"].get<int>()) + " --zero " + std::to_string(l["zero"].get<int>()) +
+                            " --recompute " + l["recompute"].get<std::string>() + " --micro-batch " +
+                            std::to_string(l["microBatch"].get<int>()) + (l["sequenceParallel"].get<bool>() ? " --sequence-parallel" : "");
+  const CommandResult t = kubetwin(train);
+  ASSERT_EQ(t.exit_code, 0) << t.err;
+  EXPECT_DOUBLE_EQ(json::parse(t.out)["stepSeconds"].get<double>(), best["stepSeconds"].get<double>());
+}
+
+TEST(PredictInferServeSearch, BadInputExitsTwoWithOneLineNamingTheProblem) {
+  struct Case {
+    std::string args;
+    std::string first_line;
+  };
+  const std::string infer = "predict infer --batch 1 --context 128 --phase decode ";
+  const std::string serve = "predict serve --rate 1 --requests 10 --input-len 128 --output-len 16 ";
+  const std::string search = "predict search --gpus 64 --seq 2048 --global-batch 64 ";
+  const std::vector<Case> cases{
+      {infer + "--model llama-3-8b --gpu H900",
+       "kubetwin: error: --gpu: unknown GPU \"H900\" (known: A100-SXM-80GB, H100-SXM-80GB, H200-SXM-141GB, B200-SXM-180GB)"},
+      {infer + "--model llama-9b --gpu H100-SXM-80GB", "kubetwin: error: --model: unknown model \"llama-9b\""},
+      {infer + "--model llama-3-70b --gpu H100-SXM-80GB --tp 3", "kubetwin: error: heads (64) are not divisible by --tp 3"},
+      {infer + "--gpu H100-SXM-80GB", "kubetwin: error: predict infer needs --model NAME|FILE"},
+      {"predict infer --model llama-3-8b --gpu H100-SXM-80GB --batch 1 --context 128 --phase both", "kubetwin: error: --phase: "},
+      {"predict infer --model llama-3-8b --gpu H100-SXM-80GB --batch 0 --context 128 --phase decode", "kubetwin: error: --batch: "},
+      {serve + "--model llama-3-8b --gpu H900", "kubetwin: error: --gpu: unknown GPU \"H900\""},
+      {serve + "--model llama-9b --gpu H100-SXM-80GB", "kubetwin: error: --model: unknown model \"llama-9b\""},
+      {serve + "--model llama-3-70b --gpu H100-SXM-80GB --tp 3", "kubetwin: error: heads (64) are not divisible by --tp 3"},
+      {serve + "--model llama-3-70b --gpu H100-SXM-80GB",
+       "kubetwin: error: llama-3-70b does not fit for serving on H100-SXM-80GB with --tp 1: weights"},
+      {"predict serve --model llama-3-8b --gpu H100-SXM-80GB --rate 1 --requests 10 --input-len 9..3 --output-len 16",
+       "kubetwin: error: --input-len must be a token count or MIN..MAX (1 <= MIN <= MAX), got \"9..3\""},
+      {"predict serve --model llama-3-8b --gpu H100-SXM-80GB --rate 1 --requests 10 --input-len 4000 --output-len 16 "
+       "--max-batched-tokens 1024",
+       "kubetwin: error: request 0 is longer than --max-batched-tokens 1024"},
+      {serve + "--model llama-3-8b --gpu H100-SXM-80GB --rate 0", "kubetwin: error: --rate: "},
+      {search + "--model llama-3-8b --gpu H900", "kubetwin: error: --gpu: unknown GPU \"H900\""},
+      {search + "--model llama-9b --gpu H100-SXM-80GB", "kubetwin: error: --model: unknown model \"llama-9b\""},
+      {"predict search --model llama-3-8b --gpu H100-SXM-80GB --gpus 7 --seq 2048 --global-batch 64",
+       "kubetwin: error: no layout of llama-3-8b divides --gpus 7 and --global-batch 64"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.args);
+    const CommandResult r = kubetwin(c.args);
+    EXPECT_EQ(r.exit_code, kExitBadInput);
+    EXPECT_EQ(r.out, "");
+    EXPECT_EQ(r.err.rfind(c.first_line, 0), 0u) << r.err;
+  }
+}
+
 }  // namespace

@@ -1,11 +1,10 @@
 #include "scenarios/cli/predict_command.hpp"
 
+#include "scenarios/cli/predict_support.hpp"
+#include "scenarios/cli/predict_verbs.hpp"
+
 #include <cstdio>
-#include <filesystem>
-#include <fstream>
 #include <nlohmann/json.hpp>
-#include <optional>
-#include <sstream>
 #include <string>
 
 #include "models/hardware/efficiency.hpp"
@@ -19,10 +18,7 @@
 namespace kubetwin::cli {
 
 struct PredictTrainArgs {
-  std::string model;  // catalog name or JSON file
-  // Inline model.
-  std::optional<int> layers, hidden, heads, kv_heads, ffn, vocab, experts, top_k;
-  std::string mlp = "gelu";
+  ModelArgs model;
   // Job and layout.
   int seq = 0;
   int global_batch = 0;
@@ -44,50 +40,6 @@ namespace {
 
 using models::TransformerSpec;
 
-TransformerSpec resolve_model(const PredictTrainArgs& a) {
-  const bool inline_model = a.layers || a.hidden || a.heads;
-  if (!a.model.empty() && inline_model) throw sim::InputError("--model cannot be combined with --layers/--hidden/--heads");
-  if (!a.model.empty()) {
-    if (const TransformerSpec* m = models::ModelCatalog::builtin().find(a.model)) return *m;
-    if (std::filesystem::is_regular_file(a.model)) {
-      std::ifstream in(a.model, std::ios::binary);
-      std::stringstream buf;
-      buf << in.rdbuf();
-      nlohmann::json doc;
-      try {
-        doc = nlohmann::json::parse(buf.str());
-      } catch (const nlohmann::json::parse_error& e) {
-        throw sim::InputError(a.model + ": not valid JSON: " + e.what());
-      }
-      return models::parse_transformer_spec(doc, a.model);
-    }
-    throw sim::InputError("--model: unknown model \"" + a.model + "\" and no such file (known: " +
-                          models::ModelCatalog::builtin().names() + ")");
-  }
-  if (!a.layers || !a.hidden || !a.heads)
-    throw sim::InputError("predict train needs --model NAME|FILE, or --layers, --hidden and --heads");
-  TransformerSpec m;
-  m.name = "custom";
-  m.layers = *a.layers;
-  m.hidden = *a.hidden;
-  m.heads = *a.heads;
-  m.kv_heads = a.kv_heads.value_or(0);
-  m.ffn = a.ffn.value_or(0);
-  m.vocab = a.vocab.value_or(51200);
-  m.experts = a.experts.value_or(0);
-  m.top_k = a.top_k.value_or(m.experts > 1 ? 1 : 0);
-  if (a.mlp == "swiglu") {  // a Llama-style block
-    m.mlp = models::MlpKind::SwiGlu;
-    m.rms_norm = true;
-    m.bias = false;
-    m.tied_embeddings = false;
-    m.dropout = false;
-  }
-  auto problems = m.normalize();
-  if (!problems.empty()) throw sim::InputError(std::move(problems));
-  return m;
-}
-
 int parse_micro_batch(const std::string& s) {
   if (s == "auto") return 0;
   try {
@@ -97,39 +49,6 @@ int parse_micro_batch(const std::string& s) {
   } catch (const std::exception&) {
   }
   throw sim::InputError("--micro-batch must be a whole number of sequences (at least 1) or auto, got \"" + s + "\"");
-}
-
-nlohmann::ordered_json to_json(const TransformerSpec& m, const models::GpuSpec& gpu, const models::ParallelLayout& l,
-                               const models::TrainingJob& job, const models::TrainingEstimate& e,
-                               const models::TrainingModelParameters& p) {
-  return {
-      {"model", m.name},
-      {"parameters", m.parameters()},
-      {"gpu", gpu.name},
-      {"gpus", l.gpus},
-      {"layout", {{"tp", l.tp}, {"pp", l.pp}, {"vpp", l.vpp}, {"dp", l.dp()}, {"ep", l.ep}, {"zero", l.zero},
-                  {"sequenceParallel", l.sequence_parallel}, {"recompute", models::to_string(job.recompute)},
-                  {"microBatch", e.micro_batch}, {"microBatches", e.micro_batches}}},
-      {"stepSeconds", e.step_seconds},
-      {"tokensPerSecond", e.tokens_per_second},
-      {"modelTflopsPerGpu", e.model_tflops_per_gpu},
-      {"hardwareTflopsPerGpu", e.hardware_tflops_per_gpu},
-      {"mfu", e.mfu},
-      {"memoryPerGpuBytes", e.memory.total()},
-      {"gpuMemoryBytes", gpu.memory_bytes},
-      {"fits", e.fits},
-      {"memory", {{"weightsBytes", e.memory.weights}, {"gradientsBytes", e.memory.gradients},
-                  {"optimizerBytes", e.memory.optimizer}, {"activationsBytes", e.memory.activations},
-                  {"reservedBytes", e.memory.reserved}}},
-      {"breakdown", {{"computeSeconds", e.compute_seconds},
-                     {"bubbleSeconds", e.bubble_seconds},
-                     {"exposedCommSeconds", {{"tp", e.exposed_comm.tp}, {"pp", e.exposed_comm.pp},
-                                             {"dp", e.exposed_comm.dp}, {"ep", e.exposed_comm.ep}}},
-                     {"optimizerSeconds", e.optimizer_seconds},
-                     {"forwardBackwardPerLayerSeconds", e.forward_backward_per_layer_seconds}}},
-      {"calibration", {{"frameworkEfficiency", p.framework_efficiency},
-                       {"flashAttentionEfficiency", p.flash_attention_efficiency}}},
-  };
 }
 
 void print_text(const TransformerSpec& m, const models::GpuSpec& gpu, const models::ParallelLayout& l,
@@ -148,10 +67,8 @@ void print_text(const TransformerSpec& m, const models::GpuSpec& gpu, const mode
 }
 
 int run_train(const PredictTrainArgs& a) {
-  const models::GpuSpec* gpu = models::GpuCatalog::builtin().find(a.gpu);
-  if (gpu == nullptr)
-    throw sim::InputError("--gpu: unknown GPU \"" + a.gpu + "\" (known: " + models::GpuCatalog::builtin().names() + ")");
-  const TransformerSpec m = resolve_model(a);
+  const models::GpuSpec* gpu = &resolve_gpu(a.gpu);
+  const TransformerSpec m = resolve_model(a.model, "predict train");
   models::ParallelLayout l;
   l.gpus = a.gpus;
   l.tp = a.tp;
@@ -180,7 +97,7 @@ int run_train(const PredictTrainArgs& a) {
   const models::TrainingStepModel model(*gpu, models::EfficiencyModel::builtin(), comm, env, params);
   const models::TrainingEstimate e = model.estimate(m, l, job);
   if (a.json) {
-    std::printf("%s\n", to_json(m, *gpu, l, job, e, params).dump(2).c_str());
+    std::printf("%s\n", training_estimate_json(m, *gpu, l, job, e, params).dump(2).c_str());
   } else {
     print_text(m, *gpu, l, e);
   }
@@ -189,24 +106,17 @@ int run_train(const PredictTrainArgs& a) {
 
 }  // namespace
 
-PredictCommand::PredictCommand(CLI::App& app) : train_args_(std::make_unique<PredictTrainArgs>()) {
-  predict_ = app.add_subcommand("predict", "Predict how fast a model trains on a GPU cluster, and whether it fits");
+PredictCommand::PredictCommand(CLI::App& app)
+    : train_args_(std::make_unique<PredictTrainArgs>()),
+      infer_args_(std::make_unique<PredictInferArgs>()),
+      serve_args_(std::make_unique<PredictServeArgs>()),
+      search_args_(std::make_unique<PredictSearchArgs>()) {
+  predict_ = app.add_subcommand("predict", "Predict how fast a model trains or serves on GPUs, and whether it fits");
   predict_->require_subcommand(1);
   train_ = predict_->add_subcommand(
       "train", "Step time, throughput, MFU and memory per GPU of one training step (TP/SP, PP, DP, EP, ZeRO, recompute)");
   PredictTrainArgs& a = *train_args_;
-  auto* model = train_->add_option("--model", a.model, "Model from the catalog (e.g. llama-3-70b) or a JSON model file");
-  auto* layers = train_->add_option("--layers", a.layers, "Inline model: transformer layers")->check(CLI::PositiveNumber);
-  auto* hidden = train_->add_option("--hidden", a.hidden, "Inline model: hidden size")->check(CLI::PositiveNumber);
-  auto* heads = train_->add_option("--heads", a.heads, "Inline model: attention heads")->check(CLI::PositiveNumber);
-  for (auto* o : {layers, hidden, heads}) o->excludes(model);
-  train_->add_option("--kv-heads", a.kv_heads, "Inline model: key/value heads (default: heads)")->check(CLI::PositiveNumber)->excludes(model);
-  train_->add_option("--ffn", a.ffn, "Inline model: MLP size (default: 4 x hidden)")->check(CLI::PositiveNumber)->excludes(model);
-  train_->add_option("--vocab", a.vocab, "Inline model: vocabulary (default 51200)")->check(CLI::PositiveNumber)->excludes(model);
-  train_->add_option("--experts", a.experts, "Inline model: experts per MoE layer")->check(CLI::PositiveNumber)->excludes(model);
-  train_->add_option("--top-k", a.top_k, "Inline model: experts per token")->check(CLI::PositiveNumber)->excludes(model);
-  train_->add_option("--mlp", a.mlp, "Inline model: gelu (GPT block) or swiglu (Llama block)")
-      ->check(CLI::IsMember({"gelu", "swiglu"}))->capture_default_str()->excludes(model);
+  add_model_options(train_, a.model);
   train_->add_option("--seq", a.seq, "Sequence length (tokens)")->required()->check(CLI::PositiveNumber);
   train_->add_option("--global-batch", a.global_batch, "Sequences per step")->required()->check(CLI::PositiveNumber);
   train_->add_option("--micro-batch", a.micro_batch, "Sequences per micro-batch, or auto (the fastest that fits)")
@@ -233,6 +143,14 @@ PredictCommand::PredictCommand(CLI::App& app) : train_args_(std::make_unique<Pre
   train_->add_option("--gpus-per-node", a.gpus_per_node, "GPUs per NVLink node")->capture_default_str()->check(CLI::PositiveNumber);
   train_->add_flag("--overlap-grad-reduce", a.overlap_grad_reduce, "Hide the data-parallel reduction behind the backward pass");
   train_->add_flag("--json", a.json, "Print the result as JSON");
+
+  infer_ = predict_->add_subcommand("infer", "Time of one prefill or decode step on the roofline, what bounds it, memory per GPU");
+  add_infer_options(infer_, *infer_args_);
+  serve_ = predict_->add_subcommand(
+      "serve", "A continuous-batching server (paged K/V cache, optional chunked prefill) under Poisson arrivals: TTFT, TPOT, tokens/s");
+  add_serve_options(serve_, *serve_args_);
+  search_ = predict_->add_subcommand("search", "The fastest valid training layout (TP, PP, VPP, DP, EP, ZeRO, recompute, micro-batch) on N GPUs");
+  add_search_options(search_, *search_args_);
 }
 
 PredictCommand::~PredictCommand() = default;
@@ -241,6 +159,9 @@ bool PredictCommand::selected() const { return predict_ != nullptr && predict_->
 
 int PredictCommand::run() const {
   if (train_->parsed()) return run_train(*train_args_);
+  if (infer_->parsed()) return run_infer(*infer_args_);
+  if (serve_->parsed()) return run_serve(*serve_args_);
+  if (search_->parsed()) return run_search(*search_args_);
   return 0;
 }
 

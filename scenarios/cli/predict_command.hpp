@@ -1,5 +1,5 @@
 #pragma once
-// `kubetwin predict train`: the training step-time and memory model on the command line.
+// `kubetwin predict train|infer|serve|search`: the performance models on the command line.
 //
 //   PredictCommand predict(app);            // before app.parse()
 //   if (predict.selected()) return predict.run();  // inside the InputError handler
@@ -12,6 +12,9 @@
 namespace kubetwin::cli {
 
 struct PredictTrainArgs;
+struct PredictInferArgs;
+struct PredictServeArgs;
+struct PredictSearchArgs;
 
 class PredictCommand {
  public:
@@ -28,7 +31,13 @@ class PredictCommand {
  private:
   CLI::App* predict_ = nullptr;
   CLI::App* train_ = nullptr;
+  CLI::App* infer_ = nullptr;
+  CLI::App* serve_ = nullptr;
+  CLI::App* search_ = nullptr;
   std::unique_ptr<PredictTrainArgs> train_args_;
+  std::unique_ptr<PredictInferArgs> infer_args_;
+  std::unique_ptr<PredictServeArgs> serve_args_;
+  std::unique_ptr<PredictSearchArgs> search_args_;
 };
 
 }  // namespace kubetwin::cli

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstdio>
 
+#include "models/perf/inference_step.hpp"
 #include "validation/perf_megatron/perf_study.hpp"
 
 using namespace kubetwin;
@@ -35,5 +36,8 @@ int main() {
     std::printf("| %s | %s | %.4f | %.4f | %+.1f%% |\n", c.kind.c_str(), c.label.c_str(), 1e3 * c.measured_seconds,
                 1e3 * c.predicted_seconds, 100 * c.error());
   }
+  std::printf("\nPrefill and decode: `measure.py`'s operators (`--kernels eager`); per-kernel gap %.2f us, fitted by least "
+              "squares to the three decode rows (tolerance 10%%, validation/inference_h100).\n",
+              1e6 * models::builtin_inference_parameters().kernel_gap_seconds);
   return 0;
 }
