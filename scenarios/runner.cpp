@@ -145,6 +145,7 @@ nlohmann::ordered_json run_scenario(const Scenario& sc, const RunOptions& option
   std::optional<models::FabricIndex> fabric_index;
   if (sc.fabric) {
     fabric.emplace(models::build_fabric(*sc.fabric));
+    fabric->cache_routes(true);  // canonical placements reuse the same GPUs' routes
     fabric_index.emplace(*fabric, sc.fabric->gpus_per_node);
     label_nodes(cluster, *fabric_index);
   }

@@ -21,6 +21,9 @@ struct World {
         cp(engine, cluster, SchedulerConfig{}, runtime, streams),
         rates(engine, cp, runtime, index) {
     cp.job_completed.connect([this](const JobState& j) { completed[j.spec.id] = engine.now(); });
+    cp.job_failed.connect([](const JobState& j, std::string_view reason, std::string_view message) {
+      ADD_FAILURE() << j.spec.id << " failed: " << reason << ": " << message;
+    });
     rates.rate_changed.connect([this](const JobState& j, double old_step, double new_step, const JobState& cause, bool) {
       changes.push_back({j.spec.id, old_step, new_step, cause.spec.id});
     });
@@ -116,7 +119,9 @@ TEST(JobRates, RecomputesOnlyJobsOnTheLinksTouched) {
   EXPECT_EQ(w.rates.contention().recomputed(), 3u + 1 + 2);
   w.engine.run();
   for (const auto& c : w.changes) {
-    if (c.job == "a" || c.job == "b") EXPECT_TRUE(c.cause == "a" || c.cause == "b") << c.job << " changed by " << c.cause;
+    if (c.job == "a" || c.job == "b") {
+      EXPECT_TRUE(c.cause == "a" || c.cause == "b") << c.job << " changed by " << c.cause;
+    }
   }
   EXPECT_EQ(w.completed.size(), 4u);
 }

@@ -60,7 +60,7 @@ TEST(PlacementRuntime, SpreadingOverTwoLeavesCostsTheNetworkPhase) {
   const JobSpec one = all_reduce_job(8, 1), spread = all_reduce_job(4, 2);
   // One node: ring reduce-scatter and all-gather over NVLink, 2 x 7/8 of the buffer.
   const double alone = 2 * 7.0 / 8 * kBytes / kNvlink;
-  EXPECT_NEAR(w.model.predict_step(one, {0}, w.cluster).step_seconds, alone, 1e-4 * alone);
+  EXPECT_NEAR(w.model.predict_step(one, {0}, w.cluster).step_seconds, alone, 2e-4 * alone);  // + 14 step latencies
   // Two nodes of 4 on two leaves: the node ring on 3/4 of the buffer, then 4 rings across the
   // leaves on a quarter each, halved per step; 4 NICs fill exactly the leaf's 2:1 uplink.
   const double two = 2 * (3.0 / 4 * kBytes / kNvlink + kBytes / 8 / kNic);
