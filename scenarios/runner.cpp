@@ -15,11 +15,14 @@
 #include "models/k8s/control_plane.hpp"
 #include "models/k8s/job_events.hpp"
 #include "models/k8s/job_injector.hpp"
+#include "models/k8s/job_rates.hpp"
 #include "models/metrics/run_metrics.hpp"
 #include "models/metrics/series_sampler.hpp"
+#include "models/perf/fabric_contention.hpp"
 #include "models/perf/job_runtime_model.hpp"
 #include "models/queueing/kueue_admission.hpp"
 #include "models/queueing/queueing_events.hpp"
+#include "models/topology/fabric_builder.hpp"
 #include "models/workload/synthetic_workload.hpp"
 #include "models/workload/trace_reader.hpp"
 #include "sim/engine.hpp"
@@ -104,7 +107,7 @@ void write_pod_slices(sim::TimelineWriter& tl, const models::Cluster& cluster, c
   }
 }
 
-// topology.json: the node inventory at the start (pools, nodes, GPUs per node), so a reader of the
+// topology.json: the node inventory at the start (pools, nodes, GPUs per node, fabric labels), so a reader of the
 // run folder (the GUI) can draw every GPU, idle ones included, without the scenario.
 void write_topology(sim::OutputDirectory& out, const models::Cluster& cluster) {
   nlohmann::ordered_json pools = nlohmann::ordered_json::array();
@@ -118,15 +121,41 @@ void write_topology(sim::OutputDirectory& out, const models::Cluster& cluster) {
   std::string text = "{\"nodePools\": " + pools.dump() + ",\n\"nodes\": [";
   for (models::NodeIndex n = 0; n < cluster.node_count(); ++n) {
     text += n == 0 ? "\n" : ",\n";
-    sim::JsonObjectWriter(text)
-        .field("name", cluster.node_name(n))
+    sim::JsonObjectWriter node(text);
+    node.field("name", cluster.node_name(n))
         .field("pool", static_cast<std::int64_t>(cluster.pool_of(n)))
-        .field("exists", cluster.exists(n))
-        .close();
+        .field("exists", cluster.exists(n));
+    // Where the node sits in the fabric (only with /fabric), so readers can group by leaf or block.
+    nlohmann::ordered_json where = nlohmann::ordered_json::object();
+    for (std::string_view key : {models::kTopologyBlockLabel, models::kTopologyLeafLabel, models::kNvlinkDomainLabel}) {
+      if (auto value = cluster.node_label(n, key)) where[std::string(key)] = *value;
+    }
+    if (!where.empty()) node.raw_field("labels", where.dump());
+    node.close();
   }
   text += "\n]}\n";
   std::ofstream f = out.open("topology.json");
   f << text;
+}
+
+// A fabric name as a label value ("pod0/rail0" -> "pod0.rail0": values may not hold '/').
+std::string label_value(std::string name) {
+  std::replace(name.begin(), name.end(), '/', '.');
+  return name;
+}
+
+// Every node gets the labels of where it sits: spine block, leaf (of its first NIC), NVLink domain
+// (the node itself on HGX servers, the rack with NVL72-style domains).
+void label_nodes(models::Cluster& cluster, const models::FabricIndex& index) {
+  const models::Fabric& fabric = index.fabric();
+  for (models::NodeIndex n = 0; n < cluster.node_count(); ++n) {
+    const models::GpuLabels l = fabric.labels(index.gpu(static_cast<int>(n), 0));
+    const models::VertexInfo& nvswitch = fabric.vertex(*fabric.find(l.nvlink_domain));
+    std::string domain = nvswitch.node >= 0 ? cluster.node_name(n) : l.nvlink_domain.substr(0, l.nvlink_domain.find('/'));
+    cluster.set_node_labels(n, {{models::kTopologyBlockLabel, label_value(l.spine_block)},
+                                {models::kTopologyLeafLabel, label_value(l.leaf)},
+                                {models::kNvlinkDomainLabel, std::move(domain)}});
+  }
 }
 
 }  // namespace
@@ -142,7 +171,16 @@ nlohmann::ordered_json run_scenario(const Scenario& sc, const RunOptions& option
   sim::Engine engine;
   sim::RandomStreams streams(sc.seed);
   models::Cluster cluster(sc.node_pools);
-  models::JobRuntimeModel runtime(models::GpuCatalog::builtin(), sc.mfu);
+  // With a fabric, server i is node i: nodes get its topology labels and perf jobs its routes.
+  std::optional<models::Fabric> fabric;
+  std::optional<models::FabricIndex> fabric_index;
+  if (sc.fabric) {
+    fabric.emplace(models::build_fabric(*sc.fabric));
+    fabric->cache_routes(true);  // canonical placements reuse the same GPUs' routes
+    fabric_index.emplace(*fabric, sc.fabric->gpus_per_node);
+    label_nodes(cluster, *fabric_index);
+  }
+  models::JobRuntimeModel runtime(models::GpuCatalog::builtin(), sc.mfu, fabric_index ? &*fabric_index : nullptr);
   // DRA: the objects live here; the DynamicResources plugin of every profile works on them.
   models::dra::DraState dra = models::dra::build_dra_state(sc.dra, cluster);
   models::PluginRegistry registry = models::PluginRegistry::builtin();
@@ -217,12 +255,19 @@ nlohmann::ordered_json run_scenario(const Scenario& sc, const RunOptions& option
     });
   }
   cp.job_started.connect([&](const models::JobState& job) {
-    log.record(engine.now(), models::JobStartedEvent{job.spec.id, job.start_time - job.spec.submit_time});
+    const double step = job.spec.perf ? runtime.predict_step(job.spec, job.pod_nodes, cluster).step_seconds : -1.0;
+    log.record(engine.now(), models::JobStartedEvent{job.spec.id, job.start_time - job.spec.submit_time, step});
   });
   cp.job_completed.connect([&](const models::JobState& job) {
     last_activity = engine.now();
+    double slowdown = -1;
+    if (job.spec.perf) {
+      const double alone = static_cast<double>(job.spec.perf->iterations) *
+                           runtime.predict_step(job.spec, job.pod_nodes, cluster).step_seconds;
+      slowdown = alone > 0 ? (job.end_time - job.start_time) / alone : 1.0;
+    }
     log.record(engine.now(), models::JobCompletedEvent{job.spec.id, job.end_time - job.spec.submit_time,
-                                                      job.end_time - job.start_time});
+                                                      job.end_time - job.start_time, slowdown});
     if (timeline) write_pod_slices(*timeline, cluster, job, job.end_time, "job");
     progress.tick(metrics.submitted(), metrics.completed());
   });
@@ -236,6 +281,18 @@ nlohmann::ordered_json run_scenario(const Scenario& sc, const RunOptions& option
     last_activity = engine.now();
     log.record(engine.now(), models::JobFailedEvent{job.spec.id, reason, message});
   });
+
+  // Co-tenants on shared links: connected after the log, so a start is logged before the rate
+  // changes it causes.
+  std::optional<models::JobRates> rates;
+  if (fabric_index) {
+    rates.emplace(engine, cp, runtime, *fabric_index);
+    rates->rate_changed.connect([&](const models::JobState& job, double old_step, double new_step,
+                                    const models::JobState& cause, bool started) {
+      log.record(engine.now(), models::RateChangedEvent{job.spec.id, old_step, new_step, cause.spec.id,
+                                                       started ? "JobStarted" : "JobEnded"});
+    });
+  }
 
   if (timeline) {
     timeline->name_process(0, "cluster");
@@ -341,7 +398,12 @@ nlohmann::ordered_json run_scenario(const Scenario& sc, const RunOptions& option
   // Nodes and GPUs that exist at the end (with autoscaling, maxNodes counts every node slot).
   summary["cluster"] = {{"nodes", cluster.existing_nodes()}, {"maxNodes", cluster.node_count()}, {"gpus", cluster.total_gpus()},
                         {"nodePools", cluster.pool_count()}};
-  summary["runtimeModel"] = models::JobRuntimeModel::kName;
+  summary["runtimeModel"] = runtime.name();
+  if (rates) {
+    summary["fabric"] = {{"rateChanges", rates->rate_changes()},
+                         {"stepEvaluations", runtime.step_evaluations()},
+                         {"contentionRecomputations", rates->contention().recomputed()}};
+  }
   summary["eventLog"] = {{"records", log.count()}, {"fingerprint", hex64(log.fingerprint())}};
   summary["wallSeconds"] = std::chrono::duration<double>(Clock::now() - wall_start).count();
   {

@@ -15,6 +15,7 @@
 #include "models/dra/dra_loader.hpp"
 #include "models/k8s/control_plane_timing.hpp"
 #include "models/queueing/queueing_config.hpp"
+#include "models/topology/fabric_builder.hpp"
 #include "models/scheduling/scheduler_config.hpp"
 #include "models/workload/job_spec.hpp"
 #include "models/workload/synthetic_workload.hpp"
@@ -46,6 +47,9 @@ struct Scenario {
   models::dra::DraObjects dra;
   /// Kueue-style queueing (ResourceFlavors, cohorts, ClusterQueues, LocalQueues); empty: none.
   models::queueing::QueueingConfig queueing;
+  /// The interconnect (/fabric): server i of the fabric is node i of the cluster. Without it jobs
+  /// run at placement-independent rates, as before fabrics existed.
+  std::optional<models::FabricSpec> fabric;
   Workload workload;
   double mfu = 0.4;  ///< fraction of peak achieved by work-based jobs
   double until = std::numeric_limits<double>::infinity();  ///< simulated-time horizon, seconds

@@ -9,6 +9,7 @@
 
 #include "models/queueing/queueing_loader.hpp"
 #include "models/scheduling/plugin_registry.hpp"
+#include "models/topology/fabric_file.hpp"
 #include "models/workload/trace_format.hpp"
 #include "sim/input_error.hpp"
 #include "sim/strict_json.hpp"
@@ -435,6 +436,61 @@ Workload read_workload(StrictObject& root, const std::filesystem::path& base_dir
   return out;
 }
 
+// /fabric: a fabric description inline (the fabric file's fields; nodes, gpusPerNode and gpuModel
+// default to the cluster's) or {"file": path}. Its servers are the cluster's node slots, in order.
+std::optional<models::FabricSpec> read_fabric(StrictObject& root, const std::filesystem::path& base_dir,
+                                              const std::vector<models::NodePoolSpec>& pools, bool platform_valid,
+                                              const models::GpuCatalog& catalog, std::vector<JsonIssue>& issues) {
+  auto f = root.object("fabric");
+  if (!f || !f->valid()) return std::nullopt;
+  int slots = 0;
+  for (const auto& p : pools) slots += p.autoscaling ? std::max(p.count, p.autoscaling->max_count) : p.count;
+  models::FabricSpec spec;
+  spec.nodes = std::max(1, slots);
+  spec.gpus_per_node = pools.empty() ? spec.gpus_per_node : static_cast<int>(std::max<std::int64_t>(1, pools[0].capacity.gpus));
+  for (const auto& p : pools) {
+    if (!p.gpu_model.empty()) {
+      spec.gpu_model = p.gpu_model;
+      break;
+    }
+  }
+  const std::size_t before = issues.size();
+  std::string where;  // the key a mismatch with the cluster is reported at
+  if (auto file = f->string("file")) {
+    std::filesystem::path path(*file);
+    if (path.is_relative()) path = base_dir / path;
+    try {
+      spec = models::load_fabric_file(path, catalog);
+    } catch (const sim::InputError& e) {
+      for (const auto& line : e.lines()) f->issue("file", line);
+    }
+    f->finish();  // "file" stands alone
+    where = "file";
+  } else {
+    models::read_fabric_object(*f, spec, /*nodes_required=*/false, catalog);
+    f->finish();
+    if (issues.size() == before) models::check_fabric_object(*f, spec, catalog);
+  }
+  if (issues.size() != before) return std::nullopt;
+  if (platform_valid) {
+    if (spec.nodes != slots) {
+      f->issue(where.empty() ? "nodes" : where, "the fabric has " + std::to_string(spec.nodes) +
+                                                  " servers but the cluster has " + std::to_string(slots) +
+                                                  " node slots (every pool's nodes, autoscaled ones included)");
+    }
+    for (std::size_t i = 0; i < pools.size(); ++i) {
+      if (pools[i].capacity.gpus != spec.gpus_per_node) {
+        f->issue(where.empty() ? "gpusPerNode" : where,
+                 "the fabric has " + std::to_string(spec.gpus_per_node) + " GPUs per server but node pool \"" +
+                     pools[i].name + "\" has " + std::to_string(pools[i].capacity.gpus));
+        break;
+      }
+    }
+  }
+  if (issues.size() != before) return std::nullopt;
+  return spec;
+}
+
 }  // namespace
 
 nlohmann::json read_scenario_file(const std::filesystem::path& path) {
@@ -539,6 +595,7 @@ Scenario load_scenario(const nlohmann::json& doc, const std::string& source,
       }
       as->finish();
     }
+    sc.fabric = read_fabric(root, base_dir, sc.node_pools, platform_valid, catalog, issues);
     sc.workload = read_workload(root, base_dir, sc.node_pools, platform_valid, catalog, issues);
     if (auto perf = root.object("performance")) {
       sc.mfu = perf->number("mfu", Required::No, 1e-6, 1).value_or(sc.mfu);

@@ -14,6 +14,7 @@
 #include "models/cluster/node_pool.hpp"
 #include "models/cluster/resources.hpp"
 #include "models/k8s/control_plane_timing.hpp"
+#include "models/workload/trace_format.hpp"
 #include "sim/input_error.hpp"
 
 namespace kubetwin::scenarios {
@@ -777,4 +778,108 @@ TEST(ScenarioLoader, SyntheticPrioritiesAreReadAndChecked) {
   EXPECT_EQ(lines[0], std::string(kSource) + ": /workload/synthetic/priority/values/1: must be a whole number from -2000000000 to 2000000000");
 }
 
+}  // namespace kubetwin::scenarios
+
+// --- /fabric and perf profiles --------------------------------------------------------------
+
+namespace kubetwin::scenarios {
+namespace {
+
+json perf_job(const std::string& id, const json& perf, int pods = 2) {
+  json j = job(id, 0, 8);
+  j.erase("duration");
+  j["pods"][0]["replicas"] = pods;
+  j["perf"] = perf;
+  return j;
+}
+
+TEST(ScenarioLoader, FabricInlineTakesTheClusterShape) {
+  const Scenario sc = load_scenario(with(scenario(), [](json& d) {
+    d["fabric"] = {{"topology", "fatTree"}, {"nodesPerLeaf", 2}, {"oversubscription", "2:1"}};
+  }), kSource, "/base");
+  ASSERT_TRUE(sc.fabric.has_value());
+  EXPECT_EQ(sc.fabric->nodes, 4);
+  EXPECT_EQ(sc.fabric->gpus_per_node, 8);
+  EXPECT_EQ(sc.fabric->kind, models::FabricKind::FatTree);
+  EXPECT_DOUBLE_EQ(sc.fabric->oversubscription, 2.0);
+  EXPECT_FALSE(load_scenario(scenario(), kSource, "/base").fabric.has_value());
+}
+
+TEST(ScenarioLoader, FabricMismatchesAreReportedWithTheirPointers) {
+  auto errors = errors_of(with(scenario(), [](json& d) { d["fabric"] = {{"topology", "railOptimized"}, {"nodes", 5}}; }));
+  ASSERT_EQ(errors.size(), 1u) << joined(errors);
+  EXPECT_EQ(errors[0], "test.json: /fabric/nodes: the fabric has 5 servers but the cluster has 4 node slots (every pool's nodes, autoscaled ones included)");
+  errors = errors_of(with(scenario(), [](json& d) { d["fabric"] = {{"topology", "railOptimized"}, {"gpusPerNode", 4}}; }));
+  ASSERT_EQ(errors.size(), 1u) << joined(errors);
+  EXPECT_NE(errors[0].find("test.json: /fabric/gpusPerNode: the fabric has 4 GPUs per server but node pool \"gpu\" has 8"),
+            std::string::npos);
+  errors = errors_of(with(scenario(), [](json& d) { d["fabric"] = {{"topology", "ring"}, {"spines", 2}}; }));
+  ASSERT_EQ(errors.size(), 2u) << joined(errors);
+  EXPECT_NE(joined(errors).find("/fabric/topology"), std::string::npos);
+  EXPECT_NE(joined(errors).find("/fabric/spines: is not a known field"), std::string::npos);
+  errors = errors_of(with(scenario(), [](json& d) { d["fabric"] = {{"file", "missing.json"}}; }));
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(errors[0], "test.json: /fabric/file: /base/missing.json: cannot open fabric file");
+}
+
+TEST(ScenarioLoader, FabricFromAFile) {
+  const fs::path dir = fs::temp_directory_path() / "kubetwin-fabric-file-test";
+  fs::create_directories(dir);
+  std::ofstream(dir / "f.json") << R"({"topology": "railOptimized", "nodes": 4, "oversubscription": "2:1"})";
+  const Scenario sc = load_scenario(with(scenario(), [](json& d) { d["fabric"] = {{"file", "f.json"}}; }), kSource, dir);
+  ASSERT_TRUE(sc.fabric.has_value());
+  EXPECT_EQ(sc.fabric->nodes, 4);
+  std::ofstream(dir / "f.json") << R"({"topology": "railOptimized", "nodes": 3})";
+  const auto errors = errors_of(with(scenario(), [](json& d) { d["fabric"] = {{"file", "f.json"}}; }), dir);
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_NE(errors[0].find("test.json: /fabric/file: the fabric has 3 servers"), std::string::npos);
+  fs::remove_all(dir);
+}
+
+TEST(ScenarioLoader, PerfProfilesAreReadStrictly) {
+  const json simple = {{"computeSecondsPerStep", "250ms"}, {"commBytesPerStep", "2Gi"}, {"collective", "allGather"},
+                       {"overlap", 0.5}, {"iterations", 100}};
+  const json train = {{"model", "llama-3-8b"}, {"tp", 8}, {"globalBatch", 64}, {"seq", 4096}, {"iterations", 10}};
+  const Scenario sc = load_scenario(with(scenario(), [&](json& d) {
+    d["workload"] = {{"jobs", json::array({perf_job("s", simple), perf_job("t", train)})}};
+  }), kSource, "/base");
+  const auto& jobs = std::get<InlineWorkload>(sc.workload).jobs;
+  ASSERT_EQ(jobs.size(), 2u);
+  const auto& s = std::get<models::SimplePerf>(jobs[0].perf->shape);
+  EXPECT_DOUBLE_EQ(s.compute_seconds, 0.25);
+  EXPECT_DOUBLE_EQ(s.comm_bytes, 2.0 * (1 << 30));
+  EXPECT_EQ(s.collective, models::StepCollective::AllGather);
+  EXPECT_EQ(jobs[0].perf->iterations, 100);
+  const auto& t = std::get<models::TrainingPerf>(jobs[1].perf->shape);
+  EXPECT_EQ(t.model.name, "llama-3-8b");
+  EXPECT_EQ(t.tp, 8);
+  // Round trip through the trace format.
+  EXPECT_EQ(models::job_record(jobs[1])["perf"]["model"], "llama-3-8b");
+
+  auto errors_with = [&](const json& perf, int pods = 2) {
+    return joined(errors_of(with(scenario(), [&](json& d) { d["workload"] = {{"jobs", json::array({perf_job("x", perf, pods)})}}; })));
+  };
+  EXPECT_NE(errors_with(with(train, [](json& p) { p["model"] = "gpt-9"; })).find("/workload/jobs/0/perf/model: unknown model \"gpt-9\""),
+            std::string::npos);
+  EXPECT_NE(errors_with(with(train, [](json& p) { p["tp"] = 3; })).find("/workload/jobs/0/perf/tp: tp x pp = 3 must divide the job's 16 GPUs"),
+            std::string::npos);
+  EXPECT_NE(errors_with(with(train, [](json& p) { p["globalBatch"] = 3; })).find("/workload/jobs/0/perf/globalBatch"),
+            std::string::npos);
+  EXPECT_NE(errors_with(with(simple, [](json& p) { p.erase("iterations"); p["overlap"] = 2; })).find("/workload/jobs/0/perf/iterations"),
+            std::string::npos);
+  EXPECT_NE(errors_with(with(simple, [](json& p) { p["overlap"] = 2; })).find("/workload/jobs/0/perf/overlap"), std::string::npos);
+  EXPECT_NE(errors_with(with(simple, [](json& p) { p["model"] = "llama-3-8b"; })).find("exactly one of \"model\""),
+            std::string::npos);
+  EXPECT_NE(errors_with(with(train, [](json& p) { p["model"] = {{"layers", 2}, {"hidden", 64}}; })).find("/workload/jobs/0/perf/model/heads"),
+            std::string::npos);
+  const std::string both = joined(errors_of(with(scenario(), [&](json& d) {
+    json j = perf_job("x", simple);
+    j["duration"] = "1h";
+    d["workload"] = {{"jobs", json::array({j})}};
+  })));
+  EXPECT_NE(both.find("/workload/jobs/0: must give exactly one of \"duration\" (seconds), \"work\" (FLOP) or \"perf\""),
+            std::string::npos);
+}
+
+}  // namespace
 }  // namespace kubetwin::scenarios

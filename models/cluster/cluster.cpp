@@ -124,10 +124,22 @@ void Cluster::release(NodeIndex n, const Resources& r, std::span<const DeviceInd
 
 std::optional<std::string_view> Cluster::node_label(NodeIndex n, std::string_view key) const {
   if (key == kHostnameLabel) return std::string_view(names_[n]);
+  if (!node_labels_.empty()) {
+    for (const auto& [k, v] : node_labels_[n]) {
+      if (k == key) return std::string_view(v);
+    }
+    if (is_per_node_label(key)) return std::nullopt;
+  }
   for (const auto& [k, v] : pools_[pool_of_[n]].labels) {  // a handful of labels: a scan is enough
     if (k == key) return std::string_view(v);
   }
   return std::nullopt;
+}
+
+void Cluster::set_node_labels(NodeIndex n, std::vector<std::pair<std::string, std::string>> labels) {
+  assert(std::all_of(labels.begin(), labels.end(), [](const auto& l) { return is_per_node_label(l.first); }));
+  if (node_labels_.empty()) node_labels_.resize(node_count());
+  node_labels_[n] = std::move(labels);
 }
 
 std::int64_t Cluster::max_free_gpus_on_a_node() const {

@@ -7,6 +7,7 @@
 #include <span>
 #include <string_view>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "models/cluster/node_pool.hpp"
@@ -36,8 +37,11 @@ class Cluster {
   std::uint32_t index_in_pool(NodeIndex n) const { return n - first_node_of_pool_[pool_of_[n]]; }
   const std::string& node_name(NodeIndex n) const { return names_[n]; }
   NodeIndex first_node_of_pool(std::size_t p) const { return first_node_of_pool_[p]; }
-  /// The node's value of label `key` (its pool's labels, and kubernetes.io/hostname), if any.
+  /// The node's value of label `key` (its pool's labels, kubernetes.io/hostname and the labels
+  /// set by set_node_labels), if any.
   std::optional<std::string_view> node_label(NodeIndex n, std::string_view key) const;
+  /// Gives node n labels of its own (is_per_node_label keys: where it sits in the fabric).
+  void set_node_labels(NodeIndex n, std::vector<std::pair<std::string, std::string>> labels);
 
   const Resources& allocatable(NodeIndex n) const { return pools_[pool_of_[n]].capacity; }
   const Resources& requested(NodeIndex n) const { return requested_[n]; }
@@ -93,6 +97,7 @@ class Cluster {
   std::vector<std::uint32_t> first_node_of_pool_;
   std::vector<std::uint32_t> pool_of_;
   std::vector<std::string> names_;
+  std::vector<std::vector<std::pair<std::string, std::string>>> node_labels_;  // empty unless set
   std::vector<Resources> requested_;
   std::vector<std::uint32_t> first_device_;  // per node: offset into device_free_
   std::vector<std::int16_t> device_free_;    // per device: milli-GPU free

@@ -4,6 +4,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "models/cluster/resources.hpp"
@@ -15,6 +16,16 @@ namespace kubetwin::models {
 inline constexpr const char* kGpuProductLabel = "nvidia.com/gpu.product";
 inline constexpr const char* kNodePoolLabel = "kubetwin.io/node-pool";
 inline constexpr const char* kHostnameLabel = "kubernetes.io/hostname";
+/// Where a node sits in the fabric (scenario /fabric): set per node, not per pool.
+inline constexpr const char* kTopologyBlockLabel = "topology.kubetwin.io/block";
+inline constexpr const char* kTopologyLeafLabel = "topology.kubetwin.io/leaf";
+inline constexpr const char* kNvlinkDomainLabel = "topology.kubetwin.io/nvlink-domain";
+
+/// Labels whose value differs from node to node of a pool: the hostname and the fabric's
+/// topology.kubetwin.io/ labels. Every other label comes from the node's pool.
+inline bool is_per_node_label(std::string_view key) {
+  return key == kHostnameLabel || key.starts_with("topology.kubetwin.io/");
+}
 
 /// A node pool the cluster autoscaler may grow and shrink between `min_count` and `max_count`.
 struct PoolAutoscaling {

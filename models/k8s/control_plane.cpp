@@ -454,9 +454,18 @@ void ControlPlane::start(JobState& job) {
   ++job.starts;
   ++running_jobs_;
   const double run_time = runtime_.run_seconds(job.spec, job.pod_nodes, cluster_);
-  job_started.emit(job);
   const std::uint64_t seq = job.seq;
+  // The timer exists before observers hear of the start, so that they may move it.
   job.completion_timer = engine_.schedule_in(run_time, [this, seq] { complete(seq); });
+  job_started.emit(job);
+}
+
+bool ControlPlane::reschedule_completion(std::uint64_t seq, double at) {
+  auto it = jobs_.find(seq);
+  if (it == jobs_.end() || !it->second.started()) return false;
+  engine_.cancel(it->second.completion_timer);
+  it->second.completion_timer = engine_.schedule_at(std::max(at, engine_.now()), [this, seq] { complete(seq); });
+  return true;
 }
 
 void ControlPlane::complete(std::uint64_t seq) {

@@ -63,6 +63,10 @@ class ControlPlane final : public FrameworkHandle {
 
   /// Nodes were added or removed (the cluster autoscaler): pending jobs may fit now.
   void on_nodes_changed();
+  /// Moves a running job's completion to time `at` (not before now): its rate changed because a
+  /// co-tenant on a shared link started or ended (models/k8s/job_rates.hpp). False if the job is
+  /// not running.
+  bool reschedule_completion(std::uint64_t seq, double at);
 
   sim::Signal<const JobState&> job_submitted;
   /// After on_nodes_changed(): the set of existing nodes changed.

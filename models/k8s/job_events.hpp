@@ -78,7 +78,23 @@ struct JobStartedEvent {
   static constexpr std::string_view kType = "JobStarted";
   std::string_view job;
   double queueing_delay;
-  void write(sim::JsonObjectWriter& w) const { w.field("job", job).field("queueingDelay", queueing_delay); }
+  double step_seconds = -1;  ///< perf jobs: the predicted step on this placement, alone; < 0: none
+  void write(sim::JsonObjectWriter& w) const {
+    w.field("job", job).field("queueingDelay", queueing_delay);
+    if (step_seconds >= 0) w.field("stepSeconds", step_seconds);
+  }
+};
+
+/// A running perf job's step time changed because `cause` started or ended on shared links.
+struct RateChangedEvent {
+  static constexpr std::string_view kType = "RateChanged";
+  std::string_view job;
+  double old_step_seconds, new_step_seconds;
+  std::string_view cause, cause_event;  ///< the job, and "JobStarted" or "JobEnded"
+  void write(sim::JsonObjectWriter& w) const {
+    w.field("job", job).field("oldStepSeconds", old_step_seconds).field("newStepSeconds", new_step_seconds)
+        .field("cause", cause).field("causeEvent", cause_event);
+  }
 };
 
 struct PreemptedEvent {
@@ -94,7 +110,12 @@ struct JobCompletedEvent {
   static constexpr std::string_view kType = "JobCompleted";
   std::string_view job;
   double jct, run_time;
-  void write(sim::JsonObjectWriter& w) const { w.field("job", job).field("jct", jct).field("runTime", run_time); }
+  /// Perf jobs: run time over what it would have been alone on the same placement; < 0: none.
+  double contention_slowdown = -1;
+  void write(sim::JsonObjectWriter& w) const {
+    w.field("job", job).field("jct", jct).field("runTime", run_time);
+    if (contention_slowdown >= 0) w.field("contentionSlowdown", contention_slowdown);
+  }
 };
 
 struct JobFailedEvent {

@@ -8,7 +8,8 @@
 namespace kubetwin::models {
 
 bool NodeAffinity::pool_constant(const PodGroupSpec& pod) const {
-  return !pod.node_selector.contains(kHostnameLabel);
+  return std::none_of(pod.node_selector.begin(), pod.node_selector.end(),
+                      [](const auto& kv) { return is_per_node_label(kv.first); });
 }
 
 Status NodeAffinity::filter(const CycleState& /*state*/, const PodGroupSpec& pod, const ClusterSnapshot& snapshot,
@@ -16,8 +17,10 @@ Status NodeAffinity::filter(const CycleState& /*state*/, const PodGroupSpec& pod
   const Cluster& cluster = snapshot.cluster();
   const auto& labels = cluster.pool(cluster.pool_of(node)).labels;
   for (const auto& [key, value] : pod.node_selector) {
-    if (key == kHostnameLabel) {
-      if (cluster.node_name(node) != value) return Status::unresolvable(kName, "node(s) didn't match Pod's node affinity/selector");
+    if (is_per_node_label(key)) {
+      if (cluster.node_label(node, key) != value) {
+        return Status::unresolvable(kName, "node(s) didn't match Pod's node affinity/selector");
+      }
       continue;
     }
     auto it = labels.find(key);

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "models/cluster/cluster.hpp"
@@ -26,6 +27,15 @@ class TopologyDomains {
       return;
     }
     std::vector<std::string_view> values;  // domain id -> value; a handful of pools
+    if (is_per_node_label(key)) {  // fabric labels: a value per node, interned
+      std::unordered_map<std::string_view, std::int32_t> ids;
+      node_domain_.assign(cluster.node_count(), kNone);
+      for (NodeIndex n = 0; n < cluster.node_count(); ++n) {
+        if (auto v = cluster.node_label(n, key)) node_domain_[n] = ids.emplace(*v, static_cast<std::int32_t>(ids.size())).first->second;
+      }
+      size_ = ids.size();
+      return;
+    }
     pool_domain_.assign(cluster.pool_count(), kNone);
     for (std::size_t p = 0; p < cluster.pool_count(); ++p) {
       for (const auto& [k, v] : cluster.pool(p).labels) {  // a scan: no string built per lookup
@@ -43,7 +53,8 @@ class TopologyDomains {
   std::string_view key() const { return key_; }
   /// The node's domain, 0..size()-1, or kNone if the node has no such label.
   std::int32_t of(NodeIndex n) const {
-    return by_node_ ? static_cast<std::int32_t>(n) : pool_domain_[cluster_->pool_of(n)];
+    if (by_node_) return static_cast<std::int32_t>(n);
+    return node_domain_.empty() ? pool_domain_[cluster_->pool_of(n)] : node_domain_[n];
   }
   /// Number of domain ids (every node is its own domain for kubernetes.io/hostname).
   std::size_t size() const { return size_; }
@@ -53,7 +64,8 @@ class TopologyDomains {
   const Cluster* cluster_;
   std::string_view key_;
   bool by_node_ = false;
-  std::vector<std::int32_t> pool_domain_;  // by pool, unless by_node_
+  std::vector<std::int32_t> pool_domain_;  // by pool, unless by_node_ or per-node labels
+  std::vector<std::int32_t> node_domain_;  // by node, for per-node (fabric) labels
   std::size_t size_ = 0;
 };
 

@@ -103,6 +103,10 @@ std::vector<int> Fabric::distances_to(VertexId dst, VertexId src) const {
 }
 
 Route Fabric::route(VertexId src, VertexId dst) const {
+  const std::uint64_t key = (static_cast<std::uint64_t>(src) << 32) | dst;
+  if (cache_routes_) {
+    if (auto it = route_cache_.find(key); it != route_cache_.end()) return it->second;
+  }
   Route r;
   r.vertices.push_back(src);
   if (src == dst) return r;
@@ -125,6 +129,7 @@ Route Fabric::route(VertexId src, VertexId dst) const {
     r.vertices.push_back(w);
     v = w;
   }
+  if (cache_routes_) route_cache_.emplace(key, r);
   return r;
 }
 

@@ -82,6 +82,9 @@ class Fabric {
 
   /// Shortest route between two GPUs (empty for src == dst); throws std::invalid_argument if there is none.
   Route route(VertexId src, VertexId dst) const;
+  /// Remember every route found (a breadth-first search over the whole fabric each, otherwise):
+  /// for callers that time many placements over the same GPUs (the fleet's step-time model).
+  void cache_routes(bool on) { cache_routes_ = on; }
   int hops(VertexId src, VertexId dst) const { return route(src, dst).hops(); }
   /// The smallest link capacity on the route (infinity for src == dst).
   double bottleneck_bandwidth(VertexId src, VertexId dst) const;
@@ -105,6 +108,8 @@ class Fabric {
   std::vector<LinkInfo> links_;
   std::vector<VertexId> gpus_;
   std::unordered_map<std::string, VertexId> by_name_;
+  bool cache_routes_ = false;
+  mutable std::unordered_map<std::uint64_t, Route> route_cache_;  // (src << 32 | dst) -> route
 };
 
 /// Max-min fair rates (progressive filling) of flows sharing directed links of `fabric`, NVLink

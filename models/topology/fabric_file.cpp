@@ -44,50 +44,56 @@ std::optional<double> read_ratio(StrictObject& o, std::string_view key) {
 
 }  // namespace
 
+void read_fabric_object(StrictObject& root, FabricSpec& s, bool nodes_required, const GpuCatalog& catalog) {
+  if (auto kind = root.enumeration("topology", {"railOptimized", "fatTree"}, Required::Yes))
+    s.kind = *kind == "fatTree" ? FabricKind::FatTree : FabricKind::RailOptimized;
+  s.nodes = static_cast<int>(root.integer("nodes", nodes_required ? Required::Yes : Required::No, 1, 1'000'000).value_or(s.nodes));
+  s.gpus_per_node = static_cast<int>(root.integer("gpusPerNode", Required::No, 1, 1024).value_or(s.gpus_per_node));
+  s.nvlink_domain_gpus = s.gpus_per_node;
+  if (auto gpu = root.string("gpuModel")) {
+    if (catalog.find(*gpu) == nullptr)
+      root.issue("gpuModel", "unknown GPU model \"" + *gpu + "\" (known: " + catalog.names() + ")");
+    else
+      s.gpu_model = *gpu;
+  }
+  s.nvlink_domain_gpus =
+      static_cast<int>(root.integer("nvlinkDomainGpus", Required::No, 1, 1'000'000).value_or(s.nvlink_domain_gpus));
+  s.nvlink_bandwidth = root.quantity("nvlinkBandwidth", Dimension::Bandwidth, Required::No, 1).value_or(0);
+  s.nic_bandwidth = root.quantity("nicBandwidth", Dimension::Bandwidth, Required::No, 1).value_or(s.nic_bandwidth);
+  s.pcie_bandwidth = root.quantity("pcieBandwidth", Dimension::Bandwidth, Required::No, 1).value_or(s.pcie_bandwidth);
+  s.nodes_per_pod = static_cast<int>(root.integer("nodesPerPod", Required::No, 1, 1'000'000).value_or(s.nodes_per_pod));
+  if (root.has("nodesPerLeaf") && s.kind == FabricKind::RailOptimized)
+    root.issue("nodesPerLeaf", "applies only to \"topology\": \"fatTree\" (rail-optimized pods have one leaf per rail)");
+  s.nodes_per_leaf = static_cast<int>(root.integer("nodesPerLeaf", Required::No, 1, 1'000'000).value_or(s.nodes_per_leaf));
+  s.spines_per_pod = static_cast<int>(root.integer("spinesPerPod", Required::No, 1, 100'000).value_or(0));
+  s.cores = static_cast<int>(root.integer("cores", Required::No, 1, 100'000).value_or(0));
+  s.oversubscription = read_ratio(root, "oversubscription").value_or(1.0);
+  s.planes = static_cast<int>(root.integer("planes", Required::No, 1, 64).value_or(1));
+  if (auto lat = root.object("latency")) {
+    s.nvlink_latency = lat->quantity("nvlink", Dimension::Time).value_or(s.nvlink_latency);
+    s.pcie_latency = lat->quantity("pcie", Dimension::Time).value_or(s.pcie_latency);
+    s.network_latency = lat->quantity("network", Dimension::Time).value_or(s.network_latency);
+    lat->finish();
+  }
+}
+
+void check_fabric_object(StrictObject& root, const FabricSpec& s, const GpuCatalog& catalog) {
+  if (s.nvlink_domain_gpus % s.gpus_per_node != 0)
+    root.issue("nvlinkDomainGpus", "must be a multiple of gpusPerNode (" + std::to_string(s.gpus_per_node) + "), got " +
+                                       std::to_string(s.nvlink_domain_gpus));
+  else if (s.nvlink_bandwidth == 0 && catalog.find(s.gpu_model) != nullptr && catalog.find(s.gpu_model)->nvlink_bandwidth <= 0)
+    root.issue("nvlinkBandwidth", "is required: " + s.gpu_model + " has no NVLink in the catalog");
+}
+
 FabricSpec read_fabric_spec(const nlohmann::json& doc, const std::string& source, const GpuCatalog& catalog) {
   std::vector<JsonIssue> issues;
   FabricSpec s;
   StrictObject root(doc, "", issues);
   if (root.valid()) {
-    if (auto kind = root.enumeration("topology", {"railOptimized", "fatTree"}, Required::Yes))
-      s.kind = *kind == "fatTree" ? FabricKind::FatTree : FabricKind::RailOptimized;
-    s.nodes = static_cast<int>(root.integer("nodes", Required::Yes, 1, 1'000'000).value_or(s.nodes));
-    s.gpus_per_node = static_cast<int>(root.integer("gpusPerNode", Required::No, 1, 1024).value_or(s.gpus_per_node));
-    s.nvlink_domain_gpus = s.gpus_per_node;
-    if (auto gpu = root.string("gpuModel")) {
-      if (catalog.find(*gpu) == nullptr)
-        root.issue("gpuModel", "unknown GPU model \"" + *gpu + "\" (known: " + catalog.names() + ")");
-      else
-        s.gpu_model = *gpu;
-    }
-    s.nvlink_domain_gpus =
-        static_cast<int>(root.integer("nvlinkDomainGpus", Required::No, 1, 1'000'000).value_or(s.nvlink_domain_gpus));
-    s.nvlink_bandwidth = root.quantity("nvlinkBandwidth", Dimension::Bandwidth, Required::No, 1).value_or(0);
-    s.nic_bandwidth = root.quantity("nicBandwidth", Dimension::Bandwidth, Required::No, 1).value_or(s.nic_bandwidth);
-    s.pcie_bandwidth = root.quantity("pcieBandwidth", Dimension::Bandwidth, Required::No, 1).value_or(s.pcie_bandwidth);
-    s.nodes_per_pod = static_cast<int>(root.integer("nodesPerPod", Required::No, 1, 1'000'000).value_or(s.nodes_per_pod));
-    if (root.has("nodesPerLeaf") && s.kind == FabricKind::RailOptimized)
-      root.issue("nodesPerLeaf", "applies only to \"topology\": \"fatTree\" (rail-optimized pods have one leaf per rail)");
-    s.nodes_per_leaf = static_cast<int>(root.integer("nodesPerLeaf", Required::No, 1, 1'000'000).value_or(s.nodes_per_leaf));
-    s.spines_per_pod = static_cast<int>(root.integer("spinesPerPod", Required::No, 1, 100'000).value_or(0));
-    s.cores = static_cast<int>(root.integer("cores", Required::No, 1, 100'000).value_or(0));
-    s.oversubscription = read_ratio(root, "oversubscription").value_or(1.0);
-    s.planes = static_cast<int>(root.integer("planes", Required::No, 1, 64).value_or(1));
-    if (auto lat = root.object("latency")) {
-      s.nvlink_latency = lat->quantity("nvlink", Dimension::Time).value_or(s.nvlink_latency);
-      s.pcie_latency = lat->quantity("pcie", Dimension::Time).value_or(s.pcie_latency);
-      s.network_latency = lat->quantity("network", Dimension::Time).value_or(s.network_latency);
-      lat->finish();
-    }
+    read_fabric_object(root, s, /*nodes_required=*/true, catalog);
     root.finish();
     // Cross-field rules, once every field read cleanly.
-    if (issues.empty()) {
-      if (s.nvlink_domain_gpus % s.gpus_per_node != 0)
-        root.issue("nvlinkDomainGpus", "must be a multiple of gpusPerNode (" + std::to_string(s.gpus_per_node) + "), got " +
-                                           std::to_string(s.nvlink_domain_gpus));
-      else if (s.nvlink_bandwidth == 0 && catalog.find(s.gpu_model)->nvlink_bandwidth <= 0)
-        root.issue("nvlinkBandwidth", "is required: " + s.gpu_model + " has no NVLink in the catalog");
-    }
+    if (issues.empty()) check_fabric_object(root, s, catalog);
   }
   if (!issues.empty()) {
     std::vector<std::string> lines;

@@ -9,6 +9,7 @@
 
 #include "models/cluster/resources.hpp"
 #include "models/cluster/taint.hpp"
+#include "models/workload/perf_profile.hpp"
 #include "models/workload/pod_constraints.hpp"
 
 namespace kubetwin::models {
@@ -55,6 +56,8 @@ struct JobSpec {
   std::vector<std::string> scheduling_gates;
   std::optional<double> duration;  ///< run time in seconds, independent of placement
   std::optional<double> work;      ///< FLOP to execute; run time then depends on the GPUs granted
+  /// Steps of a training profile; the step time depends on the placement and the fabric.
+  std::optional<PerfProfile> perf;
   std::vector<PodGroupSpec> pods;
 
   int total_pods() const {

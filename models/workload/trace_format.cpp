@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "models/cluster/node_pool.hpp"
+#include "sim/input_error.hpp"
 
 namespace kubetwin::models {
 
@@ -236,6 +237,120 @@ nlohmann::json affinity_rules_json(const PodAffinityRules& rules) {
   return j;
 }
 
+// `perf`: a training run ({"model", "tp", "pp", ...}) or a simple step profile
+// ({"computeSecondsPerStep", "commBytesPerStep", ...}); `gpus` is the job's whole GPUs.
+std::optional<PerfProfile> read_perf(StrictObject& job, std::int64_t gpus, std::vector<sim::JsonIssue>& issues) {
+  auto o = job.object("perf");
+  if (!o || !o->valid()) return std::nullopt;
+  PerfProfile p;
+  const std::size_t before = issues.size();
+  p.iterations = o->integer("iterations", Required::Yes, 1, std::int64_t{1} << 50).value_or(1);
+  if (o->has("model") == o->has("computeSecondsPerStep")) {
+    o->issue("", "must give exactly one of \"model\" (a training run) or \"computeSecondsPerStep\" (a simple profile)");
+  }
+  if (const nlohmann::json* model = o->raw("model")) {
+    TrainingPerf t;
+    if (model->is_string()) {
+      const TransformerSpec* m = ModelCatalog::builtin().find(model->get<std::string>());
+      if (m == nullptr) {
+        o->issue("model", "unknown model \"" + model->get<std::string>() + "\" (known: " + ModelCatalog::builtin().names() +
+                              "), or give the model's fields inline");
+      } else {
+        t.model = *m;
+      }
+    } else {
+      try {
+        nlohmann::json named = *model;
+        if (named.is_object() && !named.contains("name")) named["name"] = "inline";
+        t.model = parse_transformer_spec(named, "", o->pointer_of("model"));
+        t.inline_model = true;
+      } catch (const sim::InputError& e) {
+        for (const auto& line : e.lines()) {
+          // parse_transformer_spec's lines read ": <pointer>: <message>"; keep the pointer.
+          const std::string rest = line.rfind(": ", 0) == 0 ? line.substr(2) : line;
+          const auto colon = rest.find(": ");
+          issues.push_back({colon == std::string::npos ? o->pointer_of("model") : rest.substr(0, colon),
+                            colon == std::string::npos ? rest : rest.substr(colon + 2)});
+        }
+      }
+    }
+    t.tp = static_cast<int>(o->integer("tp", Required::No, 1, 1024).value_or(1));
+    t.pp = static_cast<int>(o->integer("pp", Required::No, 1, 1024).value_or(1));
+    t.zero = static_cast<int>(o->integer("zero", Required::No, 0, 3).value_or(0));
+    t.micro_batch = static_cast<int>(o->integer("microBatch", Required::No, 1, 1 << 20).value_or(1));
+    t.global_batch = static_cast<int>(o->integer("globalBatch", Required::Yes, 1, 1 << 30).value_or(1));
+    t.seq = static_cast<int>(o->integer("seq", Required::Yes, 1, 1 << 24).value_or(1));
+    if (issues.size() == before && gpus > 0) {
+      // The layout rules of TrainingStepModel::check, in the trace's words.
+      const TransformerSpec& m = t.model;
+      const std::int64_t mp = static_cast<std::int64_t>(t.tp) * t.pp;
+      auto str = [](std::int64_t v) { return std::to_string(v); };
+      if (gpus % mp != 0) {
+        o->issue("tp", "tp x pp = " + str(mp) + " must divide the job's " + str(gpus) + " GPUs");
+      } else if (m.heads % t.tp != 0 || m.ffn % t.tp != 0 || (m.kv_heads % t.tp != 0 && t.tp % m.kv_heads != 0)) {
+        o->issue("tp", "must divide the model's heads (" + str(m.heads) + "), kv-heads and ffn");
+      } else if (m.layers % t.pp != 0) {
+        o->issue("pp", "must divide the model's layers (" + str(m.layers) + ")");
+      } else if (t.global_batch % (gpus / mp) != 0) {
+        o->issue("globalBatch", "must be divisible by the data-parallel size " + str(gpus / mp));
+      } else if ((t.global_batch / (gpus / mp)) % t.micro_batch != 0) {
+        o->issue("microBatch", "must divide the sequences per pipeline (globalBatch / data-parallel size = " +
+                                   str(t.global_batch / (gpus / mp)) + ")");
+      }
+    }
+    p.shape = t;
+  } else if (o->has("computeSecondsPerStep")) {
+    SimplePerf s;
+    s.compute_seconds = o->quantity("computeSecondsPerStep", Dimension::Time, Required::Yes, 0).value_or(0);
+    s.comm_bytes = o->quantity("commBytesPerStep", Dimension::Bytes, Required::No, 0).value_or(0);
+    if (auto c = o->enumeration("collective", {"allReduce", "allGather", "reduceScatter", "allToAll"})) {
+      s.collective = *c == "allGather"       ? StepCollective::AllGather
+                     : *c == "reduceScatter" ? StepCollective::ReduceScatter
+                     : *c == "allToAll"      ? StepCollective::AllToAll
+                                             : StepCollective::AllReduce;
+    }
+    s.overlap = o->number("overlap", Required::No, 0, 1).value_or(0);
+    p.shape = s;
+  }
+  o->finish();
+  if (gpus == 0 && o->valid()) o->issue("", "needs GPUs to run on: request whole nvidia.com/gpu devices");
+  return p;
+}
+
+nlohmann::json perf_json(const PerfProfile& p) {
+  nlohmann::json j = nlohmann::json::object();
+  if (const auto* t = std::get_if<TrainingPerf>(&p.shape)) {
+    if (t->inline_model) {
+      const TransformerSpec& m = t->model;
+      j["model"] = {{"layers", m.layers}, {"hidden", m.hidden}, {"heads", m.heads}, {"kvHeads", m.kv_heads},
+                    {"ffn", m.ffn}, {"vocab", m.vocab}};
+      if (m.experts > 1) j["model"]["experts"] = m.experts, j["model"]["topK"] = m.top_k;
+      j["model"]["mlp"] = m.mlp == MlpKind::SwiGlu ? "swiglu" : "gelu";
+      j["model"]["norm"] = m.rms_norm ? "rmsnorm" : "layernorm";
+      j["model"]["bias"] = m.bias;
+      j["model"]["tiedEmbeddings"] = m.tied_embeddings;
+      j["model"]["positionEmbeddings"] = m.position_embeddings;
+      j["model"]["dropout"] = m.dropout;
+    } else {
+      j["model"] = t->model.name;
+    }
+    j["tp"] = t->tp;
+    j["pp"] = t->pp;
+    if (t->zero != 0) j["zero"] = t->zero;
+    j["microBatch"] = t->micro_batch;
+    j["globalBatch"] = t->global_batch;
+    j["seq"] = t->seq;
+  } else {
+    const auto& s = std::get<SimplePerf>(p.shape);
+    j["computeSecondsPerStep"] = s.compute_seconds;
+    if (s.comm_bytes > 0) j["commBytesPerStep"] = s.comm_bytes;
+    j["collective"] = to_string(s.collective);
+    if (s.overlap > 0) j["overlap"] = s.overlap;
+  }
+  j["iterations"] = p.iterations;
+  return j;
+}
+
 }  // namespace
 
 JobSpec read_job_record(const nlohmann::json& record, const std::string& pointer,
@@ -267,8 +382,8 @@ JobSpec read_job_record(const nlohmann::json& record, const std::string& pointer
   }
   job.duration = r.quantity("duration", Dimension::Time, Required::No, 0);
   job.work = r.quantity("work", Dimension::Flops, Required::No, 0);
-  if (r.has("duration") == r.has("work")) {
-    r.issue("", "must give exactly one of \"duration\" (seconds) or \"work\" (FLOP)");
+  if (int(r.has("duration")) + int(r.has("work")) + int(r.has("perf")) != 1) {
+    r.issue("", "must give exactly one of \"duration\" (seconds), \"work\" (FLOP) or \"perf\" (a training profile)");
   }
 
   if (const auto* pods = r.array("pods", Required::Yes)) {
@@ -321,6 +436,10 @@ JobSpec read_job_record(const nlohmann::json& record, const std::string& pointer
     r.issue("minMember", "is " + std::to_string(job.min_member) + " but the job has only " +
                              std::to_string(job.total_pods()) + " pods");
   }
+  if (r.has("perf")) {
+    const Resources total = job.total_requests();
+    job.perf = read_perf(r, total.gpu_milli > 0 ? 0 : total.gpus, issues);
+  }
   if (job.work && job.total_requests().total_gpu_milli() == 0) {
     r.issue("work", "needs GPUs to run on: request nvidia.com/gpu or give a duration instead");
   }
@@ -344,6 +463,7 @@ nlohmann::json job_record(const JobSpec& job) {
   }
   if (job.duration) r["duration"] = *job.duration;
   if (job.work) r["work"] = *job.work;
+  if (job.perf) r["perf"] = perf_json(*job.perf);
   nlohmann::json pods = nlohmann::json::array();
   for (const auto& g : job.pods) {
     nlohmann::json p;

@@ -136,7 +136,37 @@ struct GenerateArgs {
   double load = 0.8;
   std::string gpu_model = "H100-SXM-80GB";
   std::string out;
+  bool perf = false;          // training jobs of 1-64 full nodes with perf profiles instead of durations
+  std::string fabric;         // railOptimized | fatTree: the scenario gets a /fabric
+  std::string oversubscription = "1:1";
 };
+
+// The job as a training run of about its drawn duration: most jobs a simple profile (0.5 s of
+// compute and an all-reduce of 2 bytes per parameter, the model growing with the job), every fifth
+// a Llama 3 8B run at TP 8. Deterministic in the job's index.
+void make_perf(models::JobSpec& job, std::int64_t index) {
+  const double duration = *job.duration;
+  const std::int64_t gpus = job.total_requests().gpus;
+  job.duration.reset();
+  models::PerfProfile p;
+  if (index % 5 == 4 && gpus % 8 == 0) {
+    models::TrainingPerf t;
+    t.model = *models::ModelCatalog::builtin().find("llama-3-8b");
+    t.tp = 8;
+    t.seq = 8192;
+    t.global_batch = 512;
+    p.shape = t;
+    p.iterations = std::max<std::int64_t>(1, std::llround(duration / 20.0));
+  } else {
+    models::SimplePerf s;
+    s.compute_seconds = 0.5;
+    s.comm_bytes = 2.0 * 1e9 * std::sqrt(static_cast<double>(gpus) / 8.0);
+    s.overlap = 0.5;
+    p.shape = s;
+    p.iterations = std::max<std::int64_t>(1, std::llround(duration / s.compute_seconds));
+  }
+  job.perf = p;
+}
 
 int cmd_generate(const GenerateArgs& g) {
   if (models::GpuCatalog::builtin().find(g.gpu_model) == nullptr) {
@@ -164,6 +194,10 @@ int cmd_generate(const GenerateArgs& g) {
        })")},
       {"workload", {{"trace", "trace.jsonl"}}},
       {"output", {{"sampleInterval", "300s"}, {"timeline", true}}}};
+  if (!g.fabric.empty()) {
+    scenario["fabric"] = {{"topology", g.fabric}, {"oversubscription", g.oversubscription}};
+    if (g.fabric == "fatTree") scenario["fabric"]["nodesPerLeaf"] = 4;
+  }
 
   models::NodePoolSpec pool;
   pool.count = g.nodes;
@@ -172,6 +206,17 @@ int cmd_generate(const GenerateArgs& g) {
   models::SyntheticWorkloadSpec spec;
   spec.jobs = g.jobs;
   spec.load = g.load;
+  if (g.perf) {
+    // Training jobs of 1 to 64 full nodes, fewer the larger (as far as the cluster holds them).
+    spec.gpus_per_job.clear();
+    spec.gpus_per_job_weights.clear();
+    const std::vector<std::pair<int, double>> mix{{1, 40}, {2, 20}, {4, 15}, {8, 10}, {16, 8}, {32, 5}, {64, 2}};
+    for (auto [nodes, weight] : mix) {
+      if (nodes > g.nodes) break;
+      spec.gpus_per_job.push_back(nodes * g.gpus_per_node);
+      spec.gpus_per_job_weights.push_back(weight);
+    }
+  }
   sim::RandomStreams streams(static_cast<std::uint64_t>(g.seed));
   models::SyntheticWorkload workload(spec, models::SyntheticClusterShape::of({pool}, ""), streams);
 
@@ -179,7 +224,8 @@ int cmd_generate(const GenerateArgs& g) {
   {
     std::ofstream trace = out.open("trace.jsonl");
     std::string buf;
-    while (auto job = workload.next()) {
+    for (std::int64_t index = 0; auto job = workload.next(); ++index) {
+      if (g.perf) make_perf(*job, index);
       buf += models::job_record(*job).dump();
       buf += '\n';
       if (buf.size() > (1 << 20)) {
@@ -317,6 +363,12 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(0.001, 100.0))->capture_default_str();
   generate->add_option("--gpu-model", gen.gpu_model, "GPU model from the catalog")->capture_default_str();
   generate->add_option("--out", gen.out, "Output folder")->required();
+  generate->add_flag("--perf", gen.perf,
+                     "Training jobs of 1-64 full nodes with perf profiles (step time x iterations) instead of durations");
+  generate->add_option("--fabric", gen.fabric, "Give the scenario a fabric of this topology")
+      ->check(CLI::IsMember({"railOptimized", "fatTree"}));
+  generate->add_option("--oversubscription", gen.oversubscription, "The fabric's leaf downlink:uplink ratio, e.g. 2:1")
+      ->capture_default_str();
 
   auto* experiment = app.add_subcommand("experiment", "Run a published experiment");
   experiment->require_subcommand(1);
