@@ -25,7 +25,7 @@ using json = nlohmann::json;
 
 constexpr const char* kSource = "test.json";
 
-fs::path examples_dir() { return fs::path(__FILE__).parent_path() / "examples"; }
+fs::path examples_dir() { return fs::path(KUBETWIN_SOURCE_DIR) / "scenarios" / "examples"; }
 
 // --- builders -------------------------------------------------------------------------------
 

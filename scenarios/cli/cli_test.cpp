@@ -680,12 +680,27 @@ TEST_F(Cli, FingerprintsOfTheExampleRunsArePinned) {
       {"run " + shell_quote(example("trace-replay.json")), "fbcbfcd6b61075fa"},
       {"run", "f69675f35a4f1c81"},  // the built-in default scenario
       {"run " + shell_quote(example("gpu-sharing.json")), "875b815d654b85bb"},
+      {"run " + shell_quote(example("fabric-training.json")), "25fecfdc2a9a5440"},
   };
   for (const auto& p : pinned) {
     const auto r = kubetwin(p.args + " --quiet --out out");
     ASSERT_EQ(r.exit_code, 0) << r.err;
     EXPECT_EQ(summary("out")["eventLog"]["fingerprint"], p.fingerprint) << p.args;
   }
+}
+
+TEST_F(Cli, FabricScenarioTimesJobsOnTheirRoutesAndRecordsContention) {
+  const auto r = kubetwin("run " + shell_quote(example("fabric-training.json")) + " --quiet --out out");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(summary("out")["runtimeModel"], "step-time-on-routed-fabric");
+  int rate_changes = 0, started_with_step = 0;
+  for (const auto& line : lines_of(read_file(path("out/events.jsonl")))) {
+    const json e = json::parse(line);
+    if (e["type"] == "RateChanged") ++rate_changes;
+    if (e["type"] == "JobStarted" && e.contains("stepSeconds") && e["stepSeconds"].get<double>() > 0) ++started_with_step;
+  }
+  EXPECT_GT(rate_changes, 0);  // co-tenants on shared uplinks slow each other
+  EXPECT_GT(started_with_step, 0);
 }
 
 TEST_F(Cli, PluginVerdictsRecordEveryRejectingPluginPerNode) {
