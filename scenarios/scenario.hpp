@@ -13,7 +13,10 @@
 #include "models/autoscaling/cluster_autoscaler.hpp"
 #include "models/cluster/node_pool.hpp"
 #include "models/dra/dra_loader.hpp"
+#include "models/autoscaling/horizontal_pod_autoscaler.hpp"
 #include "models/k8s/control_plane_timing.hpp"
+#include "models/k8s/deployment_controller.hpp"
+#include "models/k8s/node_lifecycle.hpp"
 #include "models/queueing/queueing_config.hpp"
 #include "models/scheduling/scheduler_config.hpp"
 #include "models/workload/job_spec.hpp"
@@ -31,6 +34,12 @@ struct InlineWorkload {
 };
 using Workload = std::variant<TraceWorkload, InlineWorkload, models::SyntheticWorkloadSpec>;
 
+/// An inference service: a Deployment, optionally with an HPA on requests per second per replica.
+struct ServiceDeployment {
+  models::DeploymentSpec deployment;
+  std::optional<models::HpaSpec> hpa;
+};
+
 struct Scenario {
   std::string name;
   std::string description;
@@ -47,6 +56,12 @@ struct Scenario {
   /// Kueue-style queueing (ResourceFlavors, cohorts, ClusterQueues, LocalQueues); empty: none.
   models::queueing::QueueingConfig queueing;
   Workload workload;
+  /// Node faults (/faults) and the node lifecycle controller's settings (/controllers).
+  std::vector<models::NodeFault> faults;
+  models::NodeLifecycleConfig node_lifecycle;
+  /// Deployments for inference services (/deployments) and the HPA controller's settings.
+  std::vector<ServiceDeployment> deployments;
+  models::HpaControllerConfig hpa;
   double mfu = 0.4;  ///< fraction of peak achieved by work-based jobs
   double until = std::numeric_limits<double>::infinity();  ///< simulated-time horizon, seconds
   double sample_interval = 60;                             ///< series.csv grid, seconds

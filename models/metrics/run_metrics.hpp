@@ -9,6 +9,7 @@
 #include <string>
 
 #include "models/k8s/control_plane.hpp"
+#include "models/k8s/job_controller.hpp"
 #include "models/metrics/distribution.hpp"
 
 namespace kubetwin::models {
@@ -17,6 +18,9 @@ class RunMetrics {
  public:
   /// Subscribes to `control_plane`'s signals; `engine` supplies the time.
   RunMetrics(sim::Engine& engine, ControlPlane& control_plane);
+
+  /// Counts the Job controller's Jobs as jobs (the pods it creates are not: they are owned).
+  void track(JobController& jobs);
 
   /// Metrics as they stand at `end_time`, in the summary.json shape.
   nlohmann::ordered_json summary(double end_time) const;
@@ -29,6 +33,7 @@ class RunMetrics {
 
   sim::Engine& engine_;
   const ControlPlane& cp_;
+  const JobController* jobs_ = nullptr;
   std::uint64_t submitted_ = 0, completed_ = 0, failed_ = 0, preemptions_ = 0;
   std::map<std::string, std::uint64_t, std::less<>> failure_reasons_;
   Distribution jct_, queueing_;
