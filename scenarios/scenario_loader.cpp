@@ -524,12 +524,12 @@ std::vector<ServiceDeployment> read_deployments(StrictObject& root, const models
         double last = -1;
         for (std::size_t k = 0; k < points->size(); ++k) {
           StrictObject pt((*points)[k], load->pointer_of("points") + "/" + std::to_string(k), issues);
-          const double t = pt.quantity("time", Dimension::Time, Required::Yes).value_or(0);
+          const auto t = pt.quantity("time", Dimension::Time, Required::Yes);
           const double rps = pt.number("requestsPerSecond", Required::Yes, 0).value_or(0);
-          if (pt.has("time") && t <= last) pt.issue("time", "points must be in increasing time order");
-          last = std::max(last, t);
+          if (t && *t <= last) pt.issue("time", "points must be in increasing time order");
+          last = std::max(last, t.value_or(last));
           pt.finish();
-          dep.load.points.emplace_back(t, rps);
+          dep.load.points.emplace_back(t.value_or(0), rps);
         }
       }
       load->finish();
