@@ -31,7 +31,7 @@ std::vector<Toleration> read_tolerations(StrictObject& pod, std::vector<sim::Jso
       tol.any_effect = false;
       tol.effect = *parse_taint_effect(*e);
     }
-    t.number("tolerationSeconds");  // accepted for compatibility; evictions are not modelled yet
+    t.number("tolerationSeconds");  // accepted; node-fault evictions do not honour it yet (docs/controllers.md)
     if (tol.key.empty() && tol.op == Toleration::Operator::Equal && t.valid()) {
       t.issue("operator", "must be Exists when key is empty");
     }
