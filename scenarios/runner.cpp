@@ -135,6 +135,7 @@ nlohmann::ordered_json run_scenario(const Scenario& sc, const RunOptions& option
   cp.job_terminated.connect([&dra](const models::JobState& j, const models::PodTermination&) { dra.release_job(j.seq); });
   // Controllers: the Job controller (jobs with batch fields), node faults, inference Deployments.
   models::JobController jobs(engine, cp, streams.stream("failures"));
+  models::JobSetController job_sets(engine, jobs);
   std::optional<models::NodeLifecycleController> node_lifecycle;
   if (!sc.faults.empty()) node_lifecycle.emplace(engine, cluster, cp, sc.node_lifecycle, sc.faults);
   std::optional<models::DeploymentController> deployments;
@@ -157,6 +158,7 @@ nlohmann::ordered_json run_scenario(const Scenario& sc, const RunOptions& option
   }
   models::RunMetrics metrics(engine, cp);
   metrics.track(jobs);
+  metrics.track(job_sets);
   sim::EventLog log(&events_file);
   ProgressReporter progress(options.progress, engine);
   double last_activity = 0;
@@ -275,6 +277,21 @@ nlohmann::ordered_json run_scenario(const Scenario& sc, const RunOptions& option
   jobs.pod_recreated.connect([&](const models::BatchJob& job, const models::JobState& unit, double backoff) {
     log.record(engine.now(), models::PodRecreatedEvent{job.spec.id, unit.pod_name(0), backoff});
   });
+  job_sets.created.connect([&](const models::JobSetState& set) {
+    last_activity = engine.now();
+    log.record(engine.now(), models::JobSetCreatedEvent{set.spec.name, set.children()});
+  });
+  job_sets.restarted.connect([&](const models::JobSetState& set, std::string_view failed_job) {
+    log.record(engine.now(), models::JobSetRestartedEvent{set.spec.name, failed_job, set.restarts});
+  });
+  job_sets.completed.connect([&](const models::JobSetState& set) {
+    last_activity = engine.now();
+    log.record(engine.now(), models::JobSetCompletedEvent{set.spec.name, set.end_time - set.submit_time, set.restarts});
+  });
+  job_sets.failed.connect([&](const models::JobSetState& set, std::string_view reason, std::string_view message) {
+    last_activity = engine.now();
+    log.record(engine.now(), models::JobSetFailedEvent{set.spec.name, reason, message});
+  });
   if (node_lifecycle) {
     node_lifecycle->node_not_ready.connect([&](models::NodeIndex n, std::string_view taint) {
       ++nodes_not_ready;
@@ -345,6 +362,9 @@ nlohmann::ordered_json run_scenario(const Scenario& sc, const RunOptions& option
     }
   });
   injector.start();
+  for (const auto& sub : sc.job_sets) {
+    engine.schedule_at(sub.submit_time, [&job_sets, &sub] { job_sets.submit(sub.spec); });
+  }
   if (deployments) {
     deployments->start();
     for (auto& hpa : hpas) hpa->start();
@@ -356,7 +376,10 @@ nlohmann::ordered_json run_scenario(const Scenario& sc, const RunOptions& option
 
   // The horizon cut the run short if work was still pending or arriving when it stopped.
   const bool horizon_reached =
-      std::isfinite(sc.until) && (!cp.live_jobs().empty() || injector.has_more() || jobs.live_jobs() > 0);
+      std::isfinite(sc.until) && (!cp.live_jobs().empty() || injector.has_more() || jobs.live_jobs() > 0 ||
+                                  job_sets.live_sets() > 0 ||
+                                  std::any_of(sc.job_sets.begin(), sc.job_sets.end(),
+                                              [&](const auto& sub) { return sub.submit_time >= sc.until; }));
   const double end = horizon_reached ? sc.until : last_activity;
 
   // series.csv: the grid samples up to the end, then the state at the end itself.
@@ -417,9 +440,10 @@ nlohmann::ordered_json run_scenario(const Scenario& sc, const RunOptions& option
                         {"nodePools", cluster.pool_count()}};
   summary["runtimeModel"] = models::JobRuntimeModel::kName;
   // Only where a scenario opted in, so that other outputs stay as they were.
-  if (batch_jobs > 0 || deployments) {
+  if (batch_jobs > 0 || deployments || !sc.job_sets.empty()) {
     const std::uint64_t replaced = deployments ? deployments->pods_replaced() : 0;
     summary["controllers"] = {{"batchJobs", batch_jobs},
+                              {"jobSets", sc.job_sets.size()},
                               {"podFailures", jobs.pod_failures() + replaced},
                               {"podsRecreated", jobs.pods_recreated() + replaced}};
   }

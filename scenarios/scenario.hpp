@@ -16,6 +16,7 @@
 #include "models/autoscaling/horizontal_pod_autoscaler.hpp"
 #include "models/k8s/control_plane_timing.hpp"
 #include "models/k8s/deployment_controller.hpp"
+#include "models/k8s/jobset_controller.hpp"
 #include "models/k8s/node_lifecycle.hpp"
 #include "models/queueing/queueing_config.hpp"
 #include "models/scheduling/scheduler_config.hpp"
@@ -40,6 +41,12 @@ struct ServiceDeployment {
   std::optional<models::HpaSpec> hpa;
 };
 
+/// A JobSet submitted at a given time (/jobSets).
+struct JobSetSubmission {
+  models::JobSetSpec spec;
+  double submit_time = 0;
+};
+
 struct Scenario {
   std::string name;
   std::string description;
@@ -62,6 +69,8 @@ struct Scenario {
   /// Deployments for inference services (/deployments) and the HPA controller's settings.
   std::vector<ServiceDeployment> deployments;
   models::HpaControllerConfig hpa;
+  /// JobSet-like multi-role jobs (/jobSets), sorted by submission time.
+  std::vector<JobSetSubmission> job_sets;
   double mfu = 0.4;  ///< fraction of peak achieved by work-based jobs
   double until = std::numeric_limits<double>::infinity();  ///< simulated-time horizon, seconds
   double sample_interval = 60;                             ///< series.csv grid, seconds

@@ -554,6 +554,71 @@ std::vector<ServiceDeployment> read_deployments(StrictObject& root, const models
   return out;
 }
 
+// /jobSets: replicated jobs whose templates are trace records without jobId and submitTime.
+std::vector<JobSetSubmission> read_job_sets(StrictObject& root, const models::GpuCatalog& catalog,
+                                            std::vector<JsonIssue>& issues) {
+  std::vector<JobSetSubmission> out;
+  const auto* list = root.array("jobSets");
+  if (list == nullptr) return out;
+  std::set<std::string> names;
+  for (std::size_t i = 0; i < list->size(); ++i) {
+    StrictObject js((*list)[i], root.pointer_of("jobSets") + "/" + std::to_string(i), issues);
+    if (!js.valid()) continue;
+    JobSetSubmission sub;
+    models::JobSetSpec& spec = sub.spec;
+    spec.name = js.string("name", Required::Yes).value_or("");
+    if (js.has("name") && !is_dns_label(spec.name)) {
+      js.issue("name", "must be a lowercase DNS label (a-z, 0-9, '-'), got \"" + spec.name + "\"");
+    } else if (!spec.name.empty() && !names.insert(spec.name).second) {
+      js.issue("name", "duplicate JobSet name \"" + spec.name + "\"");
+    }
+    sub.submit_time = js.quantity("submitTime", Dimension::Time).value_or(0);
+    if (auto fp = js.object("failurePolicy")) {
+      spec.max_restarts = static_cast<int>(fp->integer("maxRestarts", Required::No, 0, 1000).value_or(0));
+      fp->finish();
+    }
+    if (auto sp = js.object("startupPolicy")) {
+      spec.in_order_startup = sp->enumeration("startupPolicyOrder", {"AnyOrder", "InOrder"}).value_or("AnyOrder") == "InOrder";
+      sp->finish();
+    }
+    if (const auto* roles = js.array("replicatedJobs", Required::Yes)) {
+      if (roles->empty()) js.issue("replicatedJobs", "must list at least one replicated job");
+      std::set<std::string> role_names;
+      for (std::size_t k = 0; k < roles->size(); ++k) {
+        StrictObject r((*roles)[k], js.pointer_of("replicatedJobs") + "/" + std::to_string(k), issues);
+        if (!r.valid()) continue;
+        models::ReplicatedJobSpec role;
+        role.name = r.string("name", Required::Yes).value_or("");
+        if (r.has("name") && !is_dns_label(role.name)) {
+          r.issue("name", "must be a lowercase DNS label (a-z, 0-9, '-'), got \"" + role.name + "\"");
+        } else if (!role.name.empty() && !role_names.insert(role.name).second) {
+          r.issue("name", "duplicate replicated job name \"" + role.name + "\"");
+        }
+        role.replicas = static_cast<int>(r.integer("replicas", Required::No, 1, 100000).value_or(1));
+        if (const auto* tmpl = r.raw("template", Required::Yes)) {
+          const std::string ptr = r.pointer_of("template");
+          if (tmpl->is_object() && (tmpl->contains("jobId") || tmpl->contains("submitTime"))) {
+            issues.push_back({ptr + (tmpl->contains("jobId") ? "/jobId" : "/submitTime"), "is set by the JobSet"});
+          } else {
+            nlohmann::json record = *tmpl;
+            if (record.is_object()) {
+              record["jobId"] = spec.name + "-" + role.name;
+              record["submitTime"] = 0;
+            }
+            role.job = models::read_job_record(record, ptr, catalog, issues);
+          }
+        }
+        r.finish();
+        spec.replicated_jobs.push_back(std::move(role));
+      }
+    }
+    js.finish();
+    out.push_back(std::move(sub));
+  }
+  std::stable_sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.submit_time < b.submit_time; });
+  return out;
+}
+
 }  // namespace
 
 nlohmann::json read_scenario_file(const std::filesystem::path& path) {
@@ -661,6 +726,7 @@ Scenario load_scenario(const nlohmann::json& doc, const std::string& source,
     sc.workload = read_workload(root, base_dir, sc.node_pools, platform_valid, catalog, issues);
     sc.faults = read_faults(root, platform_valid ? sc.node_pools : std::vector<models::NodePoolSpec>{}, issues);
     sc.deployments = read_deployments(root, catalog, issues);
+    sc.job_sets = read_job_sets(root, catalog, issues);
     if (auto c = root.object("controllers")) {
       sc.node_lifecycle.node_monitor_grace_period =
           c->quantity("nodeMonitorGracePeriod", Dimension::Time).value_or(sc.node_lifecycle.node_monitor_grace_period);

@@ -797,6 +797,30 @@ TEST(ScenarioLoader, ReadsBatchFieldsFaultsAndDeployments) {
   EXPECT_EQ(sc.deployments[0].hpa->scale_up.policies.size(), 2u);
 }
 
+json job_set() {
+  json worker = job("ignored", 0);
+  worker.erase("jobId");
+  worker.erase("submitTime");
+  return {{"name", "rl"},
+          {"submitTime", "5m"},
+          {"failurePolicy", {{"maxRestarts", 2}}},
+          {"startupPolicy", {{"startupPolicyOrder", "InOrder"}}},
+          {"replicatedJobs", json::array({{{"name", "driver"}, {"template", worker}},
+                                          {{"name", "workers"}, {"replicas", 3}, {"template", worker}}})}};
+}
+
+TEST(ScenarioLoader, ReadsJobSets) {
+  const Scenario sc = load_scenario(with(scenario(), [](json& d) { d["jobSets"] = json::array({job_set()}); }), kSource, "/base");
+  ASSERT_EQ(sc.job_sets.size(), 1u);
+  const auto& js = sc.job_sets[0];
+  EXPECT_EQ(js.submit_time, 300.0);
+  EXPECT_EQ(js.spec.max_restarts, 2);
+  EXPECT_TRUE(js.spec.in_order_startup);
+  ASSERT_EQ(js.spec.replicated_jobs.size(), 2u);
+  EXPECT_EQ(js.spec.replicated_jobs[1].replicas, 3);
+  EXPECT_EQ(js.spec.replicated_jobs[1].job.id, "rl-workers");
+}
+
 TEST(ScenarioLoader, AJobWithoutBatchFieldsStaysAPlainJob) {
   const Scenario sc = load_scenario(with(scenario(), [](json& d) { set_jobs(d, job("a", 0)); }), kSource, "/base");
   EXPECT_FALSE(std::get<InlineWorkload>(sc.workload).jobs[0].batch.has_value());
@@ -899,6 +923,34 @@ INSTANTIATE_TEST_SUITE_P(
                       });
                     },
                     "/deployments/0/autoscaling/behavior/scaleUp/policies/0/type", "Pods"},
+        InvalidCase{"JobSetTemplateWithJobId",
+                    [](json& d) {
+                      json js = job_set();
+                      js["replicatedJobs"][0]["template"]["jobId"] = "x";
+                      d["jobSets"] = json::array({js});
+                    },
+                    "/jobSets/0/replicatedJobs/0/template/jobId", "set by the JobSet"},
+        InvalidCase{"JobSetTemplateWithoutRequests",
+                    [](json& d) {
+                      json js = job_set();
+                      js["replicatedJobs"][1]["template"]["pods"][0].erase("requests");
+                      d["jobSets"] = json::array({js});
+                    },
+                    "/jobSets/0/replicatedJobs/1/template/pods/0/requests", "is required"},
+        InvalidCase{"JobSetDuplicateRole",
+                    [](json& d) {
+                      json js = job_set();
+                      js["replicatedJobs"][1]["name"] = "driver";
+                      d["jobSets"] = json::array({js});
+                    },
+                    "/jobSets/0/replicatedJobs/1/name", "duplicate replicated job name"},
+        InvalidCase{"JobSetNegativeMaxRestarts",
+                    [](json& d) {
+                      json js = job_set();
+                      js["failurePolicy"]["maxRestarts"] = -1;
+                      d["jobSets"] = json::array({js});
+                    },
+                    "/jobSets/0/failurePolicy/maxRestarts", "at least 0"},
         InvalidCase{"UnknownControllersField",
                     [](json& d) { d["controllers"] = {{"podEvictionTimeout", "5m"}}; },
                     "/controllers/podEvictionTimeout", "not a known field"}),

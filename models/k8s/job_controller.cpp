@@ -268,7 +268,7 @@ void JobController::remove(const std::string& name) {
 
 std::size_t JobController::running_jobs() const {
   return static_cast<std::size_t>(
-      std::count_if(jobs_.begin(), jobs_.end(), [](const auto& kv) { return kv.second.start_time >= 0; }));
+      std::count_if(jobs_.begin(), jobs_.end(), [](const auto& kv) { return kv.second.start_time >= 0 && kv.second.owner.empty(); }));
 }
 
 }  // namespace kubetwin::models

@@ -75,7 +75,7 @@ class JobController {
   /// A pod replacing a failed one was created, `backoff` seconds after the failure.
   sim::Signal<const BatchJob&, const JobState& /*pod*/, double /*backoff*/> pod_recreated;
 
-  /// Jobs created and not finished, of which running: those that have started a pod.
+  /// Jobs created and not finished; running: those not owned by a JobSet that have started a pod.
   std::size_t live_jobs() const { return jobs_.size(); }
   std::size_t running_jobs() const;
   std::uint64_t pod_failures() const { return pod_failures_; }

@@ -177,6 +177,40 @@ struct EvictedEvent {
   }
 };
 
+/// A JobSet was created (`jobs`: its child Jobs), restarted (a child Job failed: every child is
+/// recreated), completed or failed.
+struct JobSetCreatedEvent {
+  static constexpr std::string_view kType = "JobSetCreated";
+  std::string_view job_set;
+  std::int64_t jobs;
+  void write(sim::JsonObjectWriter& w) const { w.field("jobSet", job_set).field("jobs", jobs); }
+};
+
+struct JobSetRestartedEvent {
+  static constexpr std::string_view kType = "JobSetRestarted";
+  std::string_view job_set, failed_job;
+  std::int64_t restarts;
+  void write(sim::JsonObjectWriter& w) const {
+    w.field("jobSet", job_set).field("failedJob", failed_job).field("restarts", restarts);
+  }
+};
+
+struct JobSetCompletedEvent {
+  static constexpr std::string_view kType = "JobSetCompleted";
+  std::string_view job_set;
+  double jct;
+  std::int64_t restarts;
+  void write(sim::JsonObjectWriter& w) const { w.field("jobSet", job_set).field("jct", jct).field("restarts", restarts); }
+};
+
+struct JobSetFailedEvent {
+  static constexpr std::string_view kType = "JobSetFailed";
+  std::string_view job_set, reason, message;
+  void write(sim::JsonObjectWriter& w) const {
+    w.field("jobSet", job_set).field("reason", reason).field("message", message);
+  }
+};
+
 /// The HPA changed a Deployment's replicas (upstream event reason SuccessfulRescale).
 struct SuccessfulRescaleEvent {
   static constexpr std::string_view kType = "SuccessfulRescale";

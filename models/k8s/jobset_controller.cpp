@@ -22,6 +22,10 @@ JobSetController::JobSetController(sim::Engine& engine, JobController& jobs) : e
     auto it = sets_.find(child.owner);
     if (it == sets_.end()) return;
     JobSetState& set = it->second;
+    if (set.start_time < 0) {
+      set.start_time = engine_.now();
+      started.emit(set);
+    }
     const std::size_t role = role_of(set, child.spec.id);
     ++set.started[role];
     // InOrder: the next replicated job once every Job of this one has started.
@@ -36,10 +40,16 @@ JobSetController::JobSetController(sim::Engine& engine, JobController& jobs) : e
     JobSetState& set = it->second;
     std::erase(set.live, child.spec.id);
     if (++set.completed < set.children()) return;
-    set.end_time = engine_.now();
+    // Reported after the Job controller has finished with the last child.
     const std::string name = set.spec.name;
-    completed.emit(set);
-    sets_.erase(name);
+    const std::uint64_t uid = set.uid;
+    engine_.schedule_in(0, [this, name, uid] {
+      auto found = sets_.find(name);
+      if (found == sets_.end() || found->second.uid != uid) return;
+      found->second.end_time = engine_.now();
+      completed.emit(found->second);
+      sets_.erase(found);
+    });
   });
   jobs_.job_failed.connect([this](const BatchJob& child, std::string_view, std::string_view) { on_child_failed(child); });
 }
@@ -51,11 +61,17 @@ void JobSetController::submit(JobSetSpec spec) {
   set.submit_time = engine_.now();
   set.uid = next_uid_++;
   set.started.assign(set.spec.replicated_jobs.size(), 0);
+  created.emit(set);
   if (set.spec.in_order_startup) {
     create_role(set, 0);
   } else {
     for (std::size_t r = 0; r < set.spec.replicated_jobs.size(); ++r) create_role(set, r);
   }
+}
+
+std::size_t JobSetController::running_sets() const {
+  return static_cast<std::size_t>(
+      std::count_if(sets_.begin(), sets_.end(), [](const auto& kv) { return kv.second.start_time >= 0; }));
 }
 
 void JobSetController::create_role(JobSetState& set, std::size_t role) {

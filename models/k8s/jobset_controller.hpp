@@ -34,6 +34,7 @@ struct JobSetSpec {
 struct JobSetState {
   JobSetSpec spec;
   double submit_time = 0;
+  double start_time = -1;  ///< when a child Job first started a pod
   double end_time = -1;
   int restarts = 0;
   int completed = 0;                 ///< child Jobs completed in this attempt
@@ -55,7 +56,13 @@ class JobSetController {
   JobSetController& operator=(const JobSetController&) = delete;
 
   void submit(JobSetSpec spec);
+  /// JobSets not finished, and those of them that have started.
+  std::size_t live_sets() const { return sets_.size(); }
+  std::size_t running_sets() const;
 
+  sim::Signal<const JobSetState&> created;
+  /// A child Job started a pod for the first time.
+  sim::Signal<const JobSetState&> started;
   sim::Signal<const JobSetState&> completed;
   sim::Signal<const JobSetState&, std::string_view /*reason*/, std::string_view /*message*/> failed;
   /// All children were deleted and recreated because `failed_job` failed.

@@ -356,11 +356,13 @@ TEST_F(Cli, ControllerExamplesReportFailuresEvictionsAndRescales) {
   const json jf = summary("jf");
   EXPECT_EQ(jf["failureReasons"]["PodFailurePolicy"], 1);
   EXPECT_EQ(jf["failureReasons"]["DeadlineExceeded"], 1);
-  EXPECT_EQ(jf["jobs"]["submitted"], 6);
+  EXPECT_EQ(jf["jobs"]["submitted"], 7) << "six jobs and one JobSet";
+  EXPECT_EQ(jf["controllers"]["jobSets"], 1);
   EXPECT_EQ(jf["nodeFaults"]["notReady"], 1);
   EXPECT_GE(jf["controllers"]["podFailures"].get<int>(), 4);
   const std::string events = read_file(path("jf/events.jsonl"));
-  for (const char* type : {"\"PodFailed\"", "\"PodRecreated\"", "\"NodeNotReady\"", "\"Evicted\"", "\"NodeReady\""}) {
+  for (const char* type : {"\"PodFailed\"", "\"PodRecreated\"", "\"NodeNotReady\"", "\"Evicted\"", "\"NodeReady\"",
+                           "\"JobSetRestarted\"", "\"JobSetCompleted\""}) {
     EXPECT_NE(events.find(type), std::string::npos) << type;
   }
   EXPECT_NE(events.find("\"t\":940,\"type\":\"NodeNotReady\",\"node\":\"h100-1\""), std::string::npos)
