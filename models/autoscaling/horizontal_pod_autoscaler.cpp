@@ -5,9 +5,15 @@
 
 namespace kubetwin::models {
 
-HorizontalPodAutoscaler::HorizontalPodAutoscaler(sim::Engine& engine, DeploymentController& deployments,
-                                                 std::size_t deployment, HpaSpec spec, HpaControllerConfig config)
-    : engine_(engine), deployments_(deployments), deployment_(deployment), spec_(std::move(spec)), config_(config) {}
+HorizontalPodAutoscaler::HorizontalPodAutoscaler(sim::Engine& engine,
+                                                 DeploymentController& deployments,
+                                                 std::size_t deployment, HpaSpec spec,
+                                                 HpaControllerConfig config)
+    : engine_(engine),
+      deployments_(deployments),
+      deployment_(deployment),
+      spec_(std::move(spec)),
+      config_(config) {}
 
 void HorizontalPodAutoscaler::start() {
   engine_.schedule_in(config_.sync_period, [this] {
@@ -16,8 +22,8 @@ void HorizontalPodAutoscaler::start() {
   });
 }
 
-int HorizontalPodAutoscaler::replicas_for_metric(int current, int ready, int unready, double load, double target,
-                                                 double tolerance) {
+int HorizontalPodAutoscaler::replicas_for_metric(int current, int ready, int unready, double load,
+                                                 double target, double tolerance) {
   // Each ready pod reports load / ready requests per second; pending pods report nothing.
   const double usage_ratio = load / ready / target;
   const bool scale_up_with_unready = unready > 0 && usage_ratio > 1.0;
@@ -33,7 +39,8 @@ int HorizontalPodAutoscaler::replicas_for_metric(int current, int ready, int unr
   return replicas < current ? current : replicas;
 }
 
-int HorizontalPodAutoscaler::change_in_period(const std::vector<Timed>& events, double period) const {
+int HorizontalPodAutoscaler::change_in_period(const std::vector<Timed>& events,
+                                              double period) const {
   const double cutoff = engine_.now() - period;
   int change = 0;
   for (const Timed& e : events) {
@@ -48,7 +55,8 @@ int HorizontalPodAutoscaler::scale_up_limit(int current) const {
   const bool pick_min = rules.select == HpaScalingRules::Select::Min;
   int result = pick_min ? INT_MAX : INT_MIN;
   for (const HpaScalingPolicy& p : rules.policies) {
-    const int start = current - change_in_period(scale_up_events_, p.period) + change_in_period(scale_down_events_, p.period);
+    const int start = current - change_in_period(scale_up_events_, p.period) +
+                      change_in_period(scale_down_events_, p.period);
     const int proposed = p.type == HpaScalingPolicy::Type::Pods
                              ? start + p.value
                              : static_cast<int>(std::ceil(start * (1.0 + p.value / 100.0)));
@@ -64,7 +72,8 @@ int HorizontalPodAutoscaler::scale_down_limit(int current) const {
   const bool pick_max_limit = rules.select == HpaScalingRules::Select::Min;
   int result = pick_max_limit ? INT_MIN : INT_MAX;
   for (const HpaScalingPolicy& p : rules.policies) {
-    const int start = current - change_in_period(scale_up_events_, p.period) + change_in_period(scale_down_events_, p.period);
+    const int start = current - change_in_period(scale_up_events_, p.period) +
+                      change_in_period(scale_down_events_, p.period);
     const int proposed = p.type == HpaScalingPolicy::Type::Pods
                              ? start - p.value
                              : static_cast<int>(start * (1.0 - p.value / 100.0));
@@ -82,11 +91,13 @@ int HorizontalPodAutoscaler::normalize(int current, int desired, std::string* re
     if (r.t > now - spec_.scale_up.stabilization_window) up = std::min(up, r.value);
     if (r.t > now - spec_.scale_down.stabilization_window) down = std::max(down, r.value);
   }
-  const double keep = std::max(spec_.scale_up.stabilization_window, spec_.scale_down.stabilization_window);
+  const double keep =
+      std::max(spec_.scale_up.stabilization_window, spec_.scale_down.stabilization_window);
   std::erase_if(recommendations_, [&](const Timed& r) { return r.t <= now - keep; });
   recommendations_.push_back({now, desired});
   int stabilized = std::clamp(current, up, std::max(up, down));
-  if (stabilized != desired) *reason = desired > stabilized ? "ScaleUpStabilized" : "ScaleDownStabilized";
+  if (stabilized != desired)
+    *reason = desired > stabilized ? "ScaleUpStabilized" : "ScaleDownStabilized";
 
   // Rate limits and bounds.
   if (stabilized > current) {
@@ -124,20 +135,22 @@ void HorizontalPodAutoscaler::sync() {
     if (ready == 0) return;  // no pod reports the metric yet (FailedGetPodsMetric)
     const double load = deployments_.load(deployment_);
     metric = load / ready;
-    const int proposal = replicas_for_metric(current, ready, deployments_.pods(deployment_) - ready, load,
-                                             spec_.target_per_replica, config_.tolerance);
+    const int proposal = replicas_for_metric(current, ready, deployments_.pods(deployment_) - ready,
+                                             load, spec_.target_per_replica, config_.tolerance);
     reason = metric > spec_.target_per_replica ? "pods metric requests_per_second above target"
                                                : "pods metric requests_per_second below target";
     desired = normalize(current, proposal, &reason);
   }
-  if (ready > 0) metric = deployments_.load(deployment_) / ready;  // reported with bound-only rescales too
+  if (ready > 0)
+    metric = deployments_.load(deployment_) / ready;  // reported with bound-only rescales too
   if (desired == current) return;
   if (desired > current) {
     scale_up_events_.push_back({engine_.now(), desired - current});
   } else {
     scale_down_events_.push_back({engine_.now(), current - desired});
   }
-  const double oldest = engine_.now() - 3600;  // longer than any policy period (at most 1800 s upstream)
+  const double oldest =
+      engine_.now() - 3600;  // longer than any policy period (at most 1800 s upstream)
   std::erase_if(scale_up_events_, [&](const Timed& e) { return e.t <= oldest; });
   std::erase_if(scale_down_events_, [&](const Timed& e) { return e.t <= oldest; });
   rescaled.emit(deployment_, current, desired, metric, reason);

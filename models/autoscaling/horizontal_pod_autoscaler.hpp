@@ -33,7 +33,9 @@ struct HpaScalingRules {
 
   /// Upstream defaults (pkg/apis/autoscaling/v2/defaults.go).
   static HpaScalingRules default_scale_up() {
-    return {0, Select::Max, {{HpaScalingPolicy::Type::Pods, 4, 15}, {HpaScalingPolicy::Type::Percent, 100, 15}}};
+    return {0,
+            Select::Max,
+            {{HpaScalingPolicy::Type::Pods, 4, 15}, {HpaScalingPolicy::Type::Percent, 100, 15}}};
   }
   static HpaScalingRules default_scale_down() {
     return {300, Select::Max, {{HpaScalingPolicy::Type::Percent, 100, 15}}};
@@ -57,8 +59,8 @@ struct HpaControllerConfig {
 class HorizontalPodAutoscaler {
  public:
   /// Scales Deployment `deployment` of `deployments`; syncs every sync period from then on.
-  HorizontalPodAutoscaler(sim::Engine& engine, DeploymentController& deployments, std::size_t deployment,
-                          HpaSpec spec, HpaControllerConfig config = {});
+  HorizontalPodAutoscaler(sim::Engine& engine, DeploymentController& deployments,
+                          std::size_t deployment, HpaSpec spec, HpaControllerConfig config = {});
   HorizontalPodAutoscaler(const HorizontalPodAutoscaler&) = delete;
   HorizontalPodAutoscaler& operator=(const HorizontalPodAutoscaler&) = delete;
 
@@ -66,11 +68,14 @@ class HorizontalPodAutoscaler {
   void start();
 
   /// A rescale (SuccessfulRescale): from, to, the metric (per ready pod) and why.
-  sim::Signal<std::size_t /*deployment*/, int /*from*/, int /*to*/, double /*metric*/, std::string_view /*reason*/> rescaled;
+  sim::Signal<std::size_t /*deployment*/, int /*from*/, int /*to*/, double /*metric*/,
+              std::string_view /*reason*/>
+      rescaled;
 
   /// The replica calculator: replicas wanted for `ready` pods serving `load` with `unready` pending
   /// ones, given `current` spec replicas (upstream calcPlainMetricReplicas).
-  static int replicas_for_metric(int current, int ready, int unready, double load, double target, double tolerance);
+  static int replicas_for_metric(int current, int ready, int unready, double load, double target,
+                                 double tolerance);
   /// The behavior: stabilization window and rate limits applied to `desired` (upstream
   /// normalizeDesiredReplicasWithBehaviors); records the recommendation.
   int normalize(int current, int desired, std::string* reason);

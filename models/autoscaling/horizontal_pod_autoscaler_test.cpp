@@ -35,7 +35,8 @@ TEST(HpaReplicaCalculator, KeepsTheSizeWithinToleranceAndCountsPendingPodsAsIdle
 struct Service {
   explicit Service(LoadCurve load, HpaSpec hpa_spec, int replicas = 1)
       : h({gpu_pool("h100", 2)}),
-        deployments(h.engine, h.cp, {DeploymentSpec{"llm", replicas, JobBuilder("llm", 1), std::move(load)}}),
+        deployments(h.engine, h.cp,
+                    {DeploymentSpec{"llm", replicas, JobBuilder("llm", 1), std::move(load)}}),
         hpa(h.engine, deployments, 0, hpa_spec) {
     hpa.rescaled.connect([this](std::size_t, int from, int to, double metric, std::string_view) {
       rescales.emplace_back(h.engine.now(), from, to, metric);
@@ -64,8 +65,9 @@ TEST(HorizontalPodAutoscaler, ScalesUpAtTheRateLimitThenDownOnlyAfterTheStabiliz
   s.h.engine.run(1000);
   using R = std::tuple<double, int, int, double>;
   // t=60: 100 rps on 1 pod, wants 10; limit max(1 + 4, 1 * 2) = 5.
-  // t=75: 20 per pod on 5, wants 10; the scale-up at 60 is not inside (60, 75]: limit max(9, 10) = 10.
-  // t=210..: 2 per pod, wants 2, but the window keeps the 10 recommended up to t=195 until t=495.
+  // t=75: 20 per pod on 5, wants 10; the scale-up at 60 is not inside (60, 75]: limit max(9, 10)
+  // = 10. t=210..: 2 per pod, wants 2, but the window keeps the 10 recommended up to t=195 until
+  // t=495.
   ASSERT_EQ(s.rescales.size(), 3u);
   EXPECT_EQ(s.rescales[0], (R{60, 1, 5, 100}));
   EXPECT_EQ(s.rescales[1], (R{75, 5, 10, 20}));

@@ -16,9 +16,11 @@ double LoadCurve::at(double t) const {
   return points.back().second;
 }
 
-DeploymentController::DeploymentController(sim::Engine& engine, ControlPlane& cp, std::vector<DeploymentSpec> deployments)
+DeploymentController::DeploymentController(sim::Engine& engine, ControlPlane& cp,
+                                           std::vector<DeploymentSpec> deployments)
     : engine_(engine), cp_(cp) {
-  for (auto& spec : deployments) deployments_.push_back(Deployment{std::move(spec), {}, 0, 0, 0, 0});
+  for (auto& spec : deployments)
+    deployments_.push_back(Deployment{std::move(spec), {}, 0, 0, 0, 0});
   cp_.job_started.connect([this](const JobState& pod) {
     if (auto it = owner_.find(pod.seq); it != owner_.end()) set_ready(deployments_[it->second], +1);
   });
@@ -88,7 +90,8 @@ void DeploymentController::scale(std::size_t d, int replicas) {
       return p == nullptr || !p->started();
     });
     const std::uint64_t seq = victim != dep.pods.rend() ? *victim : dep.pods.back();
-    if (!cp_.terminate(seq, PodTermination{"ScaledDown", 0, 0, false, false})) {  // not in the control plane
+    if (!cp_.terminate(
+            seq, PodTermination{"ScaledDown", 0, 0, false, false})) {  // not in the control plane
       owner_.erase(seq);
       std::erase(dep.pods, seq);
     }

@@ -1,12 +1,13 @@
 #pragma once
 // Deployments for inference services (apps/v1 Deployment and its ReplicaSet, without rollouts): the
 // controller keeps `replicas` pods of the template in existence, creating them through the control
-// plane (so they are scheduled, and may make the cluster autoscaler add nodes) and replacing at once
-// any that fails, is evicted or is preempted. Pods never complete. Scaling down deletes unscheduled
-// and not-yet-running pods first, then the newest, as the ReplicaSet controller prefers.
+// plane (so they are scheduled, and may make the cluster autoscaler add nodes) and replacing at
+// once any that fails, is evicted or is preempted. Pods never complete. Scaling down deletes
+// unscheduled and not-yet-running pods first, then the newest, as the ReplicaSet controller
+// prefers.
 //
-// Each Deployment serves a load: requests per second over time (a LoadCurve); the per-replica metric
-// an HPA reads is that load shared by the Ready replicas.
+// Each Deployment serves a load: requests per second over time (a LoadCurve); the per-replica
+// metric an HPA reads is that load shared by the Ready replicas.
 
 #include <cstdint>
 #include <string>
@@ -37,7 +38,8 @@ struct DeploymentSpec {
 
 class DeploymentController {
  public:
-  DeploymentController(sim::Engine& engine, ControlPlane& control_plane, std::vector<DeploymentSpec> deployments);
+  DeploymentController(sim::Engine& engine, ControlPlane& control_plane,
+                       std::vector<DeploymentSpec> deployments);
   DeploymentController(const DeploymentController&) = delete;
   DeploymentController& operator=(const DeploymentController&) = delete;
 

@@ -9,9 +9,12 @@ namespace {
 
 std::string_view action_name(PodFailurePolicyRule::Action a) {
   switch (a) {
-    case PodFailurePolicyRule::Action::FailJob: return "FailJob";
-    case PodFailurePolicyRule::Action::Ignore: return "Ignore";
-    case PodFailurePolicyRule::Action::Count: return "Count";
+    case PodFailurePolicyRule::Action::FailJob:
+      return "FailJob";
+    case PodFailurePolicyRule::Action::Ignore:
+      return "Ignore";
+    case PodFailurePolicyRule::Action::Count:
+      return "Count";
   }
   return "Count";
 }
@@ -22,12 +25,14 @@ JobController::JobController(sim::Engine& engine, ControlPlane& cp, sim::RandomS
     : engine_(engine), cp_(cp), random_(failures) {
   cp_.job_started.connect([this](const JobState& unit) { on_started(unit); });
   cp_.job_completed.connect([this](const JobState& unit) { on_completed(unit); });
-  cp_.job_terminated.connect([this](const JobState& unit, const PodTermination& why) { on_terminated(unit, why); });
-  cp_.job_failed.connect([this](const JobState&, std::string_view reason, std::string_view message) {
-    if (!creating_) return;
-    creation_failure_[0] = reason;
-    creation_failure_[1] = message;
-  });
+  cp_.job_terminated.connect(
+      [this](const JobState& unit, const PodTermination& why) { on_terminated(unit, why); });
+  cp_.job_failed.connect(
+      [this](const JobState&, std::string_view reason, std::string_view message) {
+        if (!creating_) return;
+        creation_failure_[0] = reason;
+        creation_failure_[1] = message;
+      });
 }
 
 double JobController::backoff_delay(int failures) {
@@ -44,13 +49,15 @@ int JobController::matching_rule(const BatchJobSpec& batch, const PodTermination
       continue;
     }
     if (why.disruption) continue;  // no container exit code to match
-    const bool in = std::find(rule.exit_codes.begin(), rule.exit_codes.end(), why.exit_code) != rule.exit_codes.end();
+    const bool in = std::find(rule.exit_codes.begin(), rule.exit_codes.end(), why.exit_code) !=
+                    rule.exit_codes.end();
     if (in != rule.exit_codes_not_in) return static_cast<int>(i);
   }
   return -1;
 }
 
-void JobController::at(double t, const BatchJob& job, std::function<void(BatchJob&)> step, std::uint64_t* timer) {
+void JobController::at(double t, const BatchJob& job, std::function<void(BatchJob&)> step,
+                       std::uint64_t* timer) {
   const std::string name = job.spec.id;
   const std::uint64_t uid = job.uid;
   const std::uint64_t id = engine_.schedule_at(t, [this, name, uid, step = std::move(step)] {
@@ -76,13 +83,17 @@ void JobController::submit(JobSpec spec, std::string owner) {
   job.spec = std::move(spec);
   job.owner = std::move(owner);
   job.uid = next_uid_++;
-  if (job.batch().indexed) job.index_state.assign(static_cast<std::size_t>(job.batch().completions), 0);
+  if (job.batch().indexed)
+    job.index_state.assign(static_cast<std::size_t>(job.batch().completions), 0);
   job_created.emit(job);
   if (job.batch().active_deadline) {
-    at(engine_.now() + *job.batch().active_deadline, job, [this](BatchJob& j) {
-      j.deadline_timer = kNoTimer;
-      finish(j, "DeadlineExceeded", "Job was active longer than specified deadline");
-    }, &job.deadline_timer);
+    at(
+        engine_.now() + *job.batch().active_deadline, job,
+        [this](BatchJob& j) {
+          j.deadline_timer = kNoTimer;
+          finish(j, "DeadlineExceeded", "Job was active longer than specified deadline");
+        },
+        &job.deadline_timer);
   }
   sync(job);
 }
@@ -90,10 +101,13 @@ void JobController::submit(JobSpec spec, std::string owner) {
 void JobController::sync(BatchJob& job) {
   if (engine_.now() < job.not_before) {
     if (job.backoff_timer == kNoTimer) {
-      at(job.not_before, job, [this](BatchJob& j) {
-        j.backoff_timer = kNoTimer;
-        sync(j);
-      }, &job.backoff_timer);
+      at(
+          job.not_before, job,
+          [this](BatchJob& j) {
+            j.backoff_timer = kNoTimer;
+            sync(j);
+          },
+          &job.backoff_timer);
     }
     return;
   }
@@ -178,7 +192,8 @@ void JobController::on_started(const JobState& unit) {
     code = f.fail_at[k].exit_code;
   } else if (f.probability > 0 && random_.uniform01() < f.probability) {
     after = random_.uniform01() * (unit.expected_end - engine_.now());  // somewhere in its run
-    if (unit.pod_nodes.size() > 1) pod = static_cast<std::size_t>(random_.below(unit.pod_nodes.size()));
+    if (unit.pod_nodes.size() > 1)
+      pod = static_cast<std::size_t>(random_.below(unit.pod_nodes.size()));
   }
   if (after < 0) return;
   // A failure due at or after the pod's end finds it completed (its completion timer runs first).
@@ -210,8 +225,9 @@ void JobController::on_terminated(const JobState& unit, const PodTermination& wh
   if (job == nullptr || !why.failed) return;  // not ours, or deleted by us
   ++pod_failures_;
   const int rule = matching_rule(job->batch(), why);
-  const auto action = rule < 0 ? PodFailurePolicyRule::Action::Count
-                               : job->batch().pod_failure_policy[static_cast<std::size_t>(rule)].action;
+  const auto action = rule < 0
+                          ? PodFailurePolicyRule::Action::Count
+                          : job->batch().pod_failure_policy[static_cast<std::size_t>(rule)].action;
   if (action == PodFailurePolicyRule::Action::Count) {
     ++job->failed;
     ++job->failures_since_success;
@@ -232,7 +248,8 @@ void JobController::on_terminated(const JobState& unit, const PodTermination& wh
   ++job->replacements_due;
   job->last_failure = engine_.now();
   if (action == PodFailurePolicyRule::Action::Count) {
-    job->not_before = std::max(job->not_before, engine_.now() + backoff_delay(job->failures_since_success));
+    job->not_before =
+        std::max(job->not_before, engine_.now() + backoff_delay(job->failures_since_success));
   }
   sync(*job);
 }
@@ -244,7 +261,8 @@ void JobController::finish(BatchJob& job, std::string_view reason, std::string_v
   job.backoff_timer = job.deadline_timer = kNoTimer;
   const std::vector<std::uint64_t> live = job.units;  // terminating edits the list
   for (std::uint64_t seq : live) {
-    cp_.terminate(seq, PodTermination{reason.empty() ? std::string_view("Deleted") : reason, 0, 0, false, false});
+    cp_.terminate(seq, PodTermination{reason.empty() ? std::string_view("Deleted") : reason, 0, 0,
+                                      false, false});
   }
   const std::string name = job.spec.id;
   if (reason.empty()) {
@@ -267,8 +285,9 @@ void JobController::remove(const std::string& name) {
 }
 
 std::size_t JobController::running_jobs() const {
-  return static_cast<std::size_t>(
-      std::count_if(jobs_.begin(), jobs_.end(), [](const auto& kv) { return kv.second.start_time >= 0 && kv.second.owner.empty(); }));
+  return static_cast<std::size_t>(std::count_if(jobs_.begin(), jobs_.end(), [](const auto& kv) {
+    return kv.second.start_time >= 0 && kv.second.owner.empty();
+  }));
 }
 
 }  // namespace kubetwin::models

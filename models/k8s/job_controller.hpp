@@ -28,19 +28,19 @@ namespace kubetwin::models {
 
 /// A Job as the controller tracks it.
 struct BatchJob {
-  JobSpec spec;             ///< as submitted; spec.batch is set
-  std::string owner;        ///< the JobSet it belongs to, if any
-  double start_time = -1;   ///< when its first pod started
+  JobSpec spec;            ///< as submitted; spec.batch is set
+  std::string owner;       ///< the JobSet it belongs to, if any
+  double start_time = -1;  ///< when its first pod started
   double end_time = -1;
-  int active = 0;           ///< pods created and not finished
+  int active = 0;  ///< pods created and not finished
   int succeeded = 0;
-  int failed = 0;           ///< failed pods counted against backoffLimit
+  int failed = 0;                  ///< failed pods counted against backoffLimit
   int failures_since_success = 0;  ///< sets the backoff delay
-  int pod_starts = 0;       ///< pod starts so far (the k-th takes failures.fail_at[k])
-  int created = 0;          ///< pods created so far (non-indexed pod names)
-  double not_before = 0;    ///< backoff: no pod is created before this time
+  int pod_starts = 0;              ///< pod starts so far (the k-th takes failures.fail_at[k])
+  int created = 0;                 ///< pods created so far (non-indexed pod names)
+  double not_before = 0;           ///< backoff: no pod is created before this time
   std::vector<std::uint8_t> index_state;  ///< Indexed: 0 to do, 1 active, 2 succeeded
-  int replacements_due = 0;       ///< failed pods not yet replaced
+  int replacements_due = 0;               ///< failed pods not yet replaced
   double last_failure = -1;
   std::vector<std::uint64_t> units;  ///< the control plane's sequence numbers of its live pods
   std::uint64_t uid = 0;             ///< tells a recreated Job of the same name from the old one
@@ -69,9 +69,13 @@ class JobController {
   /// Its first pod started.
   sim::Signal<const BatchJob&> job_started;
   sim::Signal<const BatchJob&> job_completed;
-  sim::Signal<const BatchJob&, std::string_view /*reason*/, std::string_view /*message*/> job_failed;
-  /// One of its pods failed (`action`: the podFailurePolicy outcome, "Count", "Ignore" or "FailJob").
-  sim::Signal<const BatchJob&, const JobState& /*pod*/, const PodTermination&, std::string_view /*action*/> pod_failed;
+  sim::Signal<const BatchJob&, std::string_view /*reason*/, std::string_view /*message*/>
+      job_failed;
+  /// One of its pods failed (`action`: the podFailurePolicy outcome, "Count", "Ignore" or
+  /// "FailJob").
+  sim::Signal<const BatchJob&, const JobState& /*pod*/, const PodTermination&,
+              std::string_view /*action*/>
+      pod_failed;
   /// A pod replacing a failed one was created, `backoff` seconds after the failure.
   sim::Signal<const BatchJob&, const JobState& /*pod*/, double /*backoff*/> pod_recreated;
 
@@ -113,8 +117,8 @@ class JobController {
   std::unordered_map<std::uint64_t, Unit> units_;
   std::uint64_t pod_failures_ = 0, pods_recreated_ = 0;
   std::uint64_t next_uid_ = 1;
-  bool creating_ = false;              // inside cp_.submit for a pod of ours
-  std::string creation_failure_[2];    // reason and message if that submission failed at once
+  bool creating_ = false;            // inside cp_.submit for a pod of ours
+  std::string creation_failure_[2];  // reason and message if that submission failed at once
 };
 
 }  // namespace kubetwin::models

@@ -20,14 +20,18 @@ using testing::JobBuilder;
 
 /// A harness with a Job controller whose outcomes are recorded.
 struct Controlled {
-  explicit Controlled(std::vector<NodePoolSpec> pools) : h(std::move(pools)), jc(h.engine, h.cp, h.streams.stream("failures")) {
+  explicit Controlled(std::vector<NodePoolSpec> pools)
+      : h(std::move(pools)), jc(h.engine, h.cp, h.streams.stream("failures")) {
     jc.job_completed.connect([this](const BatchJob& j) { completed[j.spec.id] = h.engine.now(); });
-    jc.job_failed.connect([this](const BatchJob& j, std::string_view reason, std::string_view message) {
-      failed[j.spec.id] = {std::string(reason), std::string(message)};
-      failed_at[j.spec.id] = h.engine.now();
-    });
-    jc.pod_failed.connect([this](const BatchJob& j, const JobState& pod, const PodTermination& why, std::string_view action) {
-      pod_failures.push_back({pod.pod_name(why.pod), h.engine.now(), std::string(action), j.failed});
+    jc.job_failed.connect(
+        [this](const BatchJob& j, std::string_view reason, std::string_view message) {
+          failed[j.spec.id] = {std::string(reason), std::string(message)};
+          failed_at[j.spec.id] = h.engine.now();
+        });
+    jc.pod_failed.connect([this](const BatchJob& j, const JobState& pod, const PodTermination& why,
+                                 std::string_view action) {
+      pod_failures.push_back(
+          {pod.pod_name(why.pod), h.engine.now(), std::string(action), j.failed});
     });
     jc.pod_recreated.connect([this](const BatchJob&, const JobState& pod, double backoff) {
       recreated.emplace_back(pod.spec.id, backoff);
@@ -62,14 +66,16 @@ TEST(JobController, BackoffDelayDoublesFromTenSecondsUpToSixMinutes) {
 TEST(JobController, FailsWithBackoffLimitExceededAfterOneFailureMoreThanTheLimit) {
   Controlled c({gpu_pool("h100", 1)});
   // Each start fails 10 s in: 0-10, backoff 10 -> 20-30, backoff 20 -> 50-60: third failure > 2.
-  c.submit_at(0, JobBuilder("train", 8).duration(100).backoff_limit(2).fail_at(10).fail_at(10).fail_at(10));
+  c.submit_at(
+      0, JobBuilder("train", 8).duration(100).backoff_limit(2).fail_at(10).fail_at(10).fail_at(10));
   c.h.engine.run();
   ASSERT_EQ(c.pod_failures.size(), 3u);
   EXPECT_EQ(c.pod_failures[0].t, 10);
   EXPECT_EQ(c.pod_failures[1].t, 30);
   EXPECT_EQ(c.pod_failures[2].t, 60);
   EXPECT_EQ(c.pod_failures[2].counted, 3);
-  EXPECT_EQ(c.recreated, (std::vector<std::pair<std::string, double>>{{"train-1", 10}, {"train-2", 20}}));
+  EXPECT_EQ(c.recreated,
+            (std::vector<std::pair<std::string, double>>{{"train-1", 10}, {"train-2", 20}}));
   EXPECT_EQ(c.failed.at("train").first, "BackoffLimitExceeded");
   EXPECT_EQ(c.failed_at.at("train"), 60);
   EXPECT_EQ(c.h.cluster.allocated_gpus(), 0);
@@ -92,7 +98,8 @@ TEST(JobController, RunsCompletionsInWavesOfParallelism) {
 
 TEST(JobController, IndexedJobRedoesOnlyTheFailedIndexAfterItsBackoff) {
   Controlled c({gpu_pool("h100", 2)});
-  // Indices 0..2 start at 0; the first start (index 0) fails at 50, is recreated at 60 and ends at 160.
+  // Indices 0..2 start at 0; the first start (index 0) fails at 50, is recreated at 60 and ends at
+  // 160.
   c.submit_at(0, JobBuilder("idx", 4).duration(100).batch(3, 3).indexed().fail_at(50, 3));
   c.h.engine.run();
   ASSERT_EQ(c.pod_failures.size(), 1u);
@@ -111,7 +118,8 @@ TEST(JobController, FailJobRuleOnAnExitCodeFailsAtOnceAndDeletesTheOtherPods) {
   c.h.at(31, [&] { EXPECT_EQ(c.h.cluster.allocated_gpus(), 0) << "the sibling pod was deleted"; });
   c.h.engine.run();
   EXPECT_EQ(c.failed.at("job").first, "PodFailurePolicy");
-  EXPECT_EQ(c.failed.at("job").second, "Pod job-0 failed with exit code 42 matching FailJob rule at index 0");
+  EXPECT_EQ(c.failed.at("job").second,
+            "Pod job-0 failed with exit code 42 matching FailJob rule at index 0");
   EXPECT_EQ(c.failed_at.at("job"), 30);
   ASSERT_EQ(c.pod_failures.size(), 1u);
   EXPECT_EQ(c.pod_failures[0].action, "FailJob");
@@ -166,7 +174,8 @@ TEST(JobController, ActiveDeadlineFailsTheJobAndFreesItsPods) {
 
 TEST(JobController, AFailedGangMemberRestartsTheWholeGangAndNoPartOfItRunsAlone) {
   Controlled c({gpu_pool("h100", 2)});
-  // Both pods start at 0; one fails at 40: both stop, backoff 10, both bound again at 50, done at 150.
+  // Both pods start at 0; one fails at 40: both stop, backoff 10, both bound again at 50, done at
+  // 150.
   c.submit_at(0, JobBuilder("gang", 8, 2).gang().duration(100).fail_at(40));
   c.h.at(45, [&] { EXPECT_EQ(c.h.cluster.allocated_gpus(), 0) << "no member runs alone"; });
   c.h.engine.run();
@@ -181,7 +190,8 @@ TEST(JobController, APodThatCanNeverFitFailsTheJobWithTheSchedulersReason) {
   c.submit_at(0, JobBuilder("huge", 16).batch(1, 1));
   c.h.engine.run();
   EXPECT_EQ(c.failed.at("huge").first, "ExceedsClusterCapacity");
-  EXPECT_EQ(c.h.failed.at("huge-0").first, "ExceedsClusterCapacity") << "the control plane refused its pod";
+  EXPECT_EQ(c.h.failed.at("huge-0").first, "ExceedsClusterCapacity")
+      << "the control plane refused its pod";
 }
 
 TEST(JobController, RandomFailuresFallInsideTheRunAndAreDrawnFromTheSeededStream) {

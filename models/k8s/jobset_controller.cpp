@@ -17,7 +17,8 @@ std::size_t role_of(const JobSetState& set, std::string_view child) {
 
 }  // namespace
 
-JobSetController::JobSetController(sim::Engine& engine, JobController& jobs) : engine_(engine), jobs_(jobs) {
+JobSetController::JobSetController(sim::Engine& engine, JobController& jobs)
+    : engine_(engine), jobs_(jobs) {
   jobs_.job_started.connect([this](const BatchJob& child) {
     auto it = sets_.find(child.owner);
     if (it == sets_.end()) return;
@@ -29,7 +30,8 @@ JobSetController::JobSetController(sim::Engine& engine, JobController& jobs) : e
     const std::size_t role = role_of(set, child.spec.id);
     ++set.started[role];
     // InOrder: the next replicated job once every Job of this one has started.
-    if (set.spec.in_order_startup && role + 1 == set.created_roles && role + 1 < set.spec.replicated_jobs.size() &&
+    if (set.spec.in_order_startup && role + 1 == set.created_roles &&
+        role + 1 < set.spec.replicated_jobs.size() &&
         set.started[role] == set.spec.replicated_jobs[role].replicas) {
       create_role(set, role + 1);
     }
@@ -51,7 +53,9 @@ JobSetController::JobSetController(sim::Engine& engine, JobController& jobs) : e
       sets_.erase(found);
     });
   });
-  jobs_.job_failed.connect([this](const BatchJob& child, std::string_view, std::string_view) { on_child_failed(child); });
+  jobs_.job_failed.connect([this](const BatchJob& child, std::string_view, std::string_view) {
+    on_child_failed(child);
+  });
 }
 
 void JobSetController::submit(JobSetSpec spec) {
@@ -70,8 +74,8 @@ void JobSetController::submit(JobSetSpec spec) {
 }
 
 std::size_t JobSetController::running_sets() const {
-  return static_cast<std::size_t>(
-      std::count_if(sets_.begin(), sets_.end(), [](const auto& kv) { return kv.second.start_time >= 0; }));
+  return static_cast<std::size_t>(std::count_if(
+      sets_.begin(), sets_.end(), [](const auto& kv) { return kv.second.start_time >= 0; }));
 }
 
 void JobSetController::create_role(JobSetState& set, std::size_t role) {
@@ -107,7 +111,8 @@ void JobSetController::on_child_failed(const BatchJob& child) {
   const std::string failed_job = child.spec.id;
   engine_.schedule_in(0, [this, name, uid, restarts, failed_job] {
     auto found = sets_.find(name);
-    if (found == sets_.end() || found->second.uid != uid || found->second.restarts != restarts) return;
+    if (found == sets_.end() || found->second.uid != uid || found->second.restarts != restarts)
+      return;
     JobSetState& set = found->second;
     delete_children(set);
     if (set.restarts < set.spec.max_restarts) {
@@ -125,7 +130,8 @@ void JobSetController::on_child_failed(const BatchJob& child) {
     }
     set.end_time = engine_.now();
     if (set.spec.max_restarts > 0) {
-      failed.emit(set, "ReachedMaxRestarts", "jobset failed due to reaching max number of restarts");
+      failed.emit(set, "ReachedMaxRestarts",
+                  "jobset failed due to reaching max number of restarts");
     } else {
       failed.emit(set, "FailedJobs", "jobset failed due to one or more job failures");
     }

@@ -37,10 +37,10 @@ struct JobSetState {
   double start_time = -1;  ///< when a child Job first started a pod
   double end_time = -1;
   int restarts = 0;
-  int completed = 0;                 ///< child Jobs completed in this attempt
-  std::size_t created_roles = 0;     ///< replicated jobs whose Jobs exist in this attempt
-  std::vector<int> started;          ///< per replicated job: its Jobs that have started a pod
-  std::vector<std::string> live;     ///< child Jobs not finished
+  int completed = 0;              ///< child Jobs completed in this attempt
+  std::size_t created_roles = 0;  ///< replicated jobs whose Jobs exist in this attempt
+  std::vector<int> started;       ///< per replicated job: its Jobs that have started a pod
+  std::vector<std::string> live;  ///< child Jobs not finished
   std::uint64_t uid = 0;
   int children() const {
     int n = 0;

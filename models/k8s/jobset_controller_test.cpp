@@ -19,7 +19,9 @@ using testing::JobBuilder;
 
 struct Sets {
   explicit Sets(std::vector<NodePoolSpec> pools, ControlPlaneTiming timing = {})
-      : h(std::move(pools), {}, PluginRegistry::builtin(), timing), jc(h.engine, h.cp, h.streams.stream("failures")), js(h.engine, jc) {
+      : h(std::move(pools), {}, PluginRegistry::builtin(), timing),
+        jc(h.engine, h.cp, h.streams.stream("failures")),
+        js(h.engine, jc) {
     js.completed.connect([this](const JobSetState& s) { completed[s.spec.name] = h.engine.now(); });
     js.failed.connect([this](const JobSetState& s, std::string_view reason, std::string_view) {
       failed[s.spec.name] = {std::string(reason), h.engine.now()};
@@ -49,7 +51,9 @@ JobSetSpec driver_and_workers(JobSpec worker, int max_restarts, bool in_order = 
 
 TEST(JobSetController, SucceedsWhenEveryChildJobHasCompleted) {
   Sets s({gpu_pool("h100", 3)});
-  s.h.at(0, [&] { s.js.submit(driver_and_workers(JobBuilder("w", 8).duration(200).backoff_limit(0), 0)); });
+  s.h.at(0, [&] {
+    s.js.submit(driver_and_workers(JobBuilder("w", 8).duration(200).backoff_limit(0), 0));
+  });
   s.h.engine.run();
   EXPECT_EQ(s.h.bind_times("llm-driver-0-0"), std::vector<double>{0});
   EXPECT_EQ(s.h.bind_times("llm-workers-1-0"), std::vector<double>{0});
@@ -60,12 +64,18 @@ TEST(JobSetController, AFailedChildRestartsEveryChildUpToMaxRestartsThenTheJobSe
   Sets s({gpu_pool("h100", 3)});
   // Every worker Job's first pod fails 50 s in: attempt 1 fails at 50, all children are recreated
   // at 50, attempt 2 fails at 100 with no restart left.
-  s.h.at(0, [&] { s.js.submit(driver_and_workers(JobBuilder("w", 8).duration(200).backoff_limit(0).fail_at(50), 1)); });
-  s.h.at(99, [&] { EXPECT_EQ(s.h.cluster.allocated_gpus(), 17) << "driver and both workers run again"; });
+  s.h.at(0, [&] {
+    s.js.submit(
+        driver_and_workers(JobBuilder("w", 8).duration(200).backoff_limit(0).fail_at(50), 1));
+  });
+  s.h.at(99, [&] {
+    EXPECT_EQ(s.h.cluster.allocated_gpus(), 17) << "driver and both workers run again";
+  });
   s.h.engine.run();
   ASSERT_EQ(s.restarts.size(), 1u);
   EXPECT_EQ(s.restarts[0], (std::pair<double, std::string>{50, "llm-workers-0"}));
-  EXPECT_EQ(s.h.bind_times("llm-driver-0-0"), (std::vector<double>{0, 50})) << "the healthy driver restarts too";
+  EXPECT_EQ(s.h.bind_times("llm-driver-0-0"), (std::vector<double>{0, 50}))
+      << "the healthy driver restarts too";
   EXPECT_EQ(s.failed.at("llm"), (std::pair<std::string, double>{"ReachedMaxRestarts", 100}));
   EXPECT_EQ(s.h.cluster.allocated_gpus(), 0);
   EXPECT_EQ(s.jc.live_jobs(), 0u);
@@ -73,7 +83,10 @@ TEST(JobSetController, AFailedChildRestartsEveryChildUpToMaxRestartsThenTheJobSe
 
 TEST(JobSetController, WithoutRestartsAChildFailureFailsTheJobSet) {
   Sets s({gpu_pool("h100", 3)});
-  s.h.at(0, [&] { s.js.submit(driver_and_workers(JobBuilder("w", 8).duration(200).backoff_limit(0).fail_at(30), 0)); });
+  s.h.at(0, [&] {
+    s.js.submit(
+        driver_and_workers(JobBuilder("w", 8).duration(200).backoff_limit(0).fail_at(30), 0));
+  });
   s.h.engine.run();
   EXPECT_TRUE(s.restarts.empty());
   EXPECT_EQ(s.failed.at("llm"), (std::pair<std::string, double>{"FailedJobs", 30}));
@@ -83,10 +96,13 @@ TEST(JobSetController, InOrderStartupCreatesTheWorkersOnceTheDriverRuns) {
   ControlPlaneTiming t;
   t.container_start = 5;  // each pod runs 5 s after it is bound
   Sets s({gpu_pool("h100", 3)}, t);
-  s.h.at(0, [&] { s.js.submit(driver_and_workers(JobBuilder("w", 8).duration(200).backoff_limit(0), 0, true)); });
+  s.h.at(0, [&] {
+    s.js.submit(driver_and_workers(JobBuilder("w", 8).duration(200).backoff_limit(0), 0, true));
+  });
   s.h.engine.run();
   EXPECT_EQ(s.h.bind_times("llm-driver-0-0"), std::vector<double>{0});
-  EXPECT_EQ(s.h.bind_times("llm-workers-0-0"), std::vector<double>{5}) << "created when the driver started";
+  EXPECT_EQ(s.h.bind_times("llm-workers-0-0"), std::vector<double>{5})
+      << "created when the driver started";
   EXPECT_EQ(s.completed.at("llm"), 210);
 }
 

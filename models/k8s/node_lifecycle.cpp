@@ -6,8 +6,9 @@
 
 namespace kubetwin::models {
 
-NodeLifecycleController::NodeLifecycleController(sim::Engine& engine, Cluster& cluster, ControlPlane& cp,
-                                                 NodeLifecycleConfig config, std::vector<NodeFault> faults)
+NodeLifecycleController::NodeLifecycleController(sim::Engine& engine, Cluster& cluster,
+                                                 ControlPlane& cp, NodeLifecycleConfig config,
+                                                 std::vector<NodeFault> faults)
     : engine_(engine),
       cluster_(cluster),
       cp_(cp),
@@ -19,7 +20,8 @@ NodeLifecycleController::NodeLifecycleController(sim::Engine& engine, Cluster& c
     const NodeFault& fault = faults_[f];
     // A fault shorter than the grace period goes unnoticed: the kubelet reports again in time.
     if (!fault.duration || *fault.duration > config_.node_monitor_grace_period) {
-      engine_.schedule_at(fault.at + config_.node_monitor_grace_period, [this, f] { mark_not_ready(f); });
+      engine_.schedule_at(fault.at + config_.node_monitor_grace_period,
+                          [this, f] { mark_not_ready(f); });
     }
     if (fault.duration) engine_.schedule_at(fault.at + *fault.duration, [this, f] { recover(f); });
   }
@@ -48,12 +50,14 @@ void NodeLifecycleController::evict(std::size_t f) {
   const Taint taint = *no_execute;
   std::vector<std::pair<std::uint64_t, std::size_t>> victims;
   for (const RunningPod& p : cp_.snapshot().pods_on(node)) {
-    if (TaintToleration::untolerated(*p.spec, std::span<const Taint>(&taint, 1)) != nullptr) victims.emplace_back(p.job, p.pod);
+    if (TaintToleration::untolerated(*p.spec, std::span<const Taint>(&taint, 1)) != nullptr)
+      victims.emplace_back(p.job, p.pod);
   }
   std::sort(victims.begin(), victims.end());
   for (const auto& [seq, pod] : victims) {
     const JobState* job = cp_.find(seq);
-    if (job == nullptr || job->pod_nodes[pod] != node) continue;  // gone with an earlier pod of its job
+    if (job == nullptr || job->pod_nodes[pod] != node)
+      continue;  // gone with an earlier pod of its job
     pod_evicted.emit(*job, pod, node);
     cp_.evict_pod(seq, pod, "Evicted");
   }
@@ -63,7 +67,8 @@ void NodeLifecycleController::recover(std::size_t f) {
   const NodeFault& fault = faults_[f];
   if (evictions_[f] != kNoTimer) engine_.cancel(evictions_[f]);
   evictions_[f] = kNoTimer;
-  if (tainted_[fault.node] == 0 || --tainted_[fault.node] > 0) return;  // never marked, or still down
+  if (tainted_[fault.node] == 0 || --tainted_[fault.node] > 0)
+    return;  // never marked, or still down
   cluster_.remove_node_taints(fault.node, fault.unreachable ? kUnreachableTaint : kNotReadyTaint);
   node_ready.emit(fault.node);
   cp_.on_nodes_changed();  // pending pods may fit on it again

@@ -1,13 +1,13 @@
 #pragma once
-// Node faults and the node lifecycle controller (upstream pkg/controller/nodelifecycle and its taint
-// manager), in virtual time. A fault stops a node's kubelet from reporting at `at`; once the
+// Node faults and the node lifecycle controller (upstream pkg/controller/nodelifecycle and its
+// taint manager), in virtual time. A fault stops a node's kubelet from reporting at `at`; once the
 // node-monitor grace period has passed without a report, the controller marks the node NotReady
 // (Ready=False) or Unknown (unreachable) and taints it with node.kubernetes.io/not-ready (or
 // .../unreachable), NoSchedule and NoExecute: the scheduler's TaintToleration filter keeps new pods
 // off it. Pods on it that do not tolerate the NoExecute taint are evicted after tolerationSeconds
-// (the DefaultTolerationSeconds admission plugin gives every pod 300 s; a pod that tolerates the key
-// without a limit stays). When the fault ends the kubelet reports Ready again and the taints go.
-// Node faults are model events, never exceptions.
+// (the DefaultTolerationSeconds admission plugin gives every pod 300 s; a pod that tolerates the
+// key without a limit stays). When the fault ends the kubelet reports Ready again and the taints
+// go. Node faults are model events, never exceptions.
 
 #include <cstdint>
 #include <optional>
@@ -22,14 +22,15 @@ namespace kubetwin::models {
 
 struct NodeFault {
   NodeIndex node = 0;
-  double at = 0;                    ///< when the kubelet stops reporting
-  std::optional<double> duration;   ///< how long; none: the node never comes back
-  bool unreachable = false;         ///< Ready=Unknown (no report at all) rather than NotReady
+  double at = 0;                   ///< when the kubelet stops reporting
+  std::optional<double> duration;  ///< how long; none: the node never comes back
+  bool unreachable = false;        ///< Ready=Unknown (no report at all) rather than NotReady
 };
 
 struct NodeLifecycleConfig {
-  double node_monitor_grace_period = 40;     ///< kube-controller-manager --node-monitor-grace-period
-  double default_toleration_seconds = 300;   ///< kube-apiserver --default-not-ready-toleration-seconds
+  double node_monitor_grace_period = 40;  ///< kube-controller-manager --node-monitor-grace-period
+  double default_toleration_seconds =
+      300;  ///< kube-apiserver --default-not-ready-toleration-seconds
 };
 
 class NodeLifecycleController {
@@ -60,8 +61,8 @@ class NodeLifecycleController {
   ControlPlane& cp_;
   const NodeLifecycleConfig config_;
   std::vector<NodeFault> faults_;
-  std::vector<std::uint8_t> tainted_;      // per node
-  std::vector<std::uint64_t> evictions_;   // per fault: the pending eviction timer
+  std::vector<std::uint8_t> tainted_;     // per node
+  std::vector<std::uint64_t> evictions_;  // per fault: the pending eviction timer
 };
 
 }  // namespace kubetwin::models
