@@ -519,6 +519,41 @@ nlohmann::json job_record(const JobSpec& job) {
     pods.push_back(p);
   }
   r["pods"] = pods;
+  if (job.batch) {
+    const BatchJobSpec& b = *job.batch;
+    r["parallelism"] = b.parallelism;
+    r["completions"] = b.completions;
+    if (b.indexed) r["completionMode"] = "Indexed";
+    r["backoffLimit"] = b.backoff_limit;
+    if (b.active_deadline) r["activeDeadlineSeconds"] = static_cast<std::int64_t>(*b.active_deadline);
+    if (!b.pod_failure_policy.empty()) {
+      nlohmann::json rules = nlohmann::json::array();
+      for (const auto& rule : b.pod_failure_policy) {
+        nlohmann::json rj;
+        rj["action"] = rule.action == PodFailurePolicyRule::Action::FailJob ? "FailJob"
+                       : rule.action == PodFailurePolicyRule::Action::Ignore ? "Ignore"
+                                                                              : "Count";
+        if (rule.on_disruption) {
+          rj["onPodConditions"] = nlohmann::json::array({{{"type", "DisruptionTarget"}}});
+        } else {
+          rj["onExitCodes"] = {{"operator", rule.exit_codes_not_in ? "NotIn" : "In"}, {"values", rule.exit_codes}};
+        }
+        rules.push_back(rj);
+      }
+      r["podFailurePolicy"] = {{"rules", rules}};
+    }
+  }
+  if (job.failures.any() || job.failures.exit_code != 1) {
+    nlohmann::json f = nlohmann::json::object();
+    if (job.failures.probability > 0) f["podFailureProbability"] = job.failures.probability;
+    if (job.failures.exit_code != 1) f["exitCode"] = job.failures.exit_code;
+    if (!job.failures.fail_at.empty()) {
+      nlohmann::json list = nlohmann::json::array();
+      for (const auto& at : job.failures.fail_at) list.push_back({{"after", at.after}, {"exitCode", at.exit_code}});
+      f["failAt"] = list;
+    }
+    r["failures"] = f;
+  }
   return r;
 }
 
