@@ -14,8 +14,10 @@
 #include "models/hardware/gpu_catalog.hpp"
 #include "models/k8s/control_plane.hpp"
 #include "models/k8s/job_events.hpp"
+#include "models/k8s/job_controller.hpp"
 #include "models/k8s/job_injector.hpp"
 #include "models/k8s/job_rates.hpp"
+#include "models/k8s/node_lifecycle.hpp"
 #include "models/metrics/run_metrics.hpp"
 #include "models/metrics/series_sampler.hpp"
 #include "models/perf/fabric_contention.hpp"
@@ -157,6 +159,8 @@ void label_nodes(models::Cluster& cluster, const models::FabricIndex& index) {
                                 {models::kNvlinkDomainLabel, std::move(domain)}});
   }
 }
+/// The name events give a pod's job: its controller's object for owned pods.
+std::string_view job_name(const models::JobState& job) { return job.spec.owner.empty() ? job.spec.id : job.spec.owner; }
 
 }  // namespace
 
@@ -190,17 +194,40 @@ nlohmann::ordered_json run_scenario(const Scenario& sc, const RunOptions& option
   cp.job_completed.connect([&dra](const models::JobState& j) { dra.release_job(j.seq); });
   cp.job_preempted.connect([&dra](const models::JobState& v, const models::JobState&, models::NodeIndex) { dra.release_job(v.seq); });
   cp.job_evicted.connect([&dra](const models::JobState& j, std::string_view) { dra.release_job(j.seq); });
+  cp.job_terminated.connect([&dra](const models::JobState& j, const models::PodTermination&) { dra.release_job(j.seq); });
+  // Controllers: the Job controller (jobs with batch fields), node faults, inference Deployments.
+  models::JobController jobs(engine, cp, streams.stream("failures"));
+  models::JobSetController job_sets(engine, jobs);
+  std::optional<models::NodeLifecycleController> node_lifecycle;
+  if (!sc.faults.empty()) node_lifecycle.emplace(engine, cluster, cp, sc.node_lifecycle, sc.faults);
+  std::optional<models::DeploymentController> deployments;
+  std::vector<std::unique_ptr<models::HorizontalPodAutoscaler>> hpas;
+  std::vector<int> rescales(sc.deployments.size(), 0);
+  if (!sc.deployments.empty()) {
+    std::vector<models::DeploymentSpec> specs;
+    for (const auto& d : sc.deployments) specs.push_back(d.deployment);
+    deployments.emplace(engine, cp, std::move(specs));
+    for (std::size_t d = 0; d < sc.deployments.size(); ++d) {
+      if (sc.deployments[d].hpa) {
+        hpas.push_back(std::make_unique<models::HorizontalPodAutoscaler>(engine, *deployments, d, *sc.deployments[d].hpa, sc.hpa));
+      }
+    }
+  }
+  std::uint64_t batch_jobs = 0, evicted_pods = 0, nodes_not_ready = 0;
   std::optional<models::ClusterAutoscaler> autoscaler;
   if (std::any_of(sc.node_pools.begin(), sc.node_pools.end(), [](const auto& p) { return p.autoscaling.has_value(); })) {
     autoscaler.emplace(engine, cluster, cp, sc.autoscaler, streams.stream("autoscaler"));
   }
   models::RunMetrics metrics(engine, cp);
+  metrics.track(jobs);
+  metrics.track(job_sets);
   sim::EventLog log(&events_file);
   ProgressReporter progress(options.progress, engine);
   double last_activity = 0;
 
   cp.job_submitted.connect([&](const models::JobState& job) {
     last_activity = engine.now();
+    if (!job.spec.owner.empty()) return;  // a controller's pod: its object is logged
     const auto req = job.spec.total_requests();
     log.record(engine.now(), models::JobSubmittedEvent{job.spec.id, job.spec.queue, job.spec.priority,
                                                       job.spec.total_pods(), req.gpus, job.spec.min_member});
@@ -210,12 +237,12 @@ nlohmann::ordered_json run_scenario(const Scenario& sc, const RunOptions& option
     std::string devices;
     for (models::DeviceIndex d : job.pod_devices[pod]) devices += (devices.empty() ? "[" : ",") + std::to_string(d);
     if (!devices.empty()) devices += ']';
-    log.record(engine.now(), models::PodScheduledEvent{job.spec.id, job.pod_name(pod),
+    log.record(engine.now(), models::PodScheduledEvent{job_name(job), job.pod_name(pod),
                                                       cluster.node_name(job.pod_nodes[pod]), devices,
                                                       job.group_of(pod).requests.gpu_milli});
   });
   cp.pod_running.connect([&](const models::JobState& job, std::size_t pod, models::ControlPlane::ImagePull how) {
-    log.record(engine.now(), models::PodRunningEvent{job.spec.id, job.pod_name(pod), cluster.node_name(job.pod_nodes[pod]),
+    log.record(engine.now(), models::PodRunningEvent{job_name(job), job.pod_name(pod), cluster.node_name(job.pod_nodes[pod]),
                                                     job.group_of(pod).image,
                                                     how == models::ControlPlane::ImagePull::Pulled ? "Pulled"
                                                     : how == models::ControlPlane::ImagePull::Cached ? "Cached"
@@ -233,13 +260,13 @@ nlohmann::ordered_json run_scenario(const Scenario& sc, const RunOptions& option
     });
   }
   cp.job_gated.connect([&](const models::JobState& job, std::string_view message) {
-    log.record(engine.now(), models::SchedulingGatedEvent{job.spec.id, message});
+    log.record(engine.now(), models::SchedulingGatedEvent{job_name(job), message});
   });
   cp.permit_rejected.connect([&](const models::JobState& job, std::string_view plugin, std::string_view reason) {
-    log.record(engine.now(), models::PermitRejectedEvent{job.spec.id, plugin, reason});
+    log.record(engine.now(), models::PermitRejectedEvent{job_name(job), plugin, reason});
   });
   cp.job_unschedulable.connect([&](const models::JobState& job, std::string_view message) {
-    log.record(engine.now(), models::FailedSchedulingEvent{job.spec.id, message});
+    log.record(engine.now(), models::FailedSchedulingEvent{job_name(job), message});
   });
   if (sc.plugin_verdicts) {
     cp.filter_rejected.connect([&](const models::JobState& job, std::size_t group, models::NodeIndex node,
@@ -250,37 +277,120 @@ nlohmann::ordered_json run_scenario(const Scenario& sc, const RunOptions& option
         sim::append_json_string(reasons, r);
       }
       reasons += ']';
-      log.record(engine.now(), models::FilterRejectedEvent{job.spec.id, job.spec.pods[group].name,
+      log.record(engine.now(), models::FilterRejectedEvent{job_name(job), job.spec.pods[group].name,
                                                           cluster.node_name(node), status.plugin(), reasons});
     });
   }
   cp.job_started.connect([&](const models::JobState& job) {
+    if (!job.spec.owner.empty()) return;
     const double step = job.spec.perf ? runtime.predict_step(job.spec, job.pod_nodes, cluster).step_seconds : -1.0;
     log.record(engine.now(), models::JobStartedEvent{job.spec.id, job.start_time - job.spec.submit_time, step});
   });
   cp.job_completed.connect([&](const models::JobState& job) {
     last_activity = engine.now();
-    double slowdown = -1;
-    if (job.spec.perf) {
-      const double alone = static_cast<double>(job.spec.perf->iterations) *
-                           runtime.predict_step(job.spec, job.pod_nodes, cluster).step_seconds;
-      slowdown = alone > 0 ? (job.end_time - job.start_time) / alone : 1.0;
+    if (job.spec.owner.empty()) {
+      double slowdown = -1;
+      if (job.spec.perf) {
+        const double alone = static_cast<double>(job.spec.perf->iterations) *
+                             runtime.predict_step(job.spec, job.pod_nodes, cluster).step_seconds;
+        slowdown = alone > 0 ? (job.end_time - job.start_time) / alone : 1.0;
+      }
+      log.record(engine.now(), models::JobCompletedEvent{job.spec.id, job.end_time - job.spec.submit_time,
+                                                        job.end_time - job.start_time, slowdown});
     }
-    log.record(engine.now(), models::JobCompletedEvent{job.spec.id, job.end_time - job.spec.submit_time,
-                                                      job.end_time - job.start_time, slowdown});
-    if (timeline) write_pod_slices(*timeline, cluster, job, job.end_time, "job");
+    if (timeline) write_pod_slices(*timeline, cluster, job, job.end_time, job.spec.owner.empty() ? "job" : "pod");
     progress.tick(metrics.submitted(), metrics.completed());
   });
   cp.job_preempted.connect([&](const models::JobState& victim, const models::JobState& preemptor,
                                 models::NodeIndex node) {
     const double ran = victim.started() ? victim.end_time - victim.start_time : 0.0;
-    log.record(engine.now(), models::PreemptedEvent{victim.spec.id, preemptor.spec.id, cluster.node_name(node), ran});
+    log.record(engine.now(), models::PreemptedEvent{job_name(victim), job_name(preemptor), cluster.node_name(node), ran});
     if (timeline && victim.started()) write_pod_slices(*timeline, cluster, victim, victim.end_time, "job (preempted)");
   });
   cp.job_failed.connect([&](const models::JobState& job, std::string_view reason, std::string_view message) {
     last_activity = engine.now();
+    if (job.spec.owner.empty()) log.record(engine.now(), models::JobFailedEvent{job.spec.id, reason, message});
+  });
+  cp.job_terminated.connect([&](const models::JobState& unit, const models::PodTermination& why) {
+    last_activity = engine.now();
+    if (timeline && unit.started()) write_pod_slices(*timeline, cluster, unit, engine.now(), why.failed ? "pod (failed)" : "pod (deleted)");
+  });
+  auto pod_node = [&](const models::JobState& unit, std::size_t pod) -> std::string_view {
+    const models::NodeIndex n = unit.pod_nodes[pod];
+    return n == models::kUnbound ? std::string_view() : std::string_view(cluster.node_name(n));
+  };
+  jobs.job_created.connect([&](const models::BatchJob& job) {
+    ++batch_jobs;
+    last_activity = engine.now();
+    log.record(engine.now(), models::JobSubmittedEvent{job.spec.id, job.spec.queue, job.spec.priority, job.spec.total_pods(),
+                                                      job.spec.total_requests().gpus, job.spec.min_member});
+  });
+  jobs.job_started.connect([&](const models::BatchJob& job) {
+    log.record(engine.now(), models::JobStartedEvent{job.spec.id, job.start_time - job.spec.submit_time});
+  });
+  jobs.job_completed.connect([&](const models::BatchJob& job) {
+    last_activity = engine.now();
+    log.record(engine.now(), models::JobCompletedEvent{job.spec.id, job.end_time - job.spec.submit_time,
+                                                      job.end_time - job.start_time});
+  });
+  jobs.job_failed.connect([&](const models::BatchJob& job, std::string_view reason, std::string_view message) {
+    last_activity = engine.now();
     log.record(engine.now(), models::JobFailedEvent{job.spec.id, reason, message});
   });
+  jobs.pod_failed.connect([&](const models::BatchJob& job, const models::JobState& unit, const models::PodTermination& why,
+                              std::string_view action) {
+    log.record(engine.now(), models::PodFailedEvent{job.spec.id, unit.pod_name(why.pod), pod_node(unit, why.pod), why.reason,
+                                                   action, why.exit_code, why.disruption, job.failed,
+                                                   job.batch().backoff_limit});
+  });
+  jobs.pod_recreated.connect([&](const models::BatchJob& job, const models::JobState& unit, double backoff) {
+    log.record(engine.now(), models::PodRecreatedEvent{job.spec.id, unit.pod_name(0), backoff});
+  });
+  job_sets.created.connect([&](const models::JobSetState& set) {
+    last_activity = engine.now();
+    log.record(engine.now(), models::JobSetCreatedEvent{set.spec.name, set.children()});
+  });
+  job_sets.restarted.connect([&](const models::JobSetState& set, std::string_view failed_job) {
+    log.record(engine.now(), models::JobSetRestartedEvent{set.spec.name, failed_job, set.restarts});
+  });
+  job_sets.completed.connect([&](const models::JobSetState& set) {
+    last_activity = engine.now();
+    log.record(engine.now(), models::JobSetCompletedEvent{set.spec.name, set.end_time - set.submit_time, set.restarts});
+  });
+  job_sets.failed.connect([&](const models::JobSetState& set, std::string_view reason, std::string_view message) {
+    last_activity = engine.now();
+    log.record(engine.now(), models::JobSetFailedEvent{set.spec.name, reason, message});
+  });
+  if (node_lifecycle) {
+    node_lifecycle->node_not_ready.connect([&](models::NodeIndex n, std::string_view taint) {
+      ++nodes_not_ready;
+      log.record(engine.now(), models::NodeNotReadyEvent{cluster.node_name(n), taint});
+    });
+    node_lifecycle->node_ready.connect([&](models::NodeIndex n) {
+      log.record(engine.now(), models::NodeReadyEvent{cluster.node_name(n)});
+    });
+    node_lifecycle->pod_evicted.connect([&](const models::JobState& job, std::size_t pod, models::NodeIndex n) {
+      ++evicted_pods;
+      log.record(engine.now(), models::EvictedEvent{job_name(job), job.pod_name(pod), cluster.node_name(n), "TaintManagerEviction"});
+    });
+  }
+  if (deployments) {
+    deployments->pod_failed.connect([&](std::size_t d, const models::JobState& unit, const models::PodTermination& why) {
+      log.record(engine.now(), models::PodFailedEvent{sc.deployments[d].deployment.name, unit.pod_name(why.pod),
+                                                     pod_node(unit, why.pod), why.reason, "Replace", why.exit_code,
+                                                     why.disruption, -1, -1});
+    });
+    deployments->pod_created.connect([&](std::size_t d, const models::JobState& unit, bool replacement) {
+      if (replacement) log.record(engine.now(), models::PodRecreatedEvent{sc.deployments[d].deployment.name, unit.pod_name(0), 0.0});
+    });
+    for (auto& hpa : hpas) {
+      hpa->rescaled.connect([&](std::size_t d, int from, int to, double metric, std::string_view reason) {
+        ++rescales[d];
+        log.record(engine.now(), models::SuccessfulRescaleEvent{sc.deployments[d].deployment.name, from, to, metric,
+                                                               sc.deployments[d].hpa->target_per_replica, reason});
+      });
+    }
+  }
 
   // Co-tenants on shared links: connected after the log, so a start is logged before the rate
   // changes it causes.
@@ -326,20 +436,33 @@ nlohmann::ordered_json run_scenario(const Scenario& sc, const RunOptions& option
     });
   }
   models::JobInjector injector(engine, *source, [&](models::JobSpec job) {
-    if (kueue) {
+    if (models::JobController::manages(job)) {
+      jobs.submit(std::move(job));
+    } else if (kueue) {
       kueue->submit(std::move(job));
     } else {
       cp.submit(std::move(job));
     }
   });
   injector.start();
+  for (const auto& sub : sc.job_sets) {
+    engine.schedule_at(sub.submit_time, [&job_sets, &sub] { job_sets.submit(sub.spec); });
+  }
+  if (deployments) {
+    deployments->start();
+    for (auto& hpa : hpas) hpa->start();
+  }
   models::SeriesSampler sampler(engine, cp, sc.sample_interval);
   sampler.start();
 
   engine.run(sc.until);
 
   // The horizon cut the run short if work was still pending or arriving when it stopped.
-  const bool horizon_reached = std::isfinite(sc.until) && (!cp.live_jobs().empty() || injector.has_more());
+  const bool horizon_reached =
+      std::isfinite(sc.until) && (!cp.live_jobs().empty() || injector.has_more() || jobs.live_jobs() > 0 ||
+                                  job_sets.live_sets() > 0 ||
+                                  std::any_of(sc.job_sets.begin(), sc.job_sets.end(),
+                                              [&](const auto& sub) { return sub.submit_time >= sc.until; }));
   const double end = horizon_reached ? sc.until : last_activity;
 
   // series.csv: the grid samples up to the end, then the state at the end itself.
@@ -403,6 +526,26 @@ nlohmann::ordered_json run_scenario(const Scenario& sc, const RunOptions& option
     summary["fabric"] = {{"rateChanges", rates->rate_changes()},
                          {"stepEvaluations", runtime.step_evaluations()},
                          {"contentionRecomputations", rates->contention().recomputed()}};
+  }
+  // Only where a scenario opted in, so that other outputs stay as they were.
+  if (batch_jobs > 0 || deployments || !sc.job_sets.empty()) {
+    const std::uint64_t replaced = deployments ? deployments->pods_replaced() : 0;
+    summary["controllers"] = {{"batchJobs", batch_jobs},
+                              {"jobSets", sc.job_sets.size()},
+                              {"podFailures", jobs.pod_failures() + replaced},
+                              {"podsRecreated", jobs.pods_recreated() + replaced}};
+  }
+  if (node_lifecycle) summary["nodeFaults"] = {{"faults", sc.faults.size()}, {"notReady", nodes_not_ready}, {"evictedPods", evicted_pods}};
+  if (deployments) {
+    nlohmann::ordered_json list = nlohmann::ordered_json::array();
+    for (std::size_t d = 0; d < deployments->size(); ++d) {
+      list.push_back({{"name", deployments->spec(d).name},
+                      {"replicas", deployments->replicas(d)},
+                      {"ready", deployments->ready(d)},
+                      {"readyReplicaSeconds", deployments->ready_replica_seconds(d)},
+                      {"rescales", rescales[d]}});
+    }
+    summary["deployments"] = list;
   }
   summary["eventLog"] = {{"records", log.count()}, {"fingerprint", hex64(log.fingerprint())}};
   summary["wallSeconds"] = std::chrono::duration<double>(Clock::now() - wall_start).count();

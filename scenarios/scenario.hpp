@@ -13,7 +13,11 @@
 #include "models/autoscaling/cluster_autoscaler.hpp"
 #include "models/cluster/node_pool.hpp"
 #include "models/dra/dra_loader.hpp"
+#include "models/autoscaling/horizontal_pod_autoscaler.hpp"
 #include "models/k8s/control_plane_timing.hpp"
+#include "models/k8s/deployment_controller.hpp"
+#include "models/k8s/jobset_controller.hpp"
+#include "models/k8s/node_lifecycle.hpp"
 #include "models/queueing/queueing_config.hpp"
 #include "models/topology/fabric_builder.hpp"
 #include "models/scheduling/scheduler_config.hpp"
@@ -31,6 +35,18 @@ struct InlineWorkload {
   std::vector<models::JobSpec> jobs;
 };
 using Workload = std::variant<TraceWorkload, InlineWorkload, models::SyntheticWorkloadSpec>;
+
+/// An inference service: a Deployment, optionally with an HPA on requests per second per replica.
+struct ServiceDeployment {
+  models::DeploymentSpec deployment;
+  std::optional<models::HpaSpec> hpa;
+};
+
+/// A JobSet submitted at a given time (/jobSets).
+struct JobSetSubmission {
+  models::JobSetSpec spec;
+  double submit_time = 0;
+};
 
 struct Scenario {
   std::string name;
@@ -51,6 +67,14 @@ struct Scenario {
   /// run at placement-independent rates, as before fabrics existed.
   std::optional<models::FabricSpec> fabric;
   Workload workload;
+  /// Node faults (/faults) and the node lifecycle controller's settings (/controllers).
+  std::vector<models::NodeFault> faults;
+  models::NodeLifecycleConfig node_lifecycle;
+  /// Deployments for inference services (/deployments) and the HPA controller's settings.
+  std::vector<ServiceDeployment> deployments;
+  models::HpaControllerConfig hpa;
+  /// JobSet-like multi-role jobs (/jobSets), sorted by submission time.
+  std::vector<JobSetSubmission> job_sets;
   double mfu = 0.4;  ///< fraction of peak achieved by work-based jobs
   double until = std::numeric_limits<double>::infinity();  ///< simulated-time horizon, seconds
   double sample_interval = 60;                             ///< series.csv grid, seconds

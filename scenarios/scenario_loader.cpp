@@ -491,6 +491,190 @@ std::optional<models::FabricSpec> read_fabric(StrictObject& root, const std::fil
   return spec;
 }
 
+// /faults: node faults by node name (<pool>-<i>, a node that exists at the start).
+std::vector<models::NodeFault> read_faults(StrictObject& root, const std::vector<models::NodePoolSpec>& pools,
+                                           std::vector<JsonIssue>& issues) {
+  std::vector<models::NodeFault> out;
+  const auto* list = root.array("faults");
+  if (list == nullptr) return out;
+  std::map<std::string, models::NodeIndex> nodes;
+  models::NodeIndex first = 0;
+  for (const auto& pool : pools) {
+    for (int i = 0; i < pool.count; ++i) nodes[pool.name + "-" + std::to_string(i)] = first + static_cast<models::NodeIndex>(i);
+    first += static_cast<models::NodeIndex>(pool.autoscaling ? pool.autoscaling->max_count : pool.count);
+  }
+  for (std::size_t i = 0; i < list->size(); ++i) {
+    StrictObject f((*list)[i], root.pointer_of("faults") + "/" + std::to_string(i), issues);
+    if (!f.valid()) continue;
+    models::NodeFault fault;
+    const std::string node = f.string("node", Required::Yes).value_or("");
+    if (auto it = nodes.find(node); it != nodes.end()) {
+      fault.node = it->second;
+    } else if (f.has("node") && !pools.empty()) {
+      f.issue("node", "no node \"" + node + "\" exists at the start (nodes are named <pool>-<index>)");
+    }
+    fault.at = f.quantity("at", Dimension::Time, Required::Yes).value_or(0);
+    fault.duration = f.quantity("duration", Dimension::Time, Required::No, 1e-9);
+    fault.unreachable = f.enumeration("condition", {"NotReady", "Unknown"}).value_or("NotReady") == "Unknown";
+    f.finish();
+    out.push_back(fault);
+  }
+  return out;
+}
+
+models::HpaScalingRules read_scaling_rules(StrictObject& r, models::HpaScalingRules rules, std::vector<JsonIssue>& issues) {
+  if (auto w = r.integer("stabilizationWindowSeconds", Required::No, 0, 3600)) rules.stabilization_window = static_cast<double>(*w);
+  if (auto sel = r.enumeration("selectPolicy", {"Max", "Min", "Disabled"})) {
+    rules.select = *sel == "Max" ? models::HpaScalingRules::Select::Max
+                   : *sel == "Min" ? models::HpaScalingRules::Select::Min
+                                   : models::HpaScalingRules::Select::Disabled;
+  }
+  if (const auto* policies = r.array("policies")) {
+    rules.policies.clear();
+    if (policies->empty()) r.issue("policies", "must list at least one policy");
+    for (std::size_t i = 0; i < policies->size(); ++i) {
+      StrictObject p((*policies)[i], r.pointer_of("policies") + "/" + std::to_string(i), issues);
+      models::HpaScalingPolicy policy;
+      policy.type = p.enumeration("type", {"Pods", "Percent"}, Required::Yes).value_or("Pods") == "Pods"
+                        ? models::HpaScalingPolicy::Type::Pods
+                        : models::HpaScalingPolicy::Type::Percent;
+      policy.value = static_cast<int>(p.integer("value", Required::Yes, 1, 1000000).value_or(1));
+      policy.period = static_cast<double>(p.integer("periodSeconds", Required::Yes, 1, 1800).value_or(15));
+      p.finish();
+      rules.policies.push_back(policy);
+    }
+  }
+  r.finish();
+  return rules;
+}
+
+// /deployments: inference services with a load curve and an optional HPA.
+std::vector<ServiceDeployment> read_deployments(StrictObject& root, const models::GpuCatalog& catalog,
+                                                std::vector<JsonIssue>& issues) {
+  std::vector<ServiceDeployment> out;
+  const auto* list = root.array("deployments");
+  if (list == nullptr) return out;
+  std::set<std::string> names;
+  for (std::size_t i = 0; i < list->size(); ++i) {
+    StrictObject d((*list)[i], root.pointer_of("deployments") + "/" + std::to_string(i), issues);
+    if (!d.valid()) continue;
+    ServiceDeployment svc;
+    models::DeploymentSpec& dep = svc.deployment;
+    dep.name = d.string("name", Required::Yes).value_or("");
+    if (d.has("name") && !is_dns_label(dep.name)) {
+      d.issue("name", "must be a lowercase DNS label (a-z, 0-9, '-'), got \"" + dep.name + "\"");
+    } else if (!dep.name.empty() && !names.insert(dep.name).second) {
+      d.issue("name", "duplicate deployment name \"" + dep.name + "\"");
+    }
+    dep.replicas = static_cast<int>(d.integer("replicas", Required::No, 1, 100000).value_or(1));
+    dep.pod.id = dep.name;
+    dep.pod.priority = static_cast<std::int32_t>(d.integer("priority", Required::No, -2000000000, 2000000000).value_or(0));
+    dep.pod.runs_forever = true;
+    if (const auto* tmpl = d.raw("template", Required::Yes)) {
+      dep.pod.pods.push_back(models::read_pod_template(*tmpl, d.pointer_of("template"), "server", catalog, issues));
+    }
+    if (auto load = d.object("load", Required::Yes)) {
+      dep.load.step = load->enumeration("interpolation", {"linear", "step"}).value_or("linear") == "step";
+      if (const auto* points = load->array("points", Required::Yes)) {
+        if (points->empty()) load->issue("points", "must list at least one point");
+        double last = -1;
+        for (std::size_t k = 0; k < points->size(); ++k) {
+          StrictObject pt((*points)[k], load->pointer_of("points") + "/" + std::to_string(k), issues);
+          const auto t = pt.quantity("time", Dimension::Time, Required::Yes);
+          const double rps = pt.number("requestsPerSecond", Required::Yes, 0).value_or(0);
+          if (t && *t <= last) pt.issue("time", "points must be in increasing time order");
+          last = std::max(last, t.value_or(last));
+          pt.finish();
+          dep.load.points.emplace_back(t.value_or(0), rps);
+        }
+      }
+      load->finish();
+    }
+    if (auto a = d.object("autoscaling")) {
+      models::HpaSpec hpa;
+      hpa.min_replicas = static_cast<int>(a->integer("minReplicas", Required::No, 1, 100000).value_or(1));
+      hpa.max_replicas = static_cast<int>(a->integer("maxReplicas", Required::Yes, 1, 100000).value_or(1));
+      if (a->valid() && hpa.max_replicas < hpa.min_replicas) a->issue("maxReplicas", "must be at least minReplicas");
+      hpa.target_per_replica = a->number("targetRequestsPerSecondPerReplica", Required::Yes, 1e-9).value_or(1);
+      if (auto b = a->object("behavior")) {
+        if (auto up = b->object("scaleUp")) hpa.scale_up = read_scaling_rules(*up, hpa.scale_up, issues);
+        if (auto down = b->object("scaleDown")) hpa.scale_down = read_scaling_rules(*down, hpa.scale_down, issues);
+        b->finish();
+      }
+      a->finish();
+      svc.hpa = hpa;
+    }
+    d.finish();
+    out.push_back(std::move(svc));
+  }
+  return out;
+}
+
+// /jobSets: replicated jobs whose templates are trace records without jobId and submitTime.
+std::vector<JobSetSubmission> read_job_sets(StrictObject& root, const models::GpuCatalog& catalog,
+                                            std::vector<JsonIssue>& issues) {
+  std::vector<JobSetSubmission> out;
+  const auto* list = root.array("jobSets");
+  if (list == nullptr) return out;
+  std::set<std::string> names;
+  for (std::size_t i = 0; i < list->size(); ++i) {
+    StrictObject js((*list)[i], root.pointer_of("jobSets") + "/" + std::to_string(i), issues);
+    if (!js.valid()) continue;
+    JobSetSubmission sub;
+    models::JobSetSpec& spec = sub.spec;
+    spec.name = js.string("name", Required::Yes).value_or("");
+    if (js.has("name") && !is_dns_label(spec.name)) {
+      js.issue("name", "must be a lowercase DNS label (a-z, 0-9, '-'), got \"" + spec.name + "\"");
+    } else if (!spec.name.empty() && !names.insert(spec.name).second) {
+      js.issue("name", "duplicate JobSet name \"" + spec.name + "\"");
+    }
+    sub.submit_time = js.quantity("submitTime", Dimension::Time).value_or(0);
+    if (auto fp = js.object("failurePolicy")) {
+      spec.max_restarts = static_cast<int>(fp->integer("maxRestarts", Required::No, 0, 1000).value_or(0));
+      fp->finish();
+    }
+    if (auto sp = js.object("startupPolicy")) {
+      spec.in_order_startup = sp->enumeration("startupPolicyOrder", {"AnyOrder", "InOrder"}).value_or("AnyOrder") == "InOrder";
+      sp->finish();
+    }
+    if (const auto* roles = js.array("replicatedJobs", Required::Yes)) {
+      if (roles->empty()) js.issue("replicatedJobs", "must list at least one replicated job");
+      std::set<std::string> role_names;
+      for (std::size_t k = 0; k < roles->size(); ++k) {
+        StrictObject r((*roles)[k], js.pointer_of("replicatedJobs") + "/" + std::to_string(k), issues);
+        if (!r.valid()) continue;
+        models::ReplicatedJobSpec role;
+        role.name = r.string("name", Required::Yes).value_or("");
+        if (r.has("name") && !is_dns_label(role.name)) {
+          r.issue("name", "must be a lowercase DNS label (a-z, 0-9, '-'), got \"" + role.name + "\"");
+        } else if (!role.name.empty() && !role_names.insert(role.name).second) {
+          r.issue("name", "duplicate replicated job name \"" + role.name + "\"");
+        }
+        role.replicas = static_cast<int>(r.integer("replicas", Required::No, 1, 100000).value_or(1));
+        if (const auto* tmpl = r.raw("template", Required::Yes)) {
+          const std::string ptr = r.pointer_of("template");
+          if (tmpl->is_object() && (tmpl->contains("jobId") || tmpl->contains("submitTime"))) {
+            issues.push_back({ptr + (tmpl->contains("jobId") ? "/jobId" : "/submitTime"), "is set by the JobSet"});
+          } else {
+            nlohmann::json record = *tmpl;
+            if (record.is_object()) {
+              record["jobId"] = spec.name + "-" + role.name;
+              record["submitTime"] = 0;
+            }
+            role.job = models::read_job_record(record, ptr, catalog, issues);
+          }
+        }
+        r.finish();
+        spec.replicated_jobs.push_back(std::move(role));
+      }
+    }
+    js.finish();
+    out.push_back(std::move(sub));
+  }
+  std::stable_sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.submit_time < b.submit_time; });
+  return out;
+}
+
 }  // namespace
 
 nlohmann::json read_scenario_file(const std::filesystem::path& path) {
@@ -597,6 +781,18 @@ Scenario load_scenario(const nlohmann::json& doc, const std::string& source,
     }
     sc.fabric = read_fabric(root, base_dir, sc.node_pools, platform_valid, catalog, issues);
     sc.workload = read_workload(root, base_dir, sc.node_pools, platform_valid, catalog, issues);
+    sc.faults = read_faults(root, platform_valid ? sc.node_pools : std::vector<models::NodePoolSpec>{}, issues);
+    sc.deployments = read_deployments(root, catalog, issues);
+    sc.job_sets = read_job_sets(root, catalog, issues);
+    if (auto c = root.object("controllers")) {
+      sc.node_lifecycle.node_monitor_grace_period =
+          c->quantity("nodeMonitorGracePeriod", Dimension::Time).value_or(sc.node_lifecycle.node_monitor_grace_period);
+      sc.node_lifecycle.default_toleration_seconds =
+          c->quantity("defaultTolerationSeconds", Dimension::Time).value_or(sc.node_lifecycle.default_toleration_seconds);
+      sc.hpa.sync_period = c->quantity("hpaSyncPeriod", Dimension::Time, Required::No, 1e-3).value_or(sc.hpa.sync_period);
+      sc.hpa.tolerance = c->number("hpaTolerance", Required::No, 0, 1).value_or(sc.hpa.tolerance);
+      c->finish();
+    }
     if (auto perf = root.object("performance")) {
       sc.mfu = perf->number("mfu", Required::No, 1e-6, 1).value_or(sc.mfu);
       perf->finish();
@@ -604,6 +800,9 @@ Scenario load_scenario(const nlohmann::json& doc, const std::string& source,
     if (auto simulation = root.object("simulation")) {
       sc.until = simulation->quantity("until", Dimension::Time, Required::No, 1e-9).value_or(sc.until);
       simulation->finish();
+    }
+    if (!sc.deployments.empty() && !std::isfinite(sc.until)) {
+      issues.push_back({"/simulation/until", "is required when the scenario has deployments (their pods never complete)"});
     }
     if (auto output = root.object("output")) {
       sc.sample_interval = output->quantity("sampleInterval", Dimension::Time, Required::No, 1e-3).value_or(sc.sample_interval);

@@ -778,6 +778,239 @@ TEST(ScenarioLoader, SyntheticPrioritiesAreReadAndChecked) {
   EXPECT_EQ(lines[0], std::string(kSource) + ": /workload/synthetic/priority/values/1: must be a whole number from -2000000000 to 2000000000");
 }
 
+
+// --- controllers: batch Job fields, faults, deployments ---------------------------------------
+
+namespace {
+
+json batch_job(const std::function<void(json&)>& edit) {
+  return with(job("j", 0), edit);
+}
+void set_jobs(json& d, json one) { d["workload"] = {{"jobs", json::array({std::move(one)})}}; }
+
+json deployment() {
+  return {{"name", "llm"},
+          {"replicas", 2},
+          {"template", {{"name", "server"}, {"requests", {{"cpu", "4"}, {"memory", "16Gi"}, {"nvidia.com/gpu", 1}}}}},
+          {"load", {{"points", json::array({{{"time", 0}, {"requestsPerSecond", 10}}, {{"time", "1h"}, {"requestsPerSecond", 50}}})}}},
+          {"autoscaling", {{"minReplicas", 1}, {"maxReplicas", 8}, {"targetRequestsPerSecondPerReplica", 10}}}};
+}
+void set_deployment(json& d, const std::function<void(json&)>& edit) {
+  d["deployments"] = json::array({with(deployment(), edit)});
+  d["simulation"] = {{"until", "2h"}};
+}
+
+}  // namespace
+
+TEST(ScenarioLoader, ReadsBatchFieldsFaultsAndDeployments) {
+  const Scenario sc = load_scenario(
+      with(scenario(),
+           [](json& d) {
+             set_jobs(d, batch_job([](json& j) {
+                        j["completions"] = 6;
+                        j["parallelism"] = 2;
+                        j["completionMode"] = "Indexed";
+                        j["backoffLimit"] = 1;
+                        j["activeDeadlineSeconds"] = 600;
+                        j["podFailurePolicy"] = {{"rules", json::array({{{"action", "Ignore"}, {"onPodConditions", json::array({{{"type", "DisruptionTarget"}}})}},
+                                                                        {{"action", "FailJob"}, {"onExitCodes", {{"operator", "NotIn"}, {"values", {0, 1}}}}}})}};
+                        j["failures"] = {{"podFailureProbability", 0.25}, {"failAt", json::array({{{"after", "5m"}, {"exitCode", 3}}})}};
+                      }));
+             d["faults"] = json::array({{{"node", "gpu-2"}, {"at", "10m"}, {"duration", "5m"}, {"condition", "Unknown"}}});
+             d["controllers"] = {{"nodeMonitorGracePeriod", "50s"}, {"hpaTolerance", 0.2}};
+             set_deployment(d, [](json&) {});
+           }),
+      kSource, "/base");
+  const auto& jobs = std::get<InlineWorkload>(sc.workload).jobs;
+  ASSERT_EQ(jobs.size(), 1u);
+  ASSERT_TRUE(jobs[0].batch.has_value());
+  const models::BatchJobSpec& b = *jobs[0].batch;
+  EXPECT_EQ(b.completions, 6);
+  EXPECT_EQ(b.parallelism, 2);
+  EXPECT_TRUE(b.indexed);
+  EXPECT_EQ(b.backoff_limit, 1);
+  EXPECT_EQ(b.active_deadline, 600.0);
+  ASSERT_EQ(b.pod_failure_policy.size(), 2u);
+  EXPECT_TRUE(b.pod_failure_policy[0].on_disruption);
+  EXPECT_EQ(b.pod_failure_policy[1].action, models::PodFailurePolicyRule::Action::FailJob);
+  EXPECT_TRUE(b.pod_failure_policy[1].exit_codes_not_in);
+  EXPECT_EQ(jobs[0].failures.probability, 0.25);
+  ASSERT_EQ(jobs[0].failures.fail_at.size(), 1u);
+  EXPECT_EQ(jobs[0].failures.fail_at[0].after, 300.0);
+  EXPECT_EQ(jobs[0].failures.fail_at[0].exit_code, 3);
+  ASSERT_EQ(sc.faults.size(), 1u);
+  EXPECT_EQ(sc.faults[0].node, 2u);
+  EXPECT_TRUE(sc.faults[0].unreachable);
+  EXPECT_EQ(sc.faults[0].duration, 300.0);
+  EXPECT_EQ(sc.node_lifecycle.node_monitor_grace_period, 50.0);
+  EXPECT_EQ(sc.node_lifecycle.default_toleration_seconds, 300.0);
+  EXPECT_EQ(sc.hpa.tolerance, 0.2);
+  ASSERT_EQ(sc.deployments.size(), 1u);
+  EXPECT_EQ(sc.deployments[0].deployment.load.points.size(), 2u);
+  ASSERT_TRUE(sc.deployments[0].hpa.has_value());
+  EXPECT_EQ(sc.deployments[0].hpa->scale_down.stabilization_window, 300.0) << "upstream default";
+  EXPECT_EQ(sc.deployments[0].hpa->scale_up.policies.size(), 2u);
+}
+
+json job_set() {
+  json worker = job("ignored", 0);
+  worker.erase("jobId");
+  worker.erase("submitTime");
+  return {{"name", "rl"},
+          {"submitTime", "5m"},
+          {"failurePolicy", {{"maxRestarts", 2}}},
+          {"startupPolicy", {{"startupPolicyOrder", "InOrder"}}},
+          {"replicatedJobs", json::array({{{"name", "driver"}, {"template", worker}},
+                                          {{"name", "workers"}, {"replicas", 3}, {"template", worker}}})}};
+}
+
+TEST(ScenarioLoader, ReadsJobSets) {
+  const Scenario sc = load_scenario(with(scenario(), [](json& d) { d["jobSets"] = json::array({job_set()}); }), kSource, "/base");
+  ASSERT_EQ(sc.job_sets.size(), 1u);
+  const auto& js = sc.job_sets[0];
+  EXPECT_EQ(js.submit_time, 300.0);
+  EXPECT_EQ(js.spec.max_restarts, 2);
+  EXPECT_TRUE(js.spec.in_order_startup);
+  ASSERT_EQ(js.spec.replicated_jobs.size(), 2u);
+  EXPECT_EQ(js.spec.replicated_jobs[1].replicas, 3);
+  EXPECT_EQ(js.spec.replicated_jobs[1].job.id, "rl-workers");
+}
+
+TEST(ScenarioLoader, AJobWithoutBatchFieldsStaysAPlainJob) {
+  const Scenario sc = load_scenario(with(scenario(), [](json& d) { set_jobs(d, job("a", 0)); }), kSource, "/base");
+  EXPECT_FALSE(std::get<InlineWorkload>(sc.workload).jobs[0].batch.has_value());
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Controllers, InvalidValue,
+    ::testing::Values(
+        InvalidCase{"ZeroCompletions", [](json& d) { set_jobs(d, batch_job([](json& j) { j["completions"] = 0; })); },
+                    "/workload/jobs/0/completions", "at least 1"},
+        InvalidCase{"NegativeBackoffLimit", [](json& d) { set_jobs(d, batch_job([](json& j) { j["backoffLimit"] = -1; })); },
+                    "/workload/jobs/0/backoffLimit", "at least 0"},
+        InvalidCase{"UnknownCompletionMode",
+                    [](json& d) { set_jobs(d, batch_job([](json& j) { j["completionMode"] = "Ordered"; j["completions"] = 2; })); },
+                    "/workload/jobs/0/completionMode", "Indexed"},
+        InvalidCase{"IndexedWithoutCompletions",
+                    [](json& d) { set_jobs(d, batch_job([](json& j) { j["completionMode"] = "Indexed"; })); },
+                    "/workload/jobs/0/completionMode", "needs completions"},
+        InvalidCase{"GangWithOtherParallelism",
+                    [](json& d) {
+                      set_jobs(d, batch_job([](json& j) {
+                                 j["pods"][0]["replicas"] = 2;
+                                 j["minMember"] = 2;
+                                 j["parallelism"] = 1;
+                               }));
+                    },
+                    "/workload/jobs/0/parallelism", "gang"},
+        InvalidCase{"BatchJobWithTwoPodGroups",
+                    [](json& d) {
+                      set_jobs(d, batch_job([](json& j) {
+                                 j["pods"].push_back(j["pods"][0]);
+                                 j["pods"][1]["name"] = "other";
+                                 j["backoffLimit"] = 2;
+                               }));
+                    },
+                    "/workload/jobs/0/pods", "use a JobSet"},
+        InvalidCase{"UnknownPolicyAction",
+                    [](json& d) {
+                      set_jobs(d, batch_job([](json& j) {
+                                 j["podFailurePolicy"] = {{"rules", json::array({{{"action", "FailIndex"}, {"onExitCodes", {{"operator", "In"}, {"values", {1}}}}}})}};
+                               }));
+                    },
+                    "/workload/jobs/0/podFailurePolicy/rules/0/action", "FailJob"},
+        InvalidCase{"RuleWithBothMatchers",
+                    [](json& d) {
+                      set_jobs(d, batch_job([](json& j) {
+                                 j["podFailurePolicy"] = {{"rules", json::array({{{"action", "Ignore"},
+                                                                                   {"onExitCodes", {{"operator", "In"}, {"values", {1}}}},
+                                                                                   {"onPodConditions", json::array({{{"type", "DisruptionTarget"}}})}}})}};
+                               }));
+                    },
+                    "/workload/jobs/0/podFailurePolicy/rules/0", "exactly one of"},
+        InvalidCase{"ExitCodeOutOfRange",
+                    [](json& d) {
+                      set_jobs(d, batch_job([](json& j) {
+                                 j["podFailurePolicy"] = {{"rules", json::array({{{"action", "Count"}, {"onExitCodes", {{"operator", "In"}, {"values", {300}}}}}})}};
+                               }));
+                    },
+                    "/workload/jobs/0/podFailurePolicy/rules/0/onExitCodes/values/0", "0 to 255"},
+        InvalidCase{"FailureProbabilityAboveOne",
+                    [](json& d) { set_jobs(d, batch_job([](json& j) { j["failures"] = {{"podFailureProbability", 1.5}}; })); },
+                    "/workload/jobs/0/failures/podFailureProbability", "at most 1"},
+        InvalidCase{"FailAtWithoutAfter",
+                    [](json& d) { set_jobs(d, batch_job([](json& j) { j["failures"] = {{"failAt", json::array({{{"exitCode", 2}}})}}; })); },
+                    "/workload/jobs/0/failures/failAt/0/after", "is required"},
+        InvalidCase{"FaultOnUnknownNode",
+                    [](json& d) { d["faults"] = json::array({{{"node", "gpu-9"}, {"at", 0}}}); },
+                    "/faults/0/node", "no node \"gpu-9\""},
+        InvalidCase{"FaultWithZeroDuration",
+                    [](json& d) { d["faults"] = json::array({{{"node", "gpu-0"}, {"at", 0}, {"duration", 0}}}); },
+                    "/faults/0/duration", "at least"},
+        InvalidCase{"FaultWithUnknownCondition",
+                    [](json& d) { d["faults"] = json::array({{{"node", "gpu-0"}, {"at", 0}, {"condition", "Down"}}}); },
+                    "/faults/0/condition", "NotReady"},
+        InvalidCase{"DeploymentWithoutHorizon", [](json& d) { d["deployments"] = json::array({deployment()}); },
+                    "/simulation/until", "deployments"},
+        InvalidCase{"DeploymentBadName", [](json& d) { set_deployment(d, [](json& x) { x["name"] = "LLM"; }); },
+                    "/deployments/0/name", "DNS label"},
+        InvalidCase{"DeploymentTemplateWithoutRequests",
+                    [](json& d) { set_deployment(d, [](json& x) { x["template"].erase("requests"); }); },
+                    "/deployments/0/template/requests", "is required"},
+        InvalidCase{"LoadPointsOutOfOrder",
+                    [](json& d) {
+                      set_deployment(d, [](json& x) { x["load"]["points"][1]["time"] = 0; });
+                    },
+                    "/deployments/0/load/points/1/time", "increasing"},
+        InvalidCase{"NegativeLoad",
+                    [](json& d) { set_deployment(d, [](json& x) { x["load"]["points"][0]["requestsPerSecond"] = -1; }); },
+                    "/deployments/0/load/points/0/requestsPerSecond", "at least 0"},
+        InvalidCase{"MaxReplicasBelowMin",
+                    [](json& d) { set_deployment(d, [](json& x) { x["autoscaling"]["minReplicas"] = 9; }); },
+                    "/deployments/0/autoscaling/maxReplicas", "at least minReplicas"},
+        InvalidCase{"ZeroTarget",
+                    [](json& d) { set_deployment(d, [](json& x) { x["autoscaling"]["targetRequestsPerSecondPerReplica"] = 0; }); },
+                    "/deployments/0/autoscaling/targetRequestsPerSecondPerReplica", "at least"},
+        InvalidCase{"PolicyWithUnknownType",
+                    [](json& d) {
+                      set_deployment(d, [](json& x) {
+                        x["autoscaling"]["behavior"] = {{"scaleUp", {{"policies", json::array({{{"type", "Nodes"}, {"value", 1}, {"periodSeconds", 15}}})}}}};
+                      });
+                    },
+                    "/deployments/0/autoscaling/behavior/scaleUp/policies/0/type", "Pods"},
+        InvalidCase{"JobSetTemplateWithJobId",
+                    [](json& d) {
+                      json js = job_set();
+                      js["replicatedJobs"][0]["template"]["jobId"] = "x";
+                      d["jobSets"] = json::array({js});
+                    },
+                    "/jobSets/0/replicatedJobs/0/template/jobId", "set by the JobSet"},
+        InvalidCase{"JobSetTemplateWithoutRequests",
+                    [](json& d) {
+                      json js = job_set();
+                      js["replicatedJobs"][1]["template"]["pods"][0].erase("requests");
+                      d["jobSets"] = json::array({js});
+                    },
+                    "/jobSets/0/replicatedJobs/1/template/pods/0/requests", "is required"},
+        InvalidCase{"JobSetDuplicateRole",
+                    [](json& d) {
+                      json js = job_set();
+                      js["replicatedJobs"][1]["name"] = "driver";
+                      d["jobSets"] = json::array({js});
+                    },
+                    "/jobSets/0/replicatedJobs/1/name", "duplicate replicated job name"},
+        InvalidCase{"JobSetNegativeMaxRestarts",
+                    [](json& d) {
+                      json js = job_set();
+                      js["failurePolicy"]["maxRestarts"] = -1;
+                      d["jobSets"] = json::array({js});
+                    },
+                    "/jobSets/0/failurePolicy/maxRestarts", "at least 0"},
+        InvalidCase{"UnknownControllersField",
+                    [](json& d) { d["controllers"] = {{"podEvictionTimeout", "5m"}}; },
+                    "/controllers/podEvictionTimeout", "not a known field"}),
+    [](const auto& test_info) { return test_info.param.name; });
+
 }  // namespace kubetwin::scenarios
 
 // --- /fabric and perf profiles --------------------------------------------------------------

@@ -38,6 +38,18 @@ void Cluster::count_free_gpus(NodeIndex n, int delta) {
   nodes_by_free_gpus_[exists_[n] ? static_cast<std::size_t>(free(n).gpus) : 0] += delta;
 }
 
+void Cluster::add_node_taint(NodeIndex n, Taint taint) {
+  if (node_taints_.empty()) node_taints_.resize(node_count());
+  if (node_taints_[n].empty()) ++tainted_nodes_;
+  node_taints_[n].push_back(std::move(taint));
+}
+
+void Cluster::remove_node_taints(NodeIndex n, std::string_view key) {
+  if (node_taints_.empty() || node_taints_[n].empty()) return;
+  std::erase_if(node_taints_[n], [&](const Taint& t) { return t.key == key; });
+  if (node_taints_[n].empty()) --tainted_nodes_;
+}
+
 void Cluster::set_exists(NodeIndex n, bool exists) {
   if ((exists_[n] != 0) == exists) return;
   assert(exists || requested_[n] == Resources{});

@@ -12,6 +12,7 @@
 
 #include "models/cluster/node_pool.hpp"
 #include "models/cluster/resources.hpp"
+#include "models/cluster/taint.hpp"
 
 namespace kubetwin::models {
 
@@ -80,6 +81,18 @@ class Cluster {
   void set_exists(NodeIndex n, bool exists);
   std::size_t existing_nodes() const { return existing_nodes_; }
 
+  /// Taints put on one node at run time (the node lifecycle controller's
+  /// node.kubernetes.io/not-ready), on top of its pool's taints.
+  const std::vector<Taint>& node_taints(NodeIndex n) const {
+    static const std::vector<Taint> kNone;
+    return node_taints_.empty() ? kNone : node_taints_[n];
+  }
+  void add_node_taint(NodeIndex n, Taint taint);
+  /// Removes the node's run-time taints with key `key`.
+  void remove_node_taints(NodeIndex n, std::string_view key);
+  /// True while some node has a run-time taint (the scheduler then filters taints per node).
+  bool has_node_taints() const { return tainted_nodes_ > 0; }
+
   /// GPUs of the nodes that exist.
   std::int64_t total_gpus() const { return total_gpus_; }
   /// Whole devices held by pods that take whole GPUs.
@@ -103,6 +116,8 @@ class Cluster {
   std::vector<std::int16_t> device_free_;    // per device: milli-GPU free
   std::vector<std::int32_t> fully_free_;     // per node: devices with nothing allocated
   std::vector<std::uint8_t> exists_;
+  std::vector<std::vector<Taint>> node_taints_;  // empty until a node is tainted
+  std::size_t tainted_nodes_ = 0;
   std::size_t existing_nodes_ = 0;
   std::vector<std::int64_t> nodes_by_free_gpus_;  // histogram: [k] = nodes with exactly k free
   std::int64_t total_gpus_ = 0;

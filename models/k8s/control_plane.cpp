@@ -62,7 +62,7 @@ void ControlPlane::enqueue(JobState& job) {
   queue_.add({job.spec.priority, job.seq});
 }
 
-void ControlPlane::submit(JobSpec spec) {
+std::uint64_t ControlPlane::submit(JobSpec spec) {
   const std::uint64_t seq = next_seq_++;
   JobState& job = jobs_[seq];
   job.seq = seq;
@@ -90,16 +90,17 @@ void ControlPlane::submit(JobSpec spec) {
     job.end_time = engine_.now();
     job_failed.emit(job, reason, problem);
     jobs_.erase(seq);
-    return;
+    return seq;
   }
   pending_pods_ += static_cast<std::int64_t>(job.pod_nodes.size());
   if (Status gate = profile_of(job).pre_enqueue(job.spec); !gate.ok()) {
     job.gated = true;
     job_gated.emit(job, gate.reason());
-    return;
+    return seq;
   }
   enqueue(job);
   request_scheduling_pass();
+  return seq;
 }
 
 bool ControlPlane::remove_scheduling_gate(std::uint64_t seq, std::string_view gate) {
@@ -140,11 +141,39 @@ bool ControlPlane::evict_and_gate(std::uint64_t seq, std::string gate, std::stri
   return true;
 }
 
+bool ControlPlane::terminate(std::uint64_t seq, const PodTermination& why) {
+  auto it = jobs_.find(seq);
+  if (it == jobs_.end()) return false;
+  JobState& job = it->second;
+  stop_and_release(job, [&] { job_terminated.emit(job, why); });
+  forget(seq);
+  return true;
+}
+
+void ControlPlane::forget(std::uint64_t seq) {
+  auto it = jobs_.find(seq);
+  pending_pods_ -= static_cast<std::int64_t>(it->second.pod_nodes.size());  // all pending after stop_and_release
+  jobs_.erase(it);  // a copy still in the scheduling queue is skipped when popped
+  queue_.resources_released();
+  request_scheduling_pass();
+}
+
+bool ControlPlane::evict_pod(std::uint64_t seq, std::size_t pod, std::string_view reason) {
+  auto it = jobs_.find(seq);
+  if (it == jobs_.end()) return false;
+  JobState& job = it->second;
+  if (!job.spec.owner.empty()) return terminate(seq, PodTermination{reason, pod, 0, true, true});
+  stop_and_release(job, [&] { job_evicted.emit(job, reason); });
+  enqueue(job);  // from scratch, as after a preemption
+  queue_.resources_released();
+  request_scheduling_pass();
+  return true;
+}
+
 std::string ControlPlane::capacity_problem(const JobSpec& spec) const {
   // Only what is provably impossible is rejected: a job passing these checks may still never fit
   // (bin packing is hard), and then it stays pending and is reported as such.
   const CycleState none;
-  TaintToleration taints;
   NodeAffinity affinity;
   auto per_node = [](std::int64_t have, std::int64_t want) {
     return want == 0 ? std::numeric_limits<std::int64_t>::max() : have / want;
@@ -156,7 +185,7 @@ std::string ControlPlane::capacity_problem(const JobSpec& spec) const {
     for (std::size_t p = 0; p < cluster_.pool_count(); ++p) {
       const NodePoolSpec& pool = cluster_.pool(p);
       const NodeIndex first = cluster_.first_node_of_pool(p);
-      if (!taints.filter(none, group, cluster_, first).ok()) continue;
+      if (TaintToleration::untolerated(group, pool.taints) != nullptr) continue;  // run-time taints pass
       std::int64_t nodes = pool.count;
       if (!affinity.pool_constant(group)) {  // a hostname selector: count the matching nodes
         nodes = 0;
@@ -245,7 +274,9 @@ void ControlPlane::scheduling_pass() {
   if (config_.queueing == QueueingStrategy::StrictFIFO) {
     // Nothing behind the head is tried until the head is fully placed.
     while (auto head = queue_.pop_next(std::numeric_limits<std::int64_t>::max())) {
-      JobState& job = jobs_.at(head->seq);
+      auto it = jobs_.find(head->seq);
+      if (it == jobs_.end()) continue;  // terminated while it waited in the queue
+      JobState& job = it->second;
       job.queued = false;
       if (job.gated) continue;  // gated again (evict_and_gate) while it waited in the queue
       if (!try_schedule(job)) {
@@ -260,7 +291,9 @@ void ControlPlane::scheduling_pass() {
     return config_.queueing_hints ? cluster_.max_free_gpus_on_a_node() : std::numeric_limits<std::int64_t>::max();
   };
   while (auto next = queue_.pop_next(max_free())) {
-    JobState& job = jobs_.at(next->seq);
+    auto it = jobs_.find(next->seq);
+    if (it == jobs_.end()) continue;  // terminated while it waited in the queue
+    JobState& job = it->second;
     job.queued = false;
     if (job.gated) continue;  // gated again (evict_and_gate) while it waited in the queue
     if (!try_schedule(job) && !job.queued) {
@@ -453,7 +486,14 @@ void ControlPlane::start(JobState& job) {
   job.start_time = engine_.now();
   ++job.starts;
   ++running_jobs_;
+  if (job.spec.runs_forever) {  // a Deployment's replica: runs until deleted
+    job.completion_timer = kNoTimer;
+    job.expected_end = std::numeric_limits<double>::infinity();
+    job_started.emit(job);
+    return;
+  }
   const double run_time = runtime_.run_seconds(job.spec, job.pod_nodes, cluster_);
+  job.expected_end = engine_.now() + run_time;
   const std::uint64_t seq = job.seq;
   // The timer exists before observers hear of the start, so that they may move it.
   job.completion_timer = engine_.schedule_in(run_time, [this, seq] { complete(seq); });
@@ -464,7 +504,8 @@ bool ControlPlane::reschedule_completion(std::uint64_t seq, double at) {
   auto it = jobs_.find(seq);
   if (it == jobs_.end() || !it->second.started()) return false;
   engine_.cancel(it->second.completion_timer);
-  it->second.completion_timer = engine_.schedule_at(std::max(at, engine_.now()), [this, seq] { complete(seq); });
+  it->second.expected_end = std::max(at, engine_.now());  // the Job controller draws failure times from it
+  it->second.completion_timer = engine_.schedule_at(it->second.expected_end, [this, seq] { complete(seq); });
   return true;
 }
 
@@ -566,7 +607,7 @@ void ControlPlane::stop_and_release(JobState& job, const std::function<void()>& 
     if (job.pod_nodes[pod] != kUnbound) release_pod(job, pod);
   }
   if (job.started()) {
-    engine_.cancel(job.completion_timer);
+    if (job.completion_timer != kNoTimer) engine_.cancel(job.completion_timer);
     --running_jobs_;
   }
   job.end_time = engine_.now();
@@ -599,6 +640,17 @@ void ControlPlane::evict(std::span<const RunningPod> victims, const PodInfo& pre
 
 void ControlPlane::evict_job(std::uint64_t seq, const JobState& preemptor, NodeIndex node) {
   JobState& victim = jobs_.at(seq);
+  if (!victim.spec.owner.empty()) {
+    // Its controller decides what a preempted pod means (a Job counts it, a Deployment replaces it).
+    std::size_t pod = 0;
+    while (pod + 1 < victim.pod_nodes.size() && victim.pod_nodes[pod] != node) ++pod;
+    stop_and_release(victim, [&] {
+      job_preempted.emit(victim, preemptor, node);
+      job_terminated.emit(victim, PodTermination{"PreemptionByScheduler", pod, 0, true, true});
+    });
+    forget(seq);
+    return;
+  }
   stop_and_release(victim, [&] { job_preempted.emit(victim, preemptor, node); });
   enqueue(victim);  // from scratch: the work done so far is lost
   queue_.resources_released();

@@ -35,6 +35,15 @@
 
 namespace kubetwin::models {
 
+/// Why a pod of a controller-owned job stopped before completing (kubelet and eviction outcomes).
+struct PodTermination {
+  std::string_view reason;  ///< "Error", "Evicted", "PreemptionByScheduler", "DeadlineExceeded", "Deleted"
+  std::size_t pod = 0;      ///< the pod that failed; the job's other pods are terminated with it
+  int exit_code = 0;        ///< the container's exit code; 0 when none (evicted, deleted)
+  bool disruption = false;  ///< the pod has the DisruptionTarget condition (evicted or preempted)
+  bool failed = true;       ///< false: deleted by its controller, not a failure
+};
+
 class ControlPlane final : public FrameworkHandle {
  public:
   ControlPlane(sim::Engine& engine, Cluster& cluster, const SchedulerConfig& config,
@@ -47,7 +56,8 @@ class ControlPlane final : public FrameworkHandle {
   /// (reason "ExceedsClusterCapacity") instead of waiting forever, as does one naming no
   /// configured profile ("SchedulerNotFound"). A job with scheduling gates waits, SchedulingGated,
   /// until remove_scheduling_gate() has removed them all.
-  void submit(JobSpec spec);
+  /// Returns the job's sequence number.
+  std::uint64_t submit(JobSpec spec);
   /// Removes one scheduling gate of a pending job (what an admission controller such as Kueue
   /// does); false if the job or gate is unknown.
   bool remove_scheduling_gate(std::uint64_t seq, std::string_view gate);
@@ -60,6 +70,15 @@ class ControlPlane final : public FrameworkHandle {
   /// pods hold, adds scheduling gate `gate`, and puts it back to pending, gated, from scratch;
   /// job_evicted tells observers. False if the job is unknown.
   bool evict_and_gate(std::uint64_t seq, std::string gate, std::string_view reason);
+
+  /// Ends a job now, wherever it is (pending, bound, running): frees what its pods hold, emits
+  /// job_terminated while its placement is still recorded, and forgets it. What happens next is
+  /// its controller's business. False if the job is unknown.
+  bool terminate(std::uint64_t seq, const PodTermination& why);
+  /// Evicts pod `pod` of job `seq` (the taint manager, on a NoExecute taint it does not tolerate):
+  /// a controller-owned job is terminated (reason `reason`, DisruptionTarget); any other job is
+  /// stopped, reported by job_evicted and put back in the queue from scratch, as after a preemption.
+  bool evict_pod(std::uint64_t seq, std::size_t pod, std::string_view reason);
 
   /// Nodes were added or removed (the cluster autoscaler): pending jobs may fit now.
   void on_nodes_changed();
@@ -95,6 +114,9 @@ class ControlPlane final : public FrameworkHandle {
   /// and start time are still recorded (end_time is the eviction).
   sim::Signal<const JobState&, std::string_view /*reason*/> job_evicted;
   sim::Signal<const JobState&> job_completed;
+  /// A job ended by terminate() (and a controller-owned job preempted or evicted), emitted once its
+  /// resources are freed, while its placement and start time are still recorded.
+  sim::Signal<const JobState&, const PodTermination&> job_terminated;
   sim::Signal<const JobState&, std::string_view /*reason*/, std::string_view /*message*/> job_failed;
 
   const Cluster& cluster() const { return cluster_; }
@@ -104,6 +126,11 @@ class ControlPlane final : public FrameworkHandle {
   std::int64_t pending_pods() const { return pending_pods_; }
   std::size_t running_jobs() const { return running_jobs_; }
   std::size_t pending_jobs() const { return jobs_.size() - running_jobs_; }
+  /// The job, if it is pending or running.
+  const JobState* find(std::uint64_t seq) const {
+    auto it = jobs_.find(seq);
+    return it == jobs_.end() ? nullptr : &it->second;
+  }
   /// Jobs not yet completed (pending or running), for end-of-run reporting.
   const std::unordered_map<std::uint64_t, JobState>& live_jobs() const { return jobs_; }
 
@@ -134,6 +161,8 @@ class ControlPlane final : public FrameworkHandle {
   /// from scratch (the caller requeues or gates it).
   void stop_and_release(JobState& job, const std::function<void()>& notify);
   void enqueue(JobState& job);
+  /// Drops a stopped job (stop_and_release done) from the control plane.
+  void forget(std::uint64_t seq);
   PodInfo pod_info(const JobState& job, std::size_t pod) const {
     return PodInfo{job.spec, job.seq, pod, job.group_of(pod)};
   }

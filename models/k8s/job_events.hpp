@@ -148,4 +148,101 @@ struct NodeRemovedEvent {
   void write(sim::JsonObjectWriter& w) const { w.field("node", node); }
 };
 
+/// A pod of a controller-run Job or Deployment failed, was evicted or preempted. `action`: the
+/// Job's podFailurePolicy outcome ("Count", "Ignore", "FailJob"; "Replace" for a Deployment);
+/// `failedPods`: the Job's failures counted against its backoffLimit so far.
+struct PodFailedEvent {
+  static constexpr std::string_view kType = "PodFailed";
+  std::string_view job, pod, node, reason, action;
+  std::int64_t exit_code;
+  bool disruption;
+  std::int64_t failed_pods, backoff_limit;  ///< -1: not a Job
+  void write(sim::JsonObjectWriter& w) const {
+    w.field("job", job).field("pod", pod);
+    if (!node.empty()) w.field("node", node);
+    w.field("reason", reason);
+    if (exit_code != 0) w.field("exitCode", exit_code);
+    if (disruption) w.field("condition", std::string_view("DisruptionTarget"));
+    w.field("action", action);
+    if (failed_pods >= 0) w.field("failedPods", failed_pods).field("backoffLimit", backoff_limit);
+  }
+};
+
+/// A controller created a pod replacing a failed one, `backoff` seconds after the failure.
+struct PodRecreatedEvent {
+  static constexpr std::string_view kType = "PodRecreated";
+  std::string_view job, pod;
+  double backoff;
+  void write(sim::JsonObjectWriter& w) const { w.field("job", job).field("pod", pod).field("backoff", backoff); }
+};
+
+/// The node lifecycle controller marked a node NotReady (or Unknown) and tainted it.
+struct NodeNotReadyEvent {
+  static constexpr std::string_view kType = "NodeNotReady";
+  std::string_view node, taint;
+  void write(sim::JsonObjectWriter& w) const { w.field("node", node).field("taint", taint); }
+};
+
+struct NodeReadyEvent {
+  static constexpr std::string_view kType = "NodeReady";
+  std::string_view node;
+  void write(sim::JsonObjectWriter& w) const { w.field("node", node); }
+};
+
+/// The taint manager evicted a pod from a NotReady node (its tolerationSeconds ran out).
+struct EvictedEvent {
+  static constexpr std::string_view kType = "Evicted";
+  std::string_view job, pod, node, reason;
+  void write(sim::JsonObjectWriter& w) const {
+    w.field("job", job).field("pod", pod).field("node", node).field("reason", reason);
+  }
+};
+
+/// A JobSet was created (`jobs`: its child Jobs), restarted (a child Job failed: every child is
+/// recreated), completed or failed.
+struct JobSetCreatedEvent {
+  static constexpr std::string_view kType = "JobSetCreated";
+  std::string_view job_set;
+  std::int64_t jobs;
+  void write(sim::JsonObjectWriter& w) const { w.field("jobSet", job_set).field("jobs", jobs); }
+};
+
+struct JobSetRestartedEvent {
+  static constexpr std::string_view kType = "JobSetRestarted";
+  std::string_view job_set, failed_job;
+  std::int64_t restarts;
+  void write(sim::JsonObjectWriter& w) const {
+    w.field("jobSet", job_set).field("failedJob", failed_job).field("restarts", restarts);
+  }
+};
+
+struct JobSetCompletedEvent {
+  static constexpr std::string_view kType = "JobSetCompleted";
+  std::string_view job_set;
+  double jct;
+  std::int64_t restarts;
+  void write(sim::JsonObjectWriter& w) const { w.field("jobSet", job_set).field("jct", jct).field("restarts", restarts); }
+};
+
+struct JobSetFailedEvent {
+  static constexpr std::string_view kType = "JobSetFailed";
+  std::string_view job_set, reason, message;
+  void write(sim::JsonObjectWriter& w) const {
+    w.field("jobSet", job_set).field("reason", reason).field("message", message);
+  }
+};
+
+/// The HPA changed a Deployment's replicas (upstream event reason SuccessfulRescale).
+struct SuccessfulRescaleEvent {
+  static constexpr std::string_view kType = "SuccessfulRescale";
+  std::string_view deployment;
+  std::int64_t from, to;
+  double metric, target;
+  std::string_view reason;
+  void write(sim::JsonObjectWriter& w) const {
+    w.field("deployment", deployment).field("from", from).field("to", to).field("metric", metric)
+        .field("target", target).field("reason", reason);
+  }
+};
+
 }  // namespace kubetwin::models

@@ -38,6 +38,7 @@ struct JobState {
   bool reported_unschedulable = false;
   bool queued = false;               ///< waiting in the scheduling queue
   std::uint64_t completion_timer = 0;
+  double expected_end = -1;          ///< while running: when it will complete (infinity: never)
 
   bool started() const { return start_time >= 0; }
   /// Every pod bound (or being bound): nothing left for the scheduler to place.

@@ -9,6 +9,8 @@
 #include <string>
 
 #include "models/k8s/control_plane.hpp"
+#include "models/k8s/job_controller.hpp"
+#include "models/k8s/jobset_controller.hpp"
 #include "models/metrics/distribution.hpp"
 
 namespace kubetwin::models {
@@ -18,6 +20,11 @@ class RunMetrics {
   /// Subscribes to `control_plane`'s signals; `engine` supplies the time.
   RunMetrics(sim::Engine& engine, ControlPlane& control_plane);
 
+  /// Counts the Job controller's Jobs as jobs (the pods it creates are not: they are owned).
+  void track(JobController& jobs);
+  /// Counts JobSets as jobs (their child Jobs are not).
+  void track(JobSetController& sets);
+
   /// Metrics as they stand at `end_time`, in the summary.json shape.
   nlohmann::ordered_json summary(double end_time) const;
 
@@ -26,9 +33,12 @@ class RunMetrics {
 
  private:
   void account_gpus();  // integrates allocated GPUs up to now
+  void count_failure(std::string_view reason);
 
   sim::Engine& engine_;
   const ControlPlane& cp_;
+  const JobController* jobs_ = nullptr;
+  const JobSetController* sets_ = nullptr;
   std::uint64_t submitted_ = 0, completed_ = 0, failed_ = 0, preemptions_ = 0;
   std::map<std::string, std::uint64_t, std::less<>> failure_reasons_;
   Distribution jct_, queueing_;

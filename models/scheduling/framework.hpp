@@ -203,6 +203,9 @@ class FilterPlugin : public virtual Plugin {
   /// True if the verdict for `pod` is the same on every node of a pool, so the framework may
   /// evaluate it once per pool.
   virtual bool pool_constant(const PodGroupSpec& pod) const = 0;
+  /// True if the verdict also depends on the node's run-time taints (Cluster::node_taints): while
+  /// some node has one, the framework then evaluates it node by node.
+  virtual bool reads_node_taints() const { return false; }
   virtual Status filter(const CycleState& state, const PodGroupSpec& pod, const ClusterSnapshot& snapshot,
                         NodeIndex node) const = 0;
   /// filter(...).ok() without building the Status; the scheduling hot path calls this.

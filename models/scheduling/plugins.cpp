@@ -31,17 +31,22 @@ Status NodeAffinity::filter(const CycleState& /*state*/, const PodGroupSpec& pod
   return Status::success();
 }
 
-Status TaintToleration::filter(const CycleState& /*state*/, const PodGroupSpec& pod, const ClusterSnapshot& snapshot,
-                               NodeIndex node) const {
-  const Cluster& cluster = snapshot.cluster();
-  for (const Taint& t : cluster.pool(cluster.pool_of(node)).taints) {
+const Taint* TaintToleration::untolerated(const PodGroupSpec& pod, std::span<const Taint> taints) {
+  for (const Taint& t : taints) {
     if (t.effect == TaintEffect::PreferNoSchedule) continue;
     bool tolerated = false;
     for (const Toleration& tol : pod.tolerations) tolerated = tolerated || tol.tolerates(t);
-    if (!tolerated) {
-      return Status::unresolvable(kName, "node(s) had untolerated taint {" + t.key + ": " + t.value + "}");
-    }
+    if (!tolerated) return &t;
   }
+  return nullptr;
+}
+
+Status TaintToleration::filter(const CycleState& /*state*/, const PodGroupSpec& pod, const ClusterSnapshot& snapshot,
+                               NodeIndex node) const {
+  const Cluster& cluster = snapshot.cluster();
+  const Taint* t = untolerated(pod, cluster.pool(cluster.pool_of(node)).taints);
+  if (t == nullptr) t = untolerated(pod, cluster.node_taints(node));
+  if (t != nullptr) return Status::unresolvable(kName, "node(s) had untolerated taint {" + t->key + ": " + t->value + "}");
   return Status::success();
 }
 

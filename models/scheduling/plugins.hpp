@@ -62,8 +62,11 @@ class TaintToleration final : public FilterPlugin, public ScorePlugin {
   static constexpr std::string_view kName = "TaintToleration";
   std::string_view name() const override { return kName; }
   bool pool_constant(const PodGroupSpec&) const override { return true; }
+  bool reads_node_taints() const override { return true; }
   Status filter(const CycleState& state, const PodGroupSpec& pod, const ClusterSnapshot& snapshot,
                 NodeIndex node) const override;
+  /// The first NoSchedule or NoExecute taint of `taints` the pod does not tolerate, if any.
+  static const Taint* untolerated(const PodGroupSpec& pod, std::span<const Taint> taints);
   std::int64_t score(const CycleState& state, const PodGroupSpec& pod, const ClusterSnapshot& snapshot,
                      NodeIndex node) const override;
   void normalize(const CycleState& /*state*/, std::span<std::int64_t> scores) const override {

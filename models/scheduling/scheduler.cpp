@@ -51,7 +51,7 @@ void Scheduler::evaluate_pool_filters(const PodGroupSpec& pod, const ClusterSnap
   node_filters_.clear();
   pool_verdict_.assign(cluster.pool_count(), Status::success());
   for (const FilterPlugin* f : active_filters_) {
-    if (!f->pool_constant(pod)) {
+    if (!f->pool_constant(pod) || (f->reads_node_taints() && cluster.has_node_taints())) {
       node_filters_.push_back(f);
       continue;
     }

@@ -81,11 +81,13 @@ inline bool node_selector_matches(const Cluster& cluster, const PodGroupSpec& po
 /// The pod tolerates every NoSchedule and NoExecute taint of the node (what TaintToleration's
 /// filter checks).
 inline bool tolerates_node_taints(const Cluster& cluster, const PodGroupSpec& pod, NodeIndex node) {
-  for (const Taint& t : cluster.pool(cluster.pool_of(node)).taints) {
-    if (t.effect == TaintEffect::PreferNoSchedule) continue;
-    bool tolerated = false;
-    for (const Toleration& tol : pod.tolerations) tolerated = tolerated || tol.tolerates(t);
-    if (!tolerated) return false;
+  for (const auto* taints : {&cluster.pool(cluster.pool_of(node)).taints, &cluster.node_taints(node)}) {
+    for (const Taint& t : *taints) {
+      if (t.effect == TaintEffect::PreferNoSchedule) continue;
+      bool tolerated = false;
+      for (const Toleration& tol : pod.tolerations) tolerated = tolerated || tol.tolerates(t);
+      if (!tolerated) return false;
+    }
   }
   return true;
 }

@@ -98,9 +98,49 @@ class JobBuilder {
     spec_.schedule_timeout = seconds;
     return *this;
   }
+  /// Run by the Job controller with this parallelism and completions (backoffLimit 6 unless set).
+  JobBuilder& batch(int parallelism, int completions) {
+    batch_spec().parallelism = parallelism;
+    batch_spec().completions = completions;
+    return *this;
+  }
+  JobBuilder& indexed() {
+    batch_spec().indexed = true;
+    return *this;
+  }
+  JobBuilder& backoff_limit(int n) {
+    batch_spec().backoff_limit = n;
+    return *this;
+  }
+  JobBuilder& active_deadline(double seconds) {
+    batch_spec().active_deadline = seconds;
+    return *this;
+  }
+  JobBuilder& rule(PodFailurePolicyRule r) {
+    batch_spec().pod_failure_policy.push_back(std::move(r));
+    return *this;
+  }
+  /// The job's k-th pod start fails `after` seconds in, with `exit_code`.
+  JobBuilder& fail_at(double after, int exit_code = 1) {
+    batch_spec();
+    spec_.failures.fail_at.push_back({after, exit_code});
+    return *this;
+  }
+  JobBuilder& failure_probability(double p) {
+    batch_spec();
+    spec_.failures.probability = p;
+    return *this;
+  }
   operator JobSpec() const { return spec_; }  // NOLINT: builders convert implicitly
 
  private:
+  BatchJobSpec& batch_spec() {
+    if (!spec_.batch) {
+      spec_.batch.emplace();
+      spec_.batch->parallelism = spec_.batch->completions = spec_.total_pods();
+    }
+    return *spec_.batch;
+  }
   JobSpec spec_;
 };
 

@@ -40,6 +40,44 @@ struct PodGroupSpec {
   std::int64_t image_bytes = 0;
 };
 
+/// batch/v1 Job podFailurePolicy rule: what a failed pod that matches does to its Job.
+struct PodFailurePolicyRule {
+  enum class Action { FailJob, Ignore, Count };
+  Action action = Action::Count;
+  /// onPodConditions [{type: DisruptionTarget}]: matches pods evicted or preempted.
+  bool on_disruption = false;
+  /// onExitCodes: matches a container exit code In (or NotIn) `exit_codes`.
+  bool exit_codes_not_in = false;
+  std::vector<int> exit_codes;
+};
+
+/// The batch/v1 Job fields a trace record may opt in to; a job with any of them (or with
+/// `failures`) is run by the Job controller (models/k8s/job_controller.hpp), one pod at a time
+/// (a gang: all pods together), instead of as one block of pods.
+struct BatchJobSpec {
+  int parallelism = 1;
+  int completions = 1;
+  bool indexed = false;     ///< completionMode Indexed: each index 0..completions-1 succeeds once
+  int backoff_limit = 6;    ///< failed pods tolerated; one more fails the Job (BackoffLimitExceeded)
+  std::optional<double> active_deadline;  ///< seconds from submission (activeDeadlineSeconds)
+  std::vector<PodFailurePolicyRule> pod_failure_policy;
+};
+
+/// A pod failure injected at a given time after a pod starts (the k-th pod start of the job).
+struct PodFailAt {
+  double after = 0;
+  int exit_code = 1;
+};
+
+/// Simulated pod failures (model events, seeded): each pod start fails with `probability` at a
+/// uniform time within its run, or as listed in `fail_at` (entry k for the job's k-th pod start).
+struct PodFailureSpec {
+  double probability = 0;
+  int exit_code = 1;
+  std::vector<PodFailAt> fail_at;
+  bool any() const { return probability > 0 || !fail_at.empty(); }
+};
+
 struct JobSpec {
   std::string id;
   double submit_time = 0;          ///< seconds from the start of the simulation
@@ -59,6 +97,14 @@ struct JobSpec {
   /// Steps of a training profile; the step time depends on the placement and the fabric.
   std::optional<PerfProfile> perf;
   std::vector<PodGroupSpec> pods;
+  /// Set: the Job controller runs it (parallelism, completions, backoffLimit...).
+  std::optional<BatchJobSpec> batch;
+  PodFailureSpec failures;
+  /// Set on the pods a controller creates (a Job's pod, a Deployment's replica): the name of the
+  /// owning object. The control plane then leaves retries and failures to that controller.
+  std::string owner;
+  /// No completion: the pods run until deleted (a Deployment's replicas).
+  bool runs_forever = false;
 
   int total_pods() const {
     int n = 0;

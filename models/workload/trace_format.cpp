@@ -32,7 +32,7 @@ std::vector<Toleration> read_tolerations(StrictObject& pod, std::vector<sim::Jso
       tol.any_effect = false;
       tol.effect = *parse_taint_effect(*e);
     }
-    t.number("tolerationSeconds");  // accepted for compatibility; evictions are not modelled yet
+    t.number("tolerationSeconds");  // accepted; node-fault evictions do not honour it yet (docs/controllers.md)
     if (tol.key.empty() && tol.op == Toleration::Operator::Equal && t.valid()) {
       t.issue("operator", "must be Exists when key is empty");
     }
@@ -351,6 +351,142 @@ nlohmann::json perf_json(const PerfProfile& p) {
   return j;
 }
 
+PodGroupSpec read_pod_group(StrictObject& p, const std::string& default_name, bool with_replicas,
+                            const GpuCatalog& catalog, std::vector<sim::JsonIssue>& issues) {
+  PodGroupSpec g;
+  g.name = p.string("name").value_or(default_name);
+  if (with_replicas) g.replicas = static_cast<int>(p.integer("replicas", Required::No, 1, 1000000).value_or(1));
+  if (auto req = p.object("requests", Required::Yes)) {
+    g.requests.cpu_milli = req->cpu_millis("cpu").value_or(0);
+    g.requests.memory_bytes =
+        static_cast<std::int64_t>(req->quantity("memory", Dimension::Bytes).value_or(0));
+    // Whole GPUs, or a share of one GPU in thousandths (0.25 = 250 milli-GPU, GPU sharing).
+    if (auto gpus = req->number(kGpuResource, Required::No, 0, 1024)) {
+      const double milli = *gpus * 1000.0;
+      if (*gpus == std::floor(*gpus)) {
+        g.requests.gpus = static_cast<std::int64_t>(*gpus);
+      } else if (*gpus < 1 && std::abs(milli - std::round(milli)) < 1e-6) {
+        g.requests.gpu_milli = std::llround(milli);
+      } else {
+        req->issue(kGpuResource, "must be whole GPUs or a share of one GPU in thousandths (0.001 to 0.999)");
+      }
+    }
+    req->finish();
+  }
+  g.node_selector = p.string_map("nodeSelector");
+  if (auto it = g.node_selector.find(kGpuProductLabel);
+      it != g.node_selector.end() && catalog.find(it->second) == nullptr) {
+    issues.push_back({p.pointer_of("nodeSelector") + "/" + sim::json_pointer_token(kGpuProductLabel),
+                      "unknown GPU model \"" + it->second + "\" (known: " + catalog.names() + ")"});
+  }
+  g.tolerations = read_tolerations(p, issues);
+  g.labels = p.string_map("labels");
+  g.topology_spread_constraints = read_spread_constraints(p, issues);
+  g.affinity = read_pod_affinity(p, issues);
+  g.resource_claims = read_resource_claims(p, issues);
+  if (auto image = p.object("image")) {
+    g.image = image->string("name", Required::Yes).value_or("");
+    if (g.image.empty() && image->has("name")) image->issue("name", "must not be empty");
+    g.image_bytes = static_cast<std::int64_t>(image->quantity("size", Dimension::Bytes, Required::Yes).value_or(0));
+    image->finish();
+  }
+  p.finish();
+  return g;
+}
+
+PodFailurePolicyRule read_policy_rule(StrictObject& r, std::vector<sim::JsonIssue>& issues) {
+  PodFailurePolicyRule rule;
+  if (auto a = r.enumeration("action", {"FailJob", "Ignore", "Count"}, Required::Yes)) {
+    rule.action = *a == "FailJob" ? PodFailurePolicyRule::Action::FailJob
+                  : *a == "Ignore" ? PodFailurePolicyRule::Action::Ignore
+                                   : PodFailurePolicyRule::Action::Count;
+  }
+  if (r.has("onExitCodes") == r.has("onPodConditions")) {
+    r.issue("", "must give exactly one of \"onExitCodes\" or \"onPodConditions\"");
+  }
+  if (auto codes = r.object("onExitCodes")) {
+    rule.exit_codes_not_in = codes->enumeration("operator", {"In", "NotIn"}, Required::Yes).value_or("In") == "NotIn";
+    if (const auto* values = codes->array("values", Required::Yes)) {
+      if (values->empty()) codes->issue("values", "must list at least one exit code");
+      for (std::size_t i = 0; i < values->size(); ++i) {
+        const auto& v = (*values)[i];
+        if (!v.is_number_integer() || v.get<std::int64_t>() < 0 || v.get<std::int64_t>() > 255) {
+          issues.push_back({codes->pointer_of("values") + "/" + std::to_string(i), "must be an exit code from 0 to 255"});
+        } else {
+          rule.exit_codes.push_back(v.get<int>());
+        }
+      }
+    }
+    codes->finish();
+  }
+  if (const auto* conditions = r.array("onPodConditions")) {
+    if (conditions->empty()) r.issue("onPodConditions", "must list at least one condition");
+    for (std::size_t i = 0; i < conditions->size(); ++i) {
+      StrictObject c((*conditions)[i], r.pointer_of("onPodConditions") + "/" + std::to_string(i), issues);
+      c.enumeration("type", {"DisruptionTarget"}, Required::Yes);
+      c.enumeration("status", {"True"});
+      c.finish();
+    }
+    rule.on_disruption = true;
+  }
+  r.finish();
+  return rule;
+}
+
+// The batch/v1 Job fields and simulated failures; any of them hands the job to the Job controller.
+void read_batch_fields(StrictObject& r, JobSpec& job, std::vector<sim::JsonIssue>& issues) {
+  const bool opted_in = r.has("completions") || r.has("parallelism") || r.has("completionMode") ||
+                        r.has("backoffLimit") || r.has("activeDeadlineSeconds") || r.has("podFailurePolicy") ||
+                        r.has("failures");
+  if (!opted_in) return;
+  BatchJobSpec b;
+  const int pods = job.pods.empty() ? 1 : (job.min_member > 0 ? job.total_pods() : job.pods[0].replicas);
+  b.parallelism = static_cast<int>(r.integer("parallelism", Required::No, 1, 1000000).value_or(pods));
+  b.completions = static_cast<int>(r.integer("completions", Required::No, 1, 10000000).value_or(b.parallelism));
+  b.indexed = r.enumeration("completionMode", {"NonIndexed", "Indexed"}).value_or("NonIndexed") == "Indexed";
+  b.backoff_limit = static_cast<int>(r.integer("backoffLimit", Required::No, 0, 1000000).value_or(6));
+  if (auto d = r.integer("activeDeadlineSeconds", Required::No, 1, 100LL * 365 * 86400)) {
+    b.active_deadline = static_cast<double>(*d);
+  }
+  if (auto policy = r.object("podFailurePolicy")) {
+    if (const auto* rules = policy->array("rules", Required::Yes)) {
+      for (std::size_t i = 0; i < rules->size(); ++i) {
+        StrictObject rule((*rules)[i], policy->pointer_of("rules") + "/" + std::to_string(i), issues);
+        if (rule.valid()) b.pod_failure_policy.push_back(read_policy_rule(rule, issues));
+      }
+    }
+    policy->finish();
+  }
+  if (auto f = r.object("failures")) {
+    job.failures.probability = f->number("podFailureProbability", Required::No, 0, 1).value_or(0);
+    job.failures.exit_code = static_cast<int>(f->integer("exitCode", Required::No, 1, 255).value_or(1));
+    if (const auto* list = f->array("failAt")) {
+      for (std::size_t i = 0; i < list->size(); ++i) {
+        StrictObject at((*list)[i], f->pointer_of("failAt") + "/" + std::to_string(i), issues);
+        PodFailAt entry;
+        entry.after = at.quantity("after", Dimension::Time, Required::Yes).value_or(0);
+        entry.exit_code = static_cast<int>(at.integer("exitCode", Required::No, 1, 255).value_or(job.failures.exit_code));
+        at.finish();
+        job.failures.fail_at.push_back(entry);
+      }
+    }
+    f->finish();
+  }
+  if (job.min_member > 0) {
+    if (b.parallelism != job.total_pods() || b.completions != job.total_pods()) {
+      r.issue(r.has("completions") ? "completions" : "parallelism",
+              "a gang (minMember) runs all its " + std::to_string(job.total_pods()) +
+                  " pods together: parallelism and completions must both be that");
+    }
+    if (b.indexed) r.issue("completionMode", "Indexed is not supported for a gang");
+  } else if (job.pods.size() > 1) {
+    r.issue("pods", "a job run by the Job controller (completions, parallelism, backoffLimit, podFailurePolicy, "
+                    "failures...) has one pod group; use a JobSet for several roles");
+  }
+  if (b.indexed && !r.has("completions")) r.issue("completionMode", "Indexed needs completions");
+  job.batch = std::move(b);
+}
+
 }  // namespace
 
 JobSpec read_job_record(const nlohmann::json& record, const std::string& pointer,
@@ -391,44 +527,7 @@ JobSpec read_job_record(const nlohmann::json& record, const std::string& pointer
     for (std::size_t i = 0; i < pods->size(); ++i) {
       StrictObject p((*pods)[i], r.pointer_of("pods") + "/" + std::to_string(i), issues);
       if (!p.valid()) continue;
-      PodGroupSpec g;
-      g.name = p.string("name").value_or(pods->size() == 1 ? "pod" : "group" + std::to_string(i));
-      g.replicas = static_cast<int>(p.integer("replicas", Required::No, 1, 1000000).value_or(1));
-      if (auto req = p.object("requests", Required::Yes)) {
-        g.requests.cpu_milli = req->cpu_millis("cpu").value_or(0);
-        g.requests.memory_bytes =
-            static_cast<std::int64_t>(req->quantity("memory", Dimension::Bytes).value_or(0));
-        // Whole GPUs, or a share of one GPU in thousandths (0.25 = 250 milli-GPU, GPU sharing).
-        if (auto gpus = req->number(kGpuResource, Required::No, 0, 1024)) {
-          const double milli = *gpus * 1000.0;
-          if (*gpus == std::floor(*gpus)) {
-            g.requests.gpus = static_cast<std::int64_t>(*gpus);
-          } else if (*gpus < 1 && std::abs(milli - std::round(milli)) < 1e-6) {
-            g.requests.gpu_milli = std::llround(milli);
-          } else {
-            req->issue(kGpuResource, "must be whole GPUs or a share of one GPU in thousandths (0.001 to 0.999)");
-          }
-        }
-        req->finish();
-      }
-      g.node_selector = p.string_map("nodeSelector");
-      if (auto it = g.node_selector.find(kGpuProductLabel);
-          it != g.node_selector.end() && catalog.find(it->second) == nullptr) {
-        issues.push_back({p.pointer_of("nodeSelector") + "/" + sim::json_pointer_token(kGpuProductLabel),
-                          "unknown GPU model \"" + it->second + "\" (known: " + catalog.names() + ")"});
-      }
-      g.tolerations = read_tolerations(p, issues);
-      g.labels = p.string_map("labels");
-      g.topology_spread_constraints = read_spread_constraints(p, issues);
-      g.affinity = read_pod_affinity(p, issues);
-      g.resource_claims = read_resource_claims(p, issues);
-      if (auto image = p.object("image")) {
-        g.image = image->string("name", Required::Yes).value_or("");
-        if (g.image.empty() && image->has("name")) image->issue("name", "must not be empty");
-        g.image_bytes = static_cast<std::int64_t>(image->quantity("size", Dimension::Bytes, Required::Yes).value_or(0));
-        image->finish();
-      }
-      p.finish();
+      PodGroupSpec g = read_pod_group(p, pods->size() == 1 ? "pod" : "group" + std::to_string(i), true, catalog, issues);
       job.pods.push_back(std::move(g));
     }
   }
@@ -443,8 +542,16 @@ JobSpec read_job_record(const nlohmann::json& record, const std::string& pointer
   if (job.work && job.total_requests().total_gpu_milli() == 0) {
     r.issue("work", "needs GPUs to run on: request nvidia.com/gpu or give a duration instead");
   }
+  read_batch_fields(r, job, issues);
   r.finish();
   return job;
+}
+
+PodGroupSpec read_pod_template(const nlohmann::json& value, const std::string& pointer, const std::string& name,
+                               const GpuCatalog& catalog, std::vector<sim::JsonIssue>& issues) {
+  StrictObject p(value, pointer, issues);
+  if (!p.valid()) return {};
+  return read_pod_group(p, name, false, catalog, issues);
 }
 
 nlohmann::json job_record(const JobSpec& job) {
@@ -532,6 +639,41 @@ nlohmann::json job_record(const JobSpec& job) {
     pods.push_back(p);
   }
   r["pods"] = pods;
+  if (job.batch) {
+    const BatchJobSpec& b = *job.batch;
+    r["parallelism"] = b.parallelism;
+    r["completions"] = b.completions;
+    if (b.indexed) r["completionMode"] = "Indexed";
+    r["backoffLimit"] = b.backoff_limit;
+    if (b.active_deadline) r["activeDeadlineSeconds"] = static_cast<std::int64_t>(*b.active_deadline);
+    if (!b.pod_failure_policy.empty()) {
+      nlohmann::json rules = nlohmann::json::array();
+      for (const auto& rule : b.pod_failure_policy) {
+        nlohmann::json rj;
+        rj["action"] = rule.action == PodFailurePolicyRule::Action::FailJob ? "FailJob"
+                       : rule.action == PodFailurePolicyRule::Action::Ignore ? "Ignore"
+                                                                              : "Count";
+        if (rule.on_disruption) {
+          rj["onPodConditions"] = nlohmann::json::array({{{"type", "DisruptionTarget"}}});
+        } else {
+          rj["onExitCodes"] = {{"operator", rule.exit_codes_not_in ? "NotIn" : "In"}, {"values", rule.exit_codes}};
+        }
+        rules.push_back(rj);
+      }
+      r["podFailurePolicy"] = {{"rules", rules}};
+    }
+  }
+  if (job.failures.any() || job.failures.exit_code != 1) {
+    nlohmann::json f = nlohmann::json::object();
+    if (job.failures.probability > 0) f["podFailureProbability"] = job.failures.probability;
+    if (job.failures.exit_code != 1) f["exitCode"] = job.failures.exit_code;
+    if (!job.failures.fail_at.empty()) {
+      nlohmann::json list = nlohmann::json::array();
+      for (const auto& at : job.failures.fail_at) list.push_back({{"after", at.after}, {"exitCode", at.exit_code}});
+      f["failAt"] = list;
+    }
+    r["failures"] = f;
+  }
   return r;
 }
 

@@ -21,6 +21,10 @@ namespace kubetwin::models {
 JobSpec read_job_record(const nlohmann::json& record, const std::string& pointer,
                         const GpuCatalog& catalog, std::vector<sim::JsonIssue>& issues);
 
+/// A pod template (a Deployment's): one entry of a record's "pods" without "replicas".
+PodGroupSpec read_pod_template(const nlohmann::json& value, const std::string& pointer, const std::string& name,
+                               const GpuCatalog& catalog, std::vector<sim::JsonIssue>& issues);
+
 /// The record for `job`, in the form read_job_record reads back.
 nlohmann::json job_record(const JobSpec& job);
 

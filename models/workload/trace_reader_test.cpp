@@ -702,6 +702,33 @@ TEST(TraceFormat, JobRecordRoundTripsThroughReadJobRecord) {
   }
 }
 
+TEST(TraceFormat, ReadsBatchJobFieldsAndFailuresAndWritesThemBack) {
+  json r = record("sweep", 0);
+  r["completions"] = 8;
+  r["parallelism"] = 2;
+  r["completionMode"] = "Indexed";
+  r["backoffLimit"] = 3;
+  r["activeDeadlineSeconds"] = 3600;
+  r["podFailurePolicy"] = {{"rules", json::array({{{"action", "Ignore"}, {"onPodConditions", json::array({{{"type", "DisruptionTarget"}}})}},
+                                                  {{"action", "FailJob"}, {"onExitCodes", {{"operator", "In"}, {"values", {42}}}}}})}};
+  r["failures"] = {{"podFailureProbability", 0.1}, {"exitCode", 3}, {"failAt", json::array({{{"after", "90s"}}})}};
+  std::vector<sim::JsonIssue> issues;
+  const JobSpec job = read_job_record(r, "", GpuCatalog::builtin(), issues);
+  ASSERT_TRUE(issues.empty()) << issues[0].pointer << ": " << issues[0].message;
+  ASSERT_TRUE(job.batch.has_value());
+  EXPECT_EQ(job.batch->completions, 8);
+  EXPECT_EQ(job.failures.fail_at[0].after, 90);
+  EXPECT_EQ(job.failures.fail_at[0].exit_code, 3) << "failAt entries take the failures' exit code";
+  std::vector<sim::JsonIssue> again;
+  const JobSpec back = read_back(job_record(job), again);
+  ASSERT_TRUE(again.empty()) << again[0].pointer << ": " << again[0].message;
+  EXPECT_EQ(job_record(back), job_record(job));
+  ASSERT_EQ(back.batch->pod_failure_policy.size(), 2u);
+  EXPECT_EQ(back.batch->pod_failure_policy[1].exit_codes, std::vector<int>{42});
+  EXPECT_EQ(back.batch->active_deadline, 3600.0);
+  EXPECT_TRUE(back.batch->indexed);
+}
+
 TEST(TraceFormat, ReadsGpuSharesProfilesGatesAndGangTimeoutsAndWritesThemBack) {
   json r = record("shared", 0);
   r["pods"][0]["requests"][kGpuResource] = 0.25;

@@ -317,7 +317,9 @@ TEST_P(CliDeterminism, SameScenarioAndSeedGiveIdenticalFiles) {
 INSTANTIATE_TEST_SUITE_P(
     Cli, CliDeterminism,
     ::testing::Values(DeterminismCase{"TraceReplay", shell_quote(example("trace-replay.json"))},
-                      DeterminismCase{"SyntheticDefault", "--set /workload/synthetic/jobs=3000"}),
+                      DeterminismCase{"SyntheticDefault", "--set /workload/synthetic/jobs=3000"},
+                      DeterminismCase{"JobFailuresAndNodeFault", shell_quote(example("job-failures.json"))},
+                      DeterminismCase{"InferenceHpa", shell_quote(example("inference-hpa.json"))}),
     [](const auto& test_info) { return test_info.param.name; });
 
 TEST_F(Cli, DifferentSeedChangesTheSyntheticRun) {
@@ -347,6 +349,40 @@ TEST_F(Cli, QueueingHintsDoNotChangeAContendedRun) {
   EXPECT_TRUE(read_file(path("on/events.jsonl")) == read_file(path("off/events.jsonl")));
   EXPECT_GT(summary("on").at("queueingDelay").at("mean").get<double>(), 0);
   EXPECT_EQ(summary("on").at("jobs").at("submitted"), 4000);
+}
+
+TEST_F(Cli, ControllerExamplesReportFailuresEvictionsAndRescales) {
+  ASSERT_EQ(kubetwin("run " + shell_quote(example("job-failures.json")) + " --quiet --out jf").exit_code, 0);
+  const json jf = summary("jf");
+  EXPECT_EQ(jf["failureReasons"]["PodFailurePolicy"], 1);
+  EXPECT_EQ(jf["failureReasons"]["DeadlineExceeded"], 1);
+  EXPECT_EQ(jf["jobs"]["submitted"], 7) << "six jobs and one JobSet";
+  EXPECT_EQ(jf["controllers"]["jobSets"], 1);
+  EXPECT_EQ(jf["nodeFaults"]["notReady"], 1);
+  EXPECT_GE(jf["controllers"]["podFailures"].get<int>(), 4);
+  const std::string events = read_file(path("jf/events.jsonl"));
+  for (const char* type : {"\"PodFailed\"", "\"PodRecreated\"", "\"NodeNotReady\"", "\"Evicted\"", "\"NodeReady\"",
+                           "\"JobSetRestarted\"", "\"JobSetCompleted\""}) {
+    EXPECT_NE(events.find(type), std::string::npos) << type;
+  }
+  EXPECT_NE(events.find("\"t\":940,\"type\":\"NodeNotReady\",\"node\":\"h100-1\""), std::string::npos)
+      << "15 min + the 40 s grace period";
+
+  ASSERT_EQ(kubetwin("run " + shell_quote(example("inference-hpa.json")) + " --quiet --out hpa").exit_code, 0);
+  const json hpa = summary("hpa");
+  EXPECT_GT(hpa["deployments"][0]["rescales"].get<int>(), 10);
+  const std::string hpa_events = read_file(path("hpa/events.jsonl"));
+  EXPECT_NE(hpa_events.find("\"SuccessfulRescale\""), std::string::npos);
+  EXPECT_NE(hpa_events.find("\"TriggeredScaleUp\""), std::string::npos) << "pending replicas make the autoscaler add nodes";
+  EXPECT_FALSE(summary("hpa").contains("nodeFaults"));
+}
+
+TEST_F(Cli, RunsWithoutControllersHaveNoControllerSections) {
+  ASSERT_EQ(kubetwin("run " + shell_quote(example("trace-replay.json")) + " --quiet --out plain").exit_code, 0);
+  const json s = summary("plain");
+  EXPECT_FALSE(s.contains("controllers"));
+  EXPECT_FALSE(s.contains("nodeFaults"));
+  EXPECT_FALSE(s.contains("deployments"));
 }
 
 // --- bad input -----------------------------------------------------------------------------------
@@ -451,6 +487,18 @@ INSTANTIATE_TEST_SUITE_P(
                         })})}},
             "run s.json --out out",
             "t.jsonl:2: /pods/0/nodeSelector/nvidia.com~1gpu.product: unknown GPU model \"X100\""},
+        BadInputCase{"TraceBadBackoffLimit",
+                     {{"s.json", scenario({{"trace", "t.jsonl"}}).dump()},
+                      {"t.jsonl", trace_text({record("a", 0), with(record("b", 1), [](json& r) { r["backoffLimit"] = -1; })})}},
+                     "run s.json --out out",
+                     "t.jsonl:2: /backoffLimit: "},
+        BadInputCase{"FaultOnAnUnknownNode",
+                     {{"s.json", with(scenario({{"trace", "t.jsonl"}}),
+                                      [](json& d) { d["faults"] = json::array({{{"node", "nope-0"}, {"at", "1m"}}}); })
+                                     .dump()},
+                      {"t.jsonl", kGoodTrace}},
+                     "run s.json --out out",
+                     "s.json: /faults/0/node: no node \"nope-0\""},
         // A synthetic workload pinned to a GPU model the cluster lacks cannot be generated; the
         // message must say where in the scenario the problem is.
         BadInputCase{"SyntheticGpuModelNotInTheCluster",
