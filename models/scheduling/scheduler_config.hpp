@@ -41,6 +41,12 @@ inline constexpr std::array<ExtensionPoint, kExtensionPointCount> kAllExtensionP
     ExtensionPoint::PostFilter, ExtensionPoint::PreScore, ExtensionPoint::Score, ExtensionPoint::Reserve,
     ExtensionPoint::Permit, ExtensionPoint::PreBind, ExtensionPoint::Bind, ExtensionPoint::PostBind};
 
+/// Node labels of the network fabric's levels, widest first (the TopologyAware plugin's default
+/// levels, then kubernetes.io/hostname): a spine block, a leaf switch, an NVLink domain.
+inline constexpr const char* kTopologyBlockLabel = "topology.kubetwin.io/block";
+inline constexpr const char* kTopologyLeafLabel = "topology.kubetwin.io/leaf";
+inline constexpr const char* kTopologyNvlinkDomainLabel = "topology.kubetwin.io/nvlink-domain";
+
 enum class ScoringStrategy { LeastAllocated, MostAllocated, RequestedToCapacityRatio };
 
 struct ResourceWeight {
@@ -115,6 +121,13 @@ struct ProfileConfig {
   double permit_waiting_time_seconds = 60;
   /// The FGD plugin's typical pods; empty: learned from the pods submitted so far.
   std::vector<TypicalPod> fgd_typical_pods;
+  // TopologyAwareArgs.levels: node label keys from the widest domain to the narrowest;
+  // kubernetes.io/hostname, if listed, comes last.
+  std::vector<std::string> topology_levels{kTopologyBlockLabel, kTopologyLeafLabel, kTopologyNvlinkDomainLabel,
+                                           "kubernetes.io/hostname"};
+  // TopologyAwareArgs.defaultPreferredLevel: what a pod group without topology settings prefers
+  // (one of the levels); empty: such groups are left alone.
+  std::string topology_default_preferred = "kubernetes.io/hostname";
   /// 0 means the upstream adaptive default (50% minus 1% per 125 nodes, at least 5%).
   int percentage_of_nodes_to_score = 0;
 };
