@@ -116,49 +116,60 @@ Status TopologyAware::plan(TopologyPlan& out, const PodGroupSpec& pod, const Clu
   out.levels = &levels;
   const std::size_t level_count = levels.level_count();
 
-  // The group's pods already placed (assumed or bound): they point at this very spec.
-  std::vector<NodeIndex> members;
-  if (pod.replicas > 1 && snapshot.has_pods()) {
-    for (NodeIndex n = 0; n < cluster.node_count(); ++n) {
+  // One pass over the nodes: the group's pods already placed (assumed or bound: they point at
+  // this very spec), and the room for more on each node, summed per pool (pools carry the
+  // labels); then one pass over the pools sums the room per domain of every label level.
+  Scratch& w = scratch_;
+  std::vector<NodeIndex>& members = w.members;
+  members.clear();
+  const bool find_members = pod.replicas > 1 && snapshot.has_pods();
+  const bool per_node_selector = pod.node_selector.count(kHostnameLabel) > 0;
+  const auto required = static_cast<std::size_t>(std::max(settings->required, 0));
+  w.pool_eligible.assign(cluster.pool_count(), 0);
+  for (std::size_t p = 0; p < cluster.pool_count(); ++p) {
+    const NodeIndex first = cluster.first_node_of_pool(p);
+    // Without the required level's label a node is no place for the group.
+    w.pool_eligible[p] = cluster.pool(p).count > 0 && tolerates_node_taints(cluster, pod, first) &&
+                         (per_node_selector || node_selector_matches(cluster, pod, first)) &&
+                         (settings->required == TopologyPlan::kNoLevel || levels.of(first, required) != TopologyLevels::kNone);
+  }
+  w.pool_room.assign(cluster.pool_count(), 0);
+  w.pool_witness.assign(cluster.pool_count(), 0);
+  w.room.resize(level_count);
+  w.witness.resize(level_count);
+  for (std::size_t l = 0; l < level_count; ++l) {
+    w.room[l].assign(levels.domain_count(l), 0);
+    w.witness[l].assign(levels.by_node(l) ? 0 : levels.domain_count(l), 0);
+  }
+  std::int64_t* node_room = node_level_ == TopologyPlan::kNoLevel ? nullptr : w.room[static_cast<std::size_t>(node_level_)].data();
+  for (NodeIndex n = 0; n < cluster.node_count(); ++n) {
+    if (find_members) {
       for (const RunningPod& p : snapshot.pods_on(n)) {
         if (p.spec == &pod) members.push_back(n);
       }
     }
+    const std::uint32_t pool = cluster.pool_of(n);
+    if (!w.pool_eligible[pool] || !cluster.exists(n)) continue;
+    if (per_node_selector && !node_selector_matches(cluster, pod, n)) continue;
+    const std::int64_t r = room_on(cluster, n, pod.requests);
+    if (r == 0) continue;
+    if (node_room != nullptr) node_room[n] = r;
+    if (w.pool_room[pool] == 0) w.pool_witness[pool] = n;
+    w.pool_room[pool] += r;
+  }
+  for (std::size_t p = 0; p < cluster.pool_count(); ++p) {
+    if (w.pool_room[p] == 0) continue;
+    for (std::size_t l = 0; l < level_count; ++l) {
+      const std::int32_t d = levels.by_node(l) ? TopologyLevels::kNone : levels.of(w.pool_witness[p], l);
+      if (d == TopologyLevels::kNone) continue;
+      const auto di = static_cast<std::size_t>(d);
+      if (w.room[l][di] == 0) w.witness[l][di] = w.pool_witness[p];
+      w.room[l][di] += w.pool_room[p];
+    }
   }
   out.placed = static_cast<int>(members.size());
   out.remaining = std::max(1, pod.replicas - out.placed);
-
-  // Room for the group's pods in every domain of every level, in one pass over the nodes.
-  const bool per_node_selector = pod.node_selector.count(kHostnameLabel) > 0;
-  std::vector<std::uint8_t> pool_eligible(cluster.pool_count());
-  for (std::size_t p = 0; p < cluster.pool_count(); ++p) {
-    const NodeIndex first = cluster.first_node_of_pool(p);
-    pool_eligible[p] = cluster.pool(p).count > 0 && tolerates_node_taints(cluster, pod, first) &&
-                       (per_node_selector || node_selector_matches(cluster, pod, first));
-  }
-  std::vector<std::vector<std::int64_t>> room(level_count);
-  std::vector<std::vector<NodeIndex>> any_node(level_count);  // a node of each domain, for its path
-  for (std::size_t l = 0; l < level_count; ++l) {
-    room[l].assign(levels.domain_count(l), 0);
-    any_node[l].assign(levels.domain_count(l), 0);
-  }
-  for (NodeIndex n = 0; n < cluster.node_count(); ++n) {
-    if (!cluster.exists(n) || !pool_eligible[cluster.pool_of(n)]) continue;
-    if (per_node_selector && !node_selector_matches(cluster, pod, n)) continue;
-    if (settings->required != TopologyPlan::kNoLevel &&
-        levels.of(n, static_cast<std::size_t>(settings->required)) == TopologyLevels::kNone) {
-      continue;  // without the required label the node is no place for the group
-    }
-    const std::int64_t r = room_on(cluster, n, pod.requests);
-    if (r == 0) continue;
-    for (std::size_t l = 0; l < level_count; ++l) {
-      const std::int32_t d = levels.of(n, l);
-      if (d == TopologyLevels::kNone) continue;
-      const auto di = static_cast<std::size_t>(d);
-      if (room[l][di] == 0) any_node[l][di] = n;
-      room[l][di] += r;
-    }
-  }
+  const auto& room = w.room;
 
   // The domain that holds the placed pods at each level, if they all share one.
   auto members_domain = [&](std::size_t l) {
@@ -190,7 +201,8 @@ Status TopologyAware::plan(TopologyPlan& out, const PodGroupSpec& pod, const Clu
     out.target_room = room[li][static_cast<std::size_t>(best)];
     // A domain's path: its node's domains at the wider levels (a node of the members' domain, or
     // the node that made the domain's room).
-    const NodeIndex witness = members.empty() ? any_node[li][static_cast<std::size_t>(best)] : members.front();
+    const auto bi = static_cast<std::size_t>(best);
+    const NodeIndex witness = !members.empty() ? members.front() : levels.by_node(li) ? static_cast<NodeIndex>(best) : w.witness[li][bi];
     for (std::size_t k = 0; k <= li; ++k) out.target_path.push_back(levels.of(witness, k));
   }
 

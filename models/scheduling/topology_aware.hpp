@@ -132,6 +132,16 @@ class TopologyAware final : public PreFilterPlugin, public FilterPlugin, public 
   int node_level_ = TopologyPlan::kNoLevel;  // kubernetes.io/hostname's index, if listed
   // Domains depend only on the pools, which do not change during a run: built once per cluster.
   mutable std::optional<TopologyLevels> levels_cache_;
+  // Per-cycle scratch, kept to avoid allocating on every pod.
+  struct Scratch {
+    std::vector<NodeIndex> members;
+    std::vector<std::uint8_t> pool_eligible;
+    std::vector<std::int64_t> pool_room;
+    std::vector<NodeIndex> pool_witness;                // a node of the pool with room
+    std::vector<std::vector<std::int64_t>> room;        // [level][domain]
+    std::vector<std::vector<NodeIndex>> witness;        // [level][domain]: a node with room there
+  };
+  mutable Scratch scratch_;
 };
 
 }  // namespace kubetwin::models
