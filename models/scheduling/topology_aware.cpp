@@ -54,14 +54,15 @@ constexpr std::int64_t kUnbounded = std::int64_t{1} << 40;
 std::int64_t room_on(const Cluster& cluster, NodeIndex n, const Resources& want) {
   const Resources free = cluster.free(n);
   std::int64_t k = kUnbounded;
-  if (want.cpu_milli > 0) k = std::min(k, free.cpu_milli / want.cpu_milli);
-  if (want.memory_bytes > 0) k = std::min(k, free.memory_bytes / want.memory_bytes);
-  if (want.gpus > 0) k = std::min(k, free.gpus / want.gpus);
-  if (want.gpu_milli > 0 && k > 0) {
+  // GPUs first: on a busy GPU cluster most nodes have none left, and the divisions are skipped.
+  if (want.gpus > 0 && (k = free.gpus / want.gpus) <= 0) return 0;
+  if (want.gpu_milli > 0) {
     std::int64_t shares = 0;
     for (std::int16_t milli : cluster.device_free(n)) shares += milli / want.gpu_milli;
-    k = std::min(k, shares);
+    if ((k = std::min(k, shares)) <= 0) return 0;
   }
+  if (want.cpu_milli > 0) k = std::min(k, free.cpu_milli / want.cpu_milli);
+  if (want.memory_bytes > 0) k = std::min(k, free.memory_bytes / want.memory_bytes);
   return std::max<std::int64_t>(k, 0);
 }
 
