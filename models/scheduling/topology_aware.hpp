@@ -7,9 +7,9 @@
 // is the set of nodes sharing the values of that level and of every wider one.
 //
 // PreFilter makes the plan for a group of several pods (or one with a required level), once per
-// cycle, in one pass over the nodes: how many more pods of the
-// group each node can take (free CPU, memory and GPUs, nodeSelector, taints), summed per domain;
-// where the group's pods already placed (assumed or bound) are. The target is the narrowest
+// cycle, in one pass over the nodes: how many more pods of the group each node can take (free
+// CPU, memory and GPUs, nodeSelector, taints), summed per domain; where the group's pods already
+// placed (assumed or bound) are. The target is the narrowest
 // domain that holds the placed pods and has room for the rest; at the first level where some
 // domain has room, the one with the least room that suffices wins (best fit), the lowest domain
 // on ties. Then:

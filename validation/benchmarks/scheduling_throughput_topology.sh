@@ -45,6 +45,7 @@ cat > "$RESULTS" <<MD
 
 - date: $(date -u +%Y-%m-%dT%H:%MZ)
 - machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')
+- load average (1, 5, 15 min) when written: $(cut -d' ' -f1-3 /proc/loadavg) (a shared machine: compare rows of one file only)
 - kubetwin: $(git rev-parse --short HEAD 2>/dev/null || echo unknown), build $BUILD_DIR
 - command: \`validation/benchmarks/scheduling_throughput_topology.sh $BUILD_DIR\` (REPEAT=$REPEAT), i.e. \`kubetwin run $SCENARIO --quiet\`
   with \`${GANGS[*]}\` for gangs and \`${WITHOUT[*]}\` for the default profile
