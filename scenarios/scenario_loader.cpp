@@ -7,6 +7,7 @@
 #include <set>
 #include <sstream>
 
+#include "models/cluster/node_pool.hpp"
 #include "models/queueing/queueing_loader.hpp"
 #include "models/scheduling/plugin_registry.hpp"
 #include "models/topology/fabric_file.hpp"
@@ -181,13 +182,48 @@ std::vector<models::WeightedPlugin> read_plugin_set(StrictObject& plugins, model
   return defaults;
 }
 
+// TopologyAwareArgs: `levels` (node label keys, widest first; kubernetes.io/hostname only last)
+// and `defaultPreferredLevel` (one of them, or "" for no preference).
+void read_topology_aware_args(StrictObject& args, models::ProfileConfig& config, std::vector<JsonIssue>& issues) {
+  if (const auto* levels = args.array("levels")) {
+    std::vector<std::string> keys;
+    for (std::size_t k = 0; k < levels->size(); ++k) {
+      const std::string at = args.pointer_of("levels") + "/" + std::to_string(k);
+      const auto& v = (*levels)[k];
+      if (!v.is_string() || v.get<std::string>().empty()) {
+        issues.push_back({at, "must be a node label key (a non-empty string)"});
+      } else if (std::find(keys.begin(), keys.end(), v.get<std::string>()) != keys.end()) {
+        issues.push_back({at, "\"" + v.get<std::string>() + "\" is listed twice"});
+      } else if (!keys.empty() && keys.back() == models::kHostnameLabel) {
+        issues.push_back({at, std::string("comes after ") + models::kHostnameLabel + ", which must be the narrowest level"});
+      } else {
+        keys.push_back(v.get<std::string>());
+      }
+    }
+    if (levels->empty()) args.issue("levels", "must list at least one level");
+    config.topology_levels = keys;
+    // Without its own setting, the default preference follows the levels: the narrowest.
+    config.topology_default_preferred = keys.empty() ? "" : keys.back();
+  }
+  if (auto preferred = args.string("defaultPreferredLevel")) {
+    const auto& keys = config.topology_levels;
+    if (!preferred->empty() && std::find(keys.begin(), keys.end(), *preferred) == keys.end()) {
+      std::string known;
+      for (const auto& k : keys) known += (known.empty() ? "" : ", ") + k;
+      args.issue("defaultPreferredLevel", "\"" + *preferred + "\" is not one of the levels (" + known + ", or \"\" for none)");
+    }
+    config.topology_default_preferred = *preferred;
+  }
+}
+
 void read_plugin_config(StrictObject& profile, models::ProfileConfig& config, std::vector<JsonIssue>& issues) {
   const auto* list = profile.array("pluginConfig");
   if (list == nullptr) return;
   for (std::size_t i = 0; i < list->size(); ++i) {
     StrictObject pc((*list)[i], profile.pointer_of("pluginConfig") + "/" + std::to_string(i), issues);
     const auto name =
-        pc.enumeration("name", {"NodeResourcesFit", "NodeResourcesBalancedAllocation", "InterPodAffinity", "Coscheduling", "FGD"},
+        pc.enumeration("name", {"NodeResourcesFit", "NodeResourcesBalancedAllocation", "InterPodAffinity", "Coscheduling", "FGD",
+                        "TopologyAware"},
                        Required::Yes);
     auto args = pc.object("args", Required::Yes);
     if (name && args && *name == "NodeResourcesFit") {
@@ -250,6 +286,8 @@ void read_plugin_config(StrictObject& profile, models::ProfileConfig& config, st
         }
         if (typical->empty()) args->issue("typicalPods", "must list at least one pod");
       }
+    } else if (name && args && *name == "TopologyAware") {
+      read_topology_aware_args(*args, config, issues);
     } else if (name && args && *name == "Coscheduling") {
       config.permit_waiting_time_seconds = static_cast<double>(
           args->integer("permitWaitingTimeSeconds", Required::No, 0, 86400 * 365)

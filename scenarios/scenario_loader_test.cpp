@@ -675,6 +675,48 @@ TEST(ScenarioLoaderProfile, PluginConfigSetsFgdCoschedulingAndInterPodAffinityAr
   EXPECT_EQ(lines[1], std::string(kSource) + ": /scheduler/profiles/0/pluginConfig/0/args/typicalPods/1/weight: is required");
 }
 
+TEST(ScenarioLoaderProfile, PluginConfigSetsTopologyAwareLevels) {
+  const auto sc = load_scenario(with(scenario(), [](json& d) {
+    d["scheduler"]["profiles"][0]["pluginConfig"] = json::array(
+        {{{"name", "TopologyAware"},
+          {"args", {{"levels", json::array({"example.com/rack", "kubernetes.io/hostname"})}}}}});
+  }), kSource, "/base");
+  const auto& p = sc.scheduler.profiles.at(0);
+  EXPECT_EQ(p.topology_levels, (std::vector<std::string>{"example.com/rack", "kubernetes.io/hostname"}));
+  EXPECT_EQ(p.topology_default_preferred, "kubernetes.io/hostname") << "the narrowest level";
+  EXPECT_FALSE(p.enabled(models::ExtensionPoint::Filter, "TopologyAware")) << "not in the default profile";
+
+  const auto none = load_scenario(with(scenario(), [](json& d) {
+    d["scheduler"]["profiles"][0]["pluginConfig"] = json::array(
+        {{{"name", "TopologyAware"}, {"args", {{"defaultPreferredLevel", ""}}}}});
+  }), kSource, "/base");
+  EXPECT_EQ(none.scheduler.profiles.at(0).topology_default_preferred, "");
+  EXPECT_EQ(none.scheduler.profiles.at(0).topology_levels.size(), 4u);
+}
+
+TEST(ScenarioLoaderProfile, TopologyAwareArgsMistakesAreReportedWithPointers) {
+  const auto lines = errors_of(with(scenario(), [](json& d) {
+    d["scheduler"]["profiles"][0]["pluginConfig"] = json::array(
+        {{{"name", "TopologyAware"},
+          {"args", {{"levels", json::array({"a/block", "", "a/block", "kubernetes.io/hostname", "a/gpu"})},
+                    {"defaultPreferredLevel", "a/rack"},
+                    {"domainChoice", "BestFit"}}}}});
+  }));
+  ASSERT_EQ(lines.size(), 5u) << joined(lines);
+  const std::string at = std::string(kSource) + ": /scheduler/profiles/0/pluginConfig/0/args/";
+  EXPECT_EQ(lines[0], at + "levels/1: must be a node label key (a non-empty string)");
+  EXPECT_EQ(lines[1], at + "levels/2: \"a/block\" is listed twice");
+  EXPECT_EQ(lines[2], at + "levels/4: comes after kubernetes.io/hostname, which must be the narrowest level");
+  EXPECT_EQ(lines[3], at + "defaultPreferredLevel: \"a/rack\" is not one of the levels (a/block, kubernetes.io/hostname, or \"\" for none)");
+  EXPECT_EQ(lines[4].rfind(at + "domainChoice: ", 0), 0u) << lines[4];
+
+  const auto empty = errors_of(with(scenario(), [](json& d) {
+    d["scheduler"]["profiles"][0]["pluginConfig"] = json::array({{{"name", "TopologyAware"}, {"args", {{"levels", json::array()}}}}});
+  }));
+  ASSERT_EQ(empty.size(), 1u) << joined(empty);
+  EXPECT_EQ(empty[0], std::string(kSource) + ": /scheduler/profiles/0/pluginConfig/0/args/levels: must list at least one level");
+}
+
 TEST(ScenarioLoader, AutoscaledPoolsAndAutoscalerSettingsAreReadAndChecked) {
   const auto sc = load_scenario(with(scenario(), [](json& d) {
     d["platform"]["nodePools"][0]["count"] = 0;

@@ -11,6 +11,7 @@
 #include "models/scheduling/gpu_share_plugins.hpp"
 #include "models/scheduling/inter_pod_affinity.hpp"
 #include "models/scheduling/plugins.hpp"
+#include "models/scheduling/topology_aware.hpp"
 #include "models/scheduling/topology_spread.hpp"
 
 namespace kubetwin::models {
@@ -51,6 +52,9 @@ const PluginRegistry& PluginRegistry::builtin() {
           [](const PluginContext&) { return std::make_unique<PodTopologySpread>(); });
     r.add(std::string(InterPodAffinity::kName), {P::PreFilter, P::Filter, P::PreScore, P::Score},
           [](const PluginContext& c) { return std::make_unique<InterPodAffinity>(c.profile.hard_pod_affinity_weight); });
+    // Not in the default profile: gangs in the narrowest fabric domain (Kueue TAS, KAI-Scheduler).
+    r.add(std::string(TopologyAware::kName), {P::PreFilter, P::Filter, P::PreScore, P::Score},
+          [](const PluginContext& c) { return std::make_unique<TopologyAware>(c.profile); });
     r.add(std::string(DefaultPreemption::kName), {P::PostFilter},
           [](const PluginContext&) { return std::make_unique<DefaultPreemption>(); });
     r.add(std::string(Coscheduling::kName), {P::PostFilter, P::Reserve, P::Permit},

@@ -8,6 +8,8 @@
 #include <string_view>
 #include <vector>
 
+#include "models/cluster/node_pool.hpp"
+
 namespace kubetwin::models {
 
 enum class QueueingStrategy {
@@ -115,6 +117,13 @@ struct ProfileConfig {
   double permit_waiting_time_seconds = 60;
   /// The FGD plugin's typical pods; empty: learned from the pods submitted so far.
   std::vector<TypicalPod> fgd_typical_pods;
+  // TopologyAwareArgs.levels: node label keys from the widest domain to the narrowest;
+  // kubernetes.io/hostname, if listed, comes last.
+  std::vector<std::string> topology_levels{kTopologyBlockLabel, kTopologyLeafLabel, kNvlinkDomainLabel,
+                                           "kubernetes.io/hostname"};
+  // TopologyAwareArgs.defaultPreferredLevel: what a pod group without topology settings prefers
+  // (one of the levels); empty: such groups are left alone.
+  std::string topology_default_preferred = "kubernetes.io/hostname";
   /// 0 means the upstream adaptive default (50% minus 1% per 125 nodes, at least 5%).
   int percentage_of_nodes_to_score = 0;
 };

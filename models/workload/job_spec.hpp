@@ -22,6 +22,15 @@ struct PodResourceClaim {
   std::string resource_claim_template_name;
 };
 
+/// The topology the pods of a group should share (the TopologyAware plugin), in the manner of
+/// Kueue's kueue.x-k8s.io/podset-required-topology and podset-preferred-topology annotations:
+/// node label keys naming levels of the profile's topology; empty for none.
+struct PodGroupTopology {
+  std::string required;   ///< all pods in one domain of this level, or none is placed
+  std::string preferred;  ///< all pods in one domain of this level if any can hold them
+  bool empty() const { return required.empty() && preferred.empty(); }
+};
+
 struct PodGroupSpec {
   std::string name;  ///< role, e.g. "worker"; pods are named <job>-<name>-<replica>
   int replicas = 1;
@@ -38,6 +47,8 @@ struct PodGroupSpec {
   /// The container image and its size in bytes; the kubelet pulls it unless the node has it.
   std::string image;
   std::int64_t image_bytes = 0;
+  /// Where the group's pods should land together (TopologyAware).
+  PodGroupTopology topology;
 };
 
 /// batch/v1 Job podFailurePolicy rule: what a failed pod that matches does to its Job.

@@ -390,6 +390,15 @@ PodGroupSpec read_pod_group(StrictObject& p, const std::string& default_name, bo
     g.image_bytes = static_cast<std::int64_t>(image->quantity("size", Dimension::Bytes, Required::Yes).value_or(0));
     image->finish();
   }
+  if (auto topology = p.object("topology")) {
+    for (const char* key : {"required", "preferred"}) {
+      const std::string level = topology->string(key).value_or("");
+      if (level.empty() && topology->has(key)) topology->issue(key, "must name a node label key");
+      (std::string_view(key) == "required" ? g.topology.required : g.topology.preferred) = level;
+    }
+    if (!topology->has("required") && !topology->has("preferred")) topology->issue("", "must give \"required\" or \"preferred\" (a node label key)");
+    topology->finish();
+  }
   p.finish();
   return g;
 }
@@ -636,6 +645,12 @@ nlohmann::json job_record(const JobSpec& job) {
       p["resourceClaims"] = list;
     }
     if (!g.image.empty()) p["image"] = {{"name", g.image}, {"size", g.image_bytes}};
+    if (!g.topology.empty()) {
+      nlohmann::json t = nlohmann::json::object();
+      if (!g.topology.required.empty()) t["required"] = g.topology.required;
+      if (!g.topology.preferred.empty()) t["preferred"] = g.topology.preferred;
+      p["topology"] = t;
+    }
     pods.push_back(p);
   }
   r["pods"] = pods;

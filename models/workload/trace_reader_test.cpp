@@ -335,6 +335,17 @@ TEST(TraceReader, RejectsBadRecordsNamingPathLineAndJsonPointer) {
        "/pods/0/imagePullPolicy: is not a known field"},
       {"image without size", with(good, [](json& r) { r["pods"][0]["image"] = {{"name", "x"}}; }).dump(),
        "/pods/0/image/size: is required"},
+      {"empty topology", with(good, [](json& r) { r["pods"][0]["topology"] = json::object(); }).dump(),
+       "/pods/0/topology: must give \"required\" or \"preferred\" (a node label key)"},
+      {"empty topology level",
+       with(good, [](json& r) { r["pods"][0]["topology"] = {{"required", ""}}; }).dump(),
+       "/pods/0/topology/required: must name a node label key"},
+      {"topology level not a string",
+       with(good, [](json& r) { r["pods"][0]["topology"] = {{"preferred", 3}}; }).dump(),
+       "/pods/0/topology/preferred: ", true},
+      {"unknown topology field",
+       with(good, [](json& r) { r["pods"][0]["topology"] = {{"preferred", "a"}, {"mode", "BestFit"}}; }).dump(),
+       "/pods/0/topology/mode: is not a known field"},
       {"missing jobId", with(good, [](json& r) { r.erase("jobId"); }).dump(),
        "/jobId: is required"},
       {"empty jobId", with(good, [](json& r) { r["jobId"] = ""; }).dump(),
@@ -752,6 +763,26 @@ TEST(TraceFormat, ReadsGpuSharesProfilesGatesAndGangTimeoutsAndWritesThemBack) {
   EXPECT_EQ(reread.scheduler_name, "fgd");
   EXPECT_EQ(reread.scheduling_gates, job.scheduling_gates);
   EXPECT_EQ(reread.schedule_timeout, job.schedule_timeout);
+}
+
+TEST(TraceFormat, ReadsPodGroupTopologyAndWritesItBack) {
+  json r = record("tas", 0);
+  r["pods"][0]["topology"] = {{"required", "topology.kubetwin.io/block"},
+                              {"preferred", "topology.kubetwin.io/nvlink-domain"}};
+  std::vector<sim::JsonIssue> issues;
+  const JobSpec job = read_job_record(r, "", GpuCatalog::builtin(), issues);
+  ASSERT_TRUE(issues.empty()) << issues[0].pointer << ": " << issues[0].message;
+  EXPECT_EQ(job.pods[0].topology.required, "topology.kubetwin.io/block");
+  EXPECT_EQ(job.pods[0].topology.preferred, "topology.kubetwin.io/nvlink-domain");
+  EXPECT_EQ(job_record(job)["pods"][0]["topology"], r["pods"][0]["topology"]);
+
+  json only = record("pref", 0);
+  only["pods"][0]["topology"] = {{"preferred", "topology.kubetwin.io/leaf"}};
+  const JobSpec pref = read_job_record(only, "", GpuCatalog::builtin(), issues);
+  EXPECT_TRUE(issues.empty());
+  EXPECT_EQ(pref.pods[0].topology.required, "");
+  EXPECT_EQ(job_record(pref)["pods"][0]["topology"], only["pods"][0]["topology"]);
+  EXPECT_FALSE(job_record(read_job_record(record("plain", 0), "", GpuCatalog::builtin(), issues))["pods"][0].contains("topology"));
 }
 
 TEST(TraceFormat, ReadJobRecordReportsIssuesUnderTheGivenPointer) {
