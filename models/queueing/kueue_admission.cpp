@@ -62,9 +62,13 @@ void KueueAdmission::submit(JobSpec spec) {
   request_cycle();
 }
 
-void KueueAdmission::push_active(const Workload& wl) {
+void KueueAdmission::push_active(const Workload& wl, QueueNode node) {
   ClusterQueueState& q = state_.cqs[static_cast<std::size_t>(wl.cq)];
-  q.active.insert(wl.key());
+  if (node) {
+    q.active.insert(std::move(node));
+  } else {
+    q.active.insert(wl.key());
+  }
   q.stalled = false;  // a new head may be admissible
   update_ready(wl.cq);
 }
@@ -88,7 +92,7 @@ void KueueAdmission::order_classical(std::vector<Entry>& entries) const {
   // Kueue's classical order: not borrowing first, then higher priority, then FIFO.
   std::sort(entries.begin(), entries.end(), [&](const Entry& a, const Entry& b) {
     if (a.assignment.borrows != b.assignment.borrows) return !a.assignment.borrows;
-    return state_.workloads.at(a.seq).key() < state_.workloads.at(b.seq).key();
+    return a.wl->key() < b.wl->key();
   });
 }
 
@@ -122,7 +126,7 @@ void KueueAdmission::order_fair(std::vector<Entry>& entries) {
       auto less = [&](std::size_t a, std::size_t b, int child_a, int child_b) {
         const double sa = share[a][child_a], sb = share[b][child_b];
         if (sa != sb) return sa < sb;
-        return state_.workloads.at(entries[a].seq).key() < state_.workloads.at(entries[b].seq).key();
+        return entries[a].wl->key() < entries[b].wl->key();
       };
       // Returns (entry, child node of `node` it came through), or entries.size() if none.
       std::function<std::pair<std::size_t, int>(int)> tournament = [&](int node) -> std::pair<std::size_t, int> {
@@ -156,10 +160,12 @@ void KueueAdmission::cycle() {
   entries.reserve(ready_.size());
   for (int cq : ready_) {
     ClusterQueueState& q = state_.cqs[static_cast<std::size_t>(cq)];
-    const QueueKey head = *q.active.begin();
-    q.active.erase(q.active.begin());
-    Workload& wl = state_.workloads.at(head.seq);
-    entries.push_back({cq, head.seq, assign_flavors(state_, wl)});
+    // The head's tree node is kept and reinserted wherever the workload goes (no allocation).
+    QueueNode head = q.active.extract(q.active.begin());
+    Workload& wl = state_.workloads.at(head.value().seq);
+    // The reason is only reported the first time a workload is found inadmissible.
+    Assignment a = assign_flavors(state_, wl, !wl.reported_pending);
+    entries.push_back({cq, &wl, std::move(head), std::move(a)});
   }
   ready_.clear();
   if (state_.config.fair_sharing) {
@@ -169,13 +175,13 @@ void KueueAdmission::cycle() {
   }
   bool progress = false;
   std::set<std::uint64_t> preempted_now;
-  std::vector<std::uint64_t> skipped;  // to retry next cycle
-  for (const Entry& e : entries) {
-    Workload& wl = state_.workloads.at(e.seq);
+  std::vector<Entry*> skipped;  // to retry next cycle
+  for (Entry& e : entries) {
+    Workload& wl = *e.wl;
     const Assignment& a = e.assignment;
     if (a.mode == FitMode::Fit) {
       if (!state_.fits(e.cq, a.usage, true)) {  // an earlier entry of this cycle took the room
-        skipped.push_back(e.seq);
+        skipped.push_back(&e);
         continue;
       }
       admit(wl, a);
@@ -188,15 +194,15 @@ void KueueAdmission::cycle() {
       }
       auto targets = find_preemption_targets(state_, wl, e.cq, a.usage, a.frs_need_preemption);
       if (targets.empty()) {
-        set_inadmissible(wl, a.message);
+        set_inadmissible(wl, std::move(e.node), a.message);
       } else if (std::any_of(targets.begin(), targets.end(), [&](const auto& t) { return preempted_now.contains(t.seq); })) {
-        skipped.push_back(e.seq);  // overlapping targets with another workload of this cycle
+        skipped.push_back(&e);  // overlapping targets with another workload of this cycle
       } else if (!fits_without(e.cq, a.usage, targets)) {
-        skipped.push_back(e.seq);  // never evict for a preemptor that could not be admitted then
+        skipped.push_back(&e);  // never evict for a preemptor that could not be admitted then
       } else {
         for (const auto& t : targets) {
           preempted_now.insert(t.seq);
-          evict(t.seq, t.reason, e.seq);
+          evict(t.seq, t.reason, wl.seq);
         }
         progress = true;
         // Evictions are instantaneous here, so the preemptor takes the room it freed at once (Kueue
@@ -204,15 +210,14 @@ void KueueAdmission::cycle() {
         admit(wl, a);
       }
     } else {
-      set_inadmissible(wl, a.message);
+      set_inadmissible(wl, std::move(e.node), a.message);
     }
   }
-  for (std::uint64_t seq : skipped) {
-    Workload& wl = state_.workloads.at(seq);
+  for (Entry* e : skipped) {
     if (progress) {
-      push_active(wl);
+      push_active(*e->wl, std::move(e->node));
     } else {
-      set_inadmissible(wl, "Workload no longer fits after processing another workload");
+      set_inadmissible(*e->wl, std::move(e->node), "Workload no longer fits after processing another workload");
     }
   }
   for (const Entry& e : entries) update_ready(e.cq);
@@ -232,13 +237,13 @@ bool KueueAdmission::fits_without(int cq, const FrUsage& usage, const std::vecto
   return fit;
 }
 
-void KueueAdmission::set_inadmissible(Workload& wl, const std::string& message) {
+void KueueAdmission::set_inadmissible(Workload& wl, QueueNode node, const std::string& message) {
   ClusterQueueState& q = state_.cqs[static_cast<std::size_t>(wl.cq)];
   if (state_.spec(wl.cq).queueing_strategy == QueueingStrategy::StrictFIFO) {
-    q.active.insert(wl.key());  // stays the head and blocks the queue
+    q.active.insert(std::move(node));  // stays the head and blocks the queue
     q.stalled = true;
   } else {
-    q.inadmissible.insert(wl.key());
+    q.inadmissible.insert(std::move(node));
   }
   if (!wl.reported_pending) {
     wl.reported_pending = true;
@@ -255,7 +260,7 @@ void KueueAdmission::admit(Workload& wl, const Assignment& a) {
   if (last_eviction_at_ == wl.admitted_at) wl.shielded_at = wl.admitted_at;
   wl.usage = a.usage;
   wl.flavors = a.flavors;
-  state_.cqs[static_cast<std::size_t>(wl.cq)].admitted.insert(wl.seq);
+  state_.cqs[static_cast<std::size_t>(wl.cq)].add_admitted(wl);
   ++admitted_count_;
   // The flavors' node labels join the pod set's nodeSelector, their tolerations its tolerations.
   for (std::size_t ps = 0; ps < wl.podset_names.size(); ++ps) {
@@ -277,7 +282,7 @@ void KueueAdmission::admit(Workload& wl, const Assignment& a) {
 void KueueAdmission::evict(std::uint64_t seq, std::string_view reason, std::uint64_t preemptor) {
   Workload& wl = state_.workloads.at(seq);
   state_.remove_usage(wl.cq, wl.usage);
-  state_.cqs[static_cast<std::size_t>(wl.cq)].admitted.erase(seq);
+  state_.cqs[static_cast<std::size_t>(wl.cq)].remove_admitted(wl);
   wl.admitted = false;
   wl.usage.clear();
   wl.reported_pending = false;
@@ -314,7 +319,7 @@ void KueueAdmission::finish(std::uint64_t seq) {
     ClusterQueueState& q = state_.cqs[static_cast<std::size_t>(wl.cq)];
     if (wl.admitted) {
       state_.remove_usage(wl.cq, wl.usage);
-      q.admitted.erase(seq);
+      q.remove_admitted(wl);
       --admitted_count_;
       requeue_inadmissible(q.root);
     } else {

@@ -146,8 +146,8 @@ std::vector<PreemptionTarget> find_preemption_targets(KueueState& s, const Workl
   const ClusterQueueSpec& spec = s.spec(cq);
   std::vector<const Workload*> candidates;
   auto collect = [&](int q, PreemptionPolicy policy) {
-    for (std::uint64_t seq : s.cqs[static_cast<std::size_t>(q)].admitted) {
-      const Workload& w = s.workloads.at(seq);
+    for (const Workload* wp : s.cqs[static_cast<std::size_t>(q)].admitted) {
+      const Workload& w = *wp;
       // Evictions are instantaneous here, so a victim is requeued and retried at the same instant,
       // and may in turn reclaim or preempt. Spared at this instant: a workload evicted now, one
       // admitted now after an eviction at this instant (a preemptor, a readmitted victim: links of

@@ -54,6 +54,7 @@ struct Workload {
   /// an eviction at that instant) or earlier in the current cycle. -1 if never.
   double shielded_at = -1;
   std::uint64_t admitted_cycle = 0;  ///< KueueState::cycle of the last admission
+  std::size_t admitted_index = 0;    ///< position in ClusterQueueState::admitted while admitted
 
   QueueKey key() const { return {priority, created, seq}; }
 };
@@ -64,7 +65,19 @@ struct ClusterQueueState {
   std::set<QueueKey> active;        ///< heads are taken from here
   std::set<QueueKey> inadmissible;  ///< BestEffortFIFO: tried, wait for quota to be released
   bool stalled = false;             ///< StrictFIFO: the head did not fit; wait for a change
-  std::set<std::uint64_t> admitted;
+  /// Admitted workloads, in no particular order (the preemptor sorts candidates by a total
+  /// order); pointers, as the workloads map is node-based, to spare a hash lookup per candidate.
+  std::vector<Workload*> admitted;
+
+  void add_admitted(Workload& w) {
+    w.admitted_index = admitted.size();
+    admitted.push_back(&w);
+  }
+  void remove_admitted(const Workload& w) {
+    admitted[w.admitted_index] = admitted.back();
+    admitted[w.admitted_index]->admitted_index = w.admitted_index;
+    admitted.pop_back();
+  }
 };
 
 struct KueueState {
