@@ -253,6 +253,7 @@ void KueueAdmission::set_inadmissible(Workload& wl, QueueNode node, const std::s
 
 void KueueAdmission::admit(Workload& wl, const Assignment& a) {
   state_.add_usage(wl.cq, a.usage);
+  state_.changed(wl.cq);
   wl.admitted = true;
   wl.admitted_at = engine_.now();
   wl.admitted_cycle = cycles_;
@@ -282,6 +283,7 @@ void KueueAdmission::admit(Workload& wl, const Assignment& a) {
 void KueueAdmission::evict(std::uint64_t seq, std::string_view reason, std::uint64_t preemptor) {
   Workload& wl = state_.workloads.at(seq);
   state_.remove_usage(wl.cq, wl.usage);
+  state_.changed(wl.cq);
   state_.cqs[static_cast<std::size_t>(wl.cq)].remove_admitted(wl);
   wl.admitted = false;
   wl.usage.clear();
@@ -319,6 +321,7 @@ void KueueAdmission::finish(std::uint64_t seq) {
     ClusterQueueState& q = state_.cqs[static_cast<std::size_t>(wl.cq)];
     if (wl.admitted) {
       state_.remove_usage(wl.cq, wl.usage);
+      state_.changed(wl.cq);
       q.remove_admitted(wl);
       --admitted_count_;
       requeue_inadmissible(q.root);
