@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <set>
+#include <span>
 
 #include "models/queueing/kueue_preemptor.hpp"
 
@@ -95,11 +96,13 @@ Assignment assign_flavors(KueueState& s, const Workload& wl, bool explain) {
   for (std::size_t ps = 0; ps < wl.podset_requests.size(); ++ps) {
     const auto& req = wl.podset_requests[ps];
     for (const ResourceGroup& g : spec.resource_groups) {
-      std::vector<int> wanted;
+      std::array<int, kQuotaResources> wanted_buffer{};  // no allocation per evaluation
+      std::size_t n_wanted = 0;
       for (int r : g.covered) {
-        if (req[static_cast<std::size_t>(r)] > 0) wanted.push_back(r);
+        if (req[static_cast<std::size_t>(r)] > 0) wanted_buffer[n_wanted++] = r;
       }
-      if (wanted.empty()) continue;
+      if (n_wanted == 0) continue;
+      const std::span<const int> wanted(wanted_buffer.data(), n_wanted);
       int best = -1;
       FitMode best_mode = FitMode::NoFit;
       bool best_borrows = false;

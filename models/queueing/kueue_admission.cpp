@@ -62,12 +62,14 @@ void KueueAdmission::submit(JobSpec spec) {
   request_cycle();
 }
 
-void KueueAdmission::push_active(const Workload& wl, QueueNode node) {
+void KueueAdmission::push_active(Workload& wl, QueueNode node) {
   ClusterQueueState& q = state_.cqs[static_cast<std::size_t>(wl.cq)];
   if (node) {
     q.active.insert(std::move(node));
   } else {
-    q.active.insert(wl.key());
+    QueueKey key = wl.key();
+    key.workload = &wl;
+    q.active.insert(key);
   }
   q.stalled = false;  // a new head may be admissible
   update_ready(wl.cq);
@@ -162,7 +164,7 @@ void KueueAdmission::cycle() {
     ClusterQueueState& q = state_.cqs[static_cast<std::size_t>(cq)];
     // The head's tree node is kept and reinserted wherever the workload goes (no allocation).
     QueueNode head = q.active.extract(q.active.begin());
-    Workload& wl = state_.workloads.at(head.value().seq);
+    Workload& wl = *head.value().workload;
     // The reason is only reported the first time a workload is found inadmissible.
     Assignment a = assign_flavors(state_, wl, !wl.reported_pending);
     entries.push_back({cq, &wl, std::move(head), std::move(a)});

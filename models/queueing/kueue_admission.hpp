@@ -72,7 +72,7 @@ class KueueAdmission {
   bool fits_without(int cq, const FrUsage& usage, const std::vector<PreemptionTarget>& victims);
   void set_inadmissible(Workload& wl, QueueNode node, const std::string& message);
   /// Queues `wl` as active, reusing `node` (its key's) when given.
-  void push_active(const Workload& wl, QueueNode node = {});
+  void push_active(Workload& wl, QueueNode node = {});
   /// Quota was released under `root`: inadmissible workloads there may fit now.
   void requeue_inadmissible(int root);
   void finish(std::uint64_t seq);

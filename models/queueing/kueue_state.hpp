@@ -28,11 +28,14 @@ struct PreemptionTarget {
   std::string_view reason;
 };
 
+struct Workload;
+
 /// Kueue's queue order within a ClusterQueue: higher priority first, then older.
 struct QueueKey {
   std::int32_t priority = 0;
   double created = 0;
   std::uint64_t seq = 0;
+  Workload* workload = nullptr;  ///< not compared; set in the queues, sparing a lookup per head
   bool operator<(const QueueKey& o) const {
     if (priority != o.priority) return priority > o.priority;
     if (created != o.created) return created < o.created;
