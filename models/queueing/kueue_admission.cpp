@@ -102,54 +102,71 @@ void KueueAdmission::order_fair(std::vector<Entry>& entries) {
   // Kueue's fair-sharing tournament: in each cohort, from the bottom up, the candidate whose
   // child node (on its path) would have the lowest weighted dominant resource share after
   // admitting it wins; ties by priority, then FIFO.
+  constexpr std::size_t kNone = static_cast<std::size_t>(-1);
+  const std::size_t n = entries.size();
   std::vector<Entry> out;
-  std::vector<bool> done(entries.size(), false);
-  std::map<int, std::size_t> by_cq;
-  for (std::size_t i = 0; i < entries.size(); ++i) by_cq[entries[i].cq] = i;
-  std::vector<std::map<int, double>> share(entries.size());  // entry -> (node on path -> share)
-  for (std::size_t left = entries.size(); left > 0; --left) {
-    std::size_t first = 0;
+  out.reserve(n);
+  std::vector<bool> done(n, false);
+  entry_of_cq_.resize(state_.cqs.size(), kNone);
+  for (std::size_t i = 0; i < n; ++i) entry_of_cq_[static_cast<std::size_t>(entries[i].cq)] = i;
+  // Entry -> (node on its path, share of that node with the entry admitted), in path_share from
+  // path_begin[i] to path_begin[i + 1]. The state is the same throughout, so each entry's shares
+  // are computed once, when its cohort is first ranked.
+  std::vector<std::pair<int, double>> path_share;
+  std::vector<std::size_t> path_begin(n, kNone), path_end(n, kNone);
+  auto compute_shares = [&](std::size_t i) {
+    const Entry& e = entries[i];
+    path_begin[i] = path_share.size();
+    state_.add_usage(e.cq, e.assignment.usage);
+    for (int node = state_.cqs[static_cast<std::size_t>(e.cq)].node; state_.tree.parent(node) >= 0; node = state_.tree.parent(node)) {
+      path_share.emplace_back(node, state_.tree.dominant_resource_share(node));
+    }
+    state_.remove_usage(e.cq, e.assignment.usage);
+    path_end[i] = path_share.size();
+  };
+  auto share = [&](std::size_t i, int node) {
+    for (std::size_t p = path_begin[i]; p < path_end[i]; ++p) {
+      if (path_share[p].first == node) return path_share[p].second;
+    }
+    return 0.0;
+  };
+  auto less = [&](std::size_t a, std::size_t b, int child_a, int child_b) {
+    const double sa = share(a, child_a), sb = share(b, child_b);
+    if (sa != sb) return sa < sb;
+    return entries[a].wl->key() < entries[b].wl->key();
+  };
+  // Returns (entry, child node of `node` it came through), or n if none.
+  std::function<std::pair<std::size_t, int>(int)> tournament = [&](int node) -> std::pair<std::size_t, int> {
+    std::pair<std::size_t, int> best{n, -1};
+    for (int child : children_[static_cast<std::size_t>(node)]) {
+      std::size_t candidate = n;
+      if (const int q = state_.cq_of_node[static_cast<std::size_t>(child)]; q >= 0) {
+        if (const std::size_t e = entry_of_cq_[static_cast<std::size_t>(q)]; e != kNone && !done[e]) candidate = e;
+      } else {
+        candidate = tournament(child).first;
+      }
+      if (candidate == n) continue;
+      if (best.first == n || less(candidate, best.first, child, best.second)) best = {candidate, child};
+    }
+    return best;
+  };
+  std::size_t first = 0;
+  for (std::size_t left = n; left > 0; --left) {
     while (done[first]) ++first;
     const int cq = entries[first].cq;
     std::size_t winner = first;
     if (state_.in_cohort(cq)) {
       const int root = state_.cqs[static_cast<std::size_t>(cq)].root;
       for (int q : state_.cqs_under_root[static_cast<std::size_t>(root)]) {
-        auto it = by_cq.find(q);
-        if (it == by_cq.end() || done[it->second]) continue;
-        const Entry& e = entries[it->second];
-        state_.add_usage(q, e.assignment.usage);
-        share[it->second].clear();
-        for (int n = state_.cqs[static_cast<std::size_t>(q)].node; state_.tree.parent(n) >= 0; n = state_.tree.parent(n)) {
-          share[it->second][n] = state_.tree.dominant_resource_share(n);
-        }
-        state_.remove_usage(q, e.assignment.usage);
+        const std::size_t e = entry_of_cq_[static_cast<std::size_t>(q)];
+        if (e != kNone && path_begin[e] == kNone) compute_shares(e);
       }
-      auto less = [&](std::size_t a, std::size_t b, int child_a, int child_b) {
-        const double sa = share[a][child_a], sb = share[b][child_b];
-        if (sa != sb) return sa < sb;
-        return entries[a].wl->key() < entries[b].wl->key();
-      };
-      // Returns (entry, child node of `node` it came through), or entries.size() if none.
-      std::function<std::pair<std::size_t, int>(int)> tournament = [&](int node) -> std::pair<std::size_t, int> {
-        std::pair<std::size_t, int> best{entries.size(), -1};
-        for (int child : children_[static_cast<std::size_t>(node)]) {
-          std::size_t candidate = entries.size();
-          if (const int q = state_.cq_of_node[static_cast<std::size_t>(child)]; q >= 0) {
-            if (auto it = by_cq.find(q); it != by_cq.end() && !done[it->second]) candidate = it->second;
-          } else {
-            candidate = tournament(child).first;
-          }
-          if (candidate == entries.size()) continue;
-          if (best.first == entries.size() || less(candidate, best.first, child, best.second)) best = {candidate, child};
-        }
-        return best;
-      };
       winner = tournament(root).first;
     }
     done[winner] = true;
     out.push_back(std::move(entries[winner]));
   }
+  for (const Entry& e : out) entry_of_cq_[static_cast<std::size_t>(e.cq)] = kNone;
   entries = std::move(out);
 }
 

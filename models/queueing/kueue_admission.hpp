@@ -83,6 +83,7 @@ class KueueAdmission {
   ControlPlane& cp_;
   KueueState state_;
   std::vector<std::vector<int>> children_;  // tree node -> child nodes, for the fair-sharing tournament
+  std::vector<std::size_t> entry_of_cq_;      // order_fair's scratch: ClusterQueue -> entry, npos if none
   std::set<int> ready_;  // ClusterQueues with a head to try
   bool cycle_requested_ = false;
   bool capturing_ = false;
