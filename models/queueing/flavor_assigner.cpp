@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <set>
+#include <span>
 
 #include "models/queueing/kueue_preemptor.hpp"
 
@@ -56,22 +57,27 @@ struct FrVerdict {
   std::string why;
 };
 
-FrVerdict fits_quota(KueueState& s, const Workload& wl, int cq, int fr, Amount val, Amount nominal) {
+// `explain`: whether to say why it does not fit (building the text dominated re-evaluations of
+// workloads whose reason was already reported).
+FrVerdict fits_quota(KueueState& s, const Workload& wl, int cq, int fr, Amount val, Amount nominal, bool explain) {
   const int node = s.cqs[static_cast<std::size_t>(cq)].node;
   const int r = KueueState::resource_of(fr);
-  const std::string& flavor = s.config.flavors[static_cast<std::size_t>(KueueState::flavor_of(fr))].name;
-  const std::string rname = kQuotaResourceNames[static_cast<std::size_t>(r)];
+  auto names = [&] {
+    return std::string(kQuotaResourceNames[static_cast<std::size_t>(r)]) + " in flavor " +
+           s.config.flavors[static_cast<std::size_t>(KueueState::flavor_of(fr))].name;
+  };
   const bool borrows = s.tree.usage(node, fr) + val > s.tree.subtree_quota(node, fr);
   const Amount max_capacity = s.tree.potential_available(node, fr);
   if (val > max_capacity) {
+    if (!explain) return {FitMode::NoFit, borrows, {}};
     return {FitMode::NoFit, borrows,
-            "insufficient quota for " + rname + " in flavor " + flavor + ", request > maximum capacity (" +
-                amount_text(r, val) + " > " + amount_text(r, max_capacity) + ")"};
+            "insufficient quota for " + names() + ", request > maximum capacity (" + amount_text(r, val) + " > " +
+                amount_text(r, max_capacity) + ")"};
   }
   const Amount available = s.tree.available(node, fr);
   if (val <= available) return {FitMode::Fit, borrows, {}};
-  std::string why = "insufficient unused quota for " + rname + " in flavor " + flavor + ", " +
-                    amount_text(r, val - available) + " more needed";
+  std::string why = explain ? "insufficient unused quota for " + names() + ", " + amount_text(r, val - available) + " more needed"
+                            : std::string();
   const ClusterQueueSpec& spec = s.spec(cq);
   const bool may_reclaim = s.in_cohort(cq) && spec.reclaim_within_cohort != PreemptionPolicy::Never;
   const bool preempt_while_borrowing = spec.borrow_within_cohort || (s.config.fair_sharing && may_reclaim);
@@ -83,18 +89,20 @@ FrVerdict fits_quota(KueueState& s, const Workload& wl, int cq, int fr, Amount v
 
 }  // namespace
 
-Assignment assign_flavors(KueueState& s, const Workload& wl) {
+Assignment assign_flavors(KueueState& s, const Workload& wl, bool explain) {
   Assignment out;
   const ClusterQueueSpec& spec = s.spec(wl.cq);
   out.flavors.assign(wl.podset_requests.size(), {-1, -1, -1});
   for (std::size_t ps = 0; ps < wl.podset_requests.size(); ++ps) {
     const auto& req = wl.podset_requests[ps];
     for (const ResourceGroup& g : spec.resource_groups) {
-      std::vector<int> wanted;
+      std::array<int, kQuotaResources> wanted_buffer{};  // no allocation per evaluation
+      std::size_t n_wanted = 0;
       for (int r : g.covered) {
-        if (req[static_cast<std::size_t>(r)] > 0) wanted.push_back(r);
+        if (req[static_cast<std::size_t>(r)] > 0) wanted_buffer[n_wanted++] = r;
       }
-      if (wanted.empty()) continue;
+      if (n_wanted == 0) continue;
+      const std::span<const int> wanted(wanted_buffer.data(), n_wanted);
       int best = -1;
       FitMode best_mode = FitMode::NoFit;
       bool best_borrows = false;
@@ -103,7 +111,7 @@ Assignment assign_flavors(KueueState& s, const Workload& wl) {
         const FlavorQuotas& fq = g.flavors[fi];
         const ResourceFlavor& flavor = s.config.flavors[static_cast<std::size_t>(fq.flavor)];
         if (std::string why = incompatibility(flavor, wl.node_selectors[ps], wl.tolerations[ps]); !why.empty()) {
-          reasons += (reasons.empty() ? "" : ", ") + why;
+          if (explain) reasons += (reasons.empty() ? "" : ", ") + why;
           continue;
         }
         FitMode mode = FitMode::Fit;
@@ -111,10 +119,10 @@ Assignment assign_flavors(KueueState& s, const Workload& wl) {
         for (int r : wanted) {
           const int fr = KueueState::fr(fq.flavor, r);
           const Amount val = assumed(out.usage, fr) + req[static_cast<std::size_t>(r)];
-          FrVerdict v = fits_quota(s, wl, wl.cq, fr, val, fq.resources[static_cast<std::size_t>(r)]->nominal);
+          FrVerdict v = fits_quota(s, wl, wl.cq, fr, val, fq.resources[static_cast<std::size_t>(r)]->nominal, explain);
           mode = std::min(mode, v.mode);
           borrows = borrows || v.borrows;
-          if (!v.why.empty()) reasons += (reasons.empty() ? "" : ", ") + v.why;
+          if (!v.why.empty()) reasons += (reasons.empty() ? "" : ", ") + v.why;  // empty unless explaining
         }
         // Better: a higher mode; at equal mode, not borrowing over borrowing; else the first.
         if (best < 0 || mode > best_mode || (mode == best_mode && best_borrows && !borrows)) {
@@ -127,7 +135,7 @@ Assignment assign_flavors(KueueState& s, const Workload& wl) {
       }
       if (best < 0 || best_mode == FitMode::NoFit) {
         out.mode = FitMode::NoFit;
-        out.message = "couldn't assign flavors to pod set " + wl.podset_names[ps] + ": " + reasons;
+        if (explain) out.message = "couldn't assign flavors to pod set " + wl.podset_names[ps] + ": " + reasons;
         return out;
       }
       const FlavorQuotas& chosen = g.flavors[static_cast<std::size_t>(best)];
@@ -142,7 +150,7 @@ Assignment assign_flavors(KueueState& s, const Workload& wl) {
       }
       if (best_mode == FitMode::Preempt) {
         out.mode = std::min(out.mode, FitMode::Preempt);
-        if (out.message.empty()) out.message = "couldn't assign flavors to pod set " + wl.podset_names[ps] + ": " + reasons;
+        if (explain && out.message.empty()) out.message = "couldn't assign flavors to pod set " + wl.podset_names[ps] + ": " + reasons;
       }
       out.borrows = out.borrows || best_borrows;
     }

@@ -21,12 +21,13 @@ struct Assignment {
   std::vector<std::array<int, kQuotaResources>> flavors;  ///< per pod set and resource, -1 none
   FrUsage usage;                                          ///< what admission would take
   std::vector<int> frs_need_preemption;
-  std::string message;  ///< why it does not fit, in Kueue's words
+  std::string message;  ///< why it does not fit, in Kueue's words (empty unless asked to explain)
 };
 
 /// Assigns flavors to pending workload `wl` in its ClusterQueue. May simulate preemptions (the
-/// state is unchanged on return).
-Assignment assign_flavors(KueueState& state, const Workload& wl);
+/// state is unchanged on return). `explain`: fill Assignment::message (only needed while the
+/// workload's reason has not been reported yet; building it for every re-evaluation was costly).
+Assignment assign_flavors(KueueState& state, const Workload& wl, bool explain);
 
 /// "a100" or "worker: cpu=default, nvidia.com/gpu=a100; ...", for events.
 std::string describe_flavors(const KueueState& state, const Workload& wl, const Assignment& a);

@@ -62,9 +62,15 @@ void KueueAdmission::submit(JobSpec spec) {
   request_cycle();
 }
 
-void KueueAdmission::push_active(const Workload& wl) {
+void KueueAdmission::push_active(Workload& wl, QueueNode node) {
   ClusterQueueState& q = state_.cqs[static_cast<std::size_t>(wl.cq)];
-  q.active.insert(wl.key());
+  if (node) {
+    q.active.insert(std::move(node));
+  } else {
+    QueueKey key = wl.key();
+    key.workload = &wl;
+    q.active.insert(key);
+  }
   q.stalled = false;  // a new head may be admissible
   update_ready(wl.cq);
 }
@@ -88,7 +94,7 @@ void KueueAdmission::order_classical(std::vector<Entry>& entries) const {
   // Kueue's classical order: not borrowing first, then higher priority, then FIFO.
   std::sort(entries.begin(), entries.end(), [&](const Entry& a, const Entry& b) {
     if (a.assignment.borrows != b.assignment.borrows) return !a.assignment.borrows;
-    return state_.workloads.at(a.seq).key() < state_.workloads.at(b.seq).key();
+    return a.wl->key() < b.wl->key();
   });
 }
 
@@ -96,54 +102,71 @@ void KueueAdmission::order_fair(std::vector<Entry>& entries) {
   // Kueue's fair-sharing tournament: in each cohort, from the bottom up, the candidate whose
   // child node (on its path) would have the lowest weighted dominant resource share after
   // admitting it wins; ties by priority, then FIFO.
+  constexpr std::size_t kNone = static_cast<std::size_t>(-1);
+  const std::size_t n = entries.size();
   std::vector<Entry> out;
-  std::vector<bool> done(entries.size(), false);
-  std::map<int, std::size_t> by_cq;
-  for (std::size_t i = 0; i < entries.size(); ++i) by_cq[entries[i].cq] = i;
-  std::vector<std::map<int, double>> share(entries.size());  // entry -> (node on path -> share)
-  for (std::size_t left = entries.size(); left > 0; --left) {
-    std::size_t first = 0;
+  out.reserve(n);
+  std::vector<bool> done(n, false);
+  entry_of_cq_.resize(state_.cqs.size(), kNone);
+  for (std::size_t i = 0; i < n; ++i) entry_of_cq_[static_cast<std::size_t>(entries[i].cq)] = i;
+  // Entry -> (node on its path, share of that node with the entry admitted), in path_share from
+  // path_begin[i] to path_begin[i + 1]. The state is the same throughout, so each entry's shares
+  // are computed once, when its cohort is first ranked.
+  std::vector<std::pair<int, double>> path_share;
+  std::vector<std::size_t> path_begin(n, kNone), path_end(n, kNone);
+  auto compute_shares = [&](std::size_t i) {
+    const Entry& e = entries[i];
+    path_begin[i] = path_share.size();
+    state_.add_usage(e.cq, e.assignment.usage);
+    for (int node = state_.cqs[static_cast<std::size_t>(e.cq)].node; state_.tree.parent(node) >= 0; node = state_.tree.parent(node)) {
+      path_share.emplace_back(node, state_.tree.dominant_resource_share(node));
+    }
+    state_.remove_usage(e.cq, e.assignment.usage);
+    path_end[i] = path_share.size();
+  };
+  auto share = [&](std::size_t i, int node) {
+    for (std::size_t p = path_begin[i]; p < path_end[i]; ++p) {
+      if (path_share[p].first == node) return path_share[p].second;
+    }
+    return 0.0;
+  };
+  auto less = [&](std::size_t a, std::size_t b, int child_a, int child_b) {
+    const double sa = share(a, child_a), sb = share(b, child_b);
+    if (sa != sb) return sa < sb;
+    return entries[a].wl->key() < entries[b].wl->key();
+  };
+  // Returns (entry, child node of `node` it came through), or n if none.
+  std::function<std::pair<std::size_t, int>(int)> tournament = [&](int node) -> std::pair<std::size_t, int> {
+    std::pair<std::size_t, int> best{n, -1};
+    for (int child : children_[static_cast<std::size_t>(node)]) {
+      std::size_t candidate = n;
+      if (const int q = state_.cq_of_node[static_cast<std::size_t>(child)]; q >= 0) {
+        if (const std::size_t e = entry_of_cq_[static_cast<std::size_t>(q)]; e != kNone && !done[e]) candidate = e;
+      } else {
+        candidate = tournament(child).first;
+      }
+      if (candidate == n) continue;
+      if (best.first == n || less(candidate, best.first, child, best.second)) best = {candidate, child};
+    }
+    return best;
+  };
+  std::size_t first = 0;
+  for (std::size_t left = n; left > 0; --left) {
     while (done[first]) ++first;
     const int cq = entries[first].cq;
     std::size_t winner = first;
     if (state_.in_cohort(cq)) {
       const int root = state_.cqs[static_cast<std::size_t>(cq)].root;
       for (int q : state_.cqs_under_root[static_cast<std::size_t>(root)]) {
-        auto it = by_cq.find(q);
-        if (it == by_cq.end() || done[it->second]) continue;
-        const Entry& e = entries[it->second];
-        state_.add_usage(q, e.assignment.usage);
-        share[it->second].clear();
-        for (int n = state_.cqs[static_cast<std::size_t>(q)].node; state_.tree.parent(n) >= 0; n = state_.tree.parent(n)) {
-          share[it->second][n] = state_.tree.dominant_resource_share(n);
-        }
-        state_.remove_usage(q, e.assignment.usage);
+        const std::size_t e = entry_of_cq_[static_cast<std::size_t>(q)];
+        if (e != kNone && path_begin[e] == kNone) compute_shares(e);
       }
-      auto less = [&](std::size_t a, std::size_t b, int child_a, int child_b) {
-        const double sa = share[a][child_a], sb = share[b][child_b];
-        if (sa != sb) return sa < sb;
-        return state_.workloads.at(entries[a].seq).key() < state_.workloads.at(entries[b].seq).key();
-      };
-      // Returns (entry, child node of `node` it came through), or entries.size() if none.
-      std::function<std::pair<std::size_t, int>(int)> tournament = [&](int node) -> std::pair<std::size_t, int> {
-        std::pair<std::size_t, int> best{entries.size(), -1};
-        for (int child : children_[static_cast<std::size_t>(node)]) {
-          std::size_t candidate = entries.size();
-          if (const int q = state_.cq_of_node[static_cast<std::size_t>(child)]; q >= 0) {
-            if (auto it = by_cq.find(q); it != by_cq.end() && !done[it->second]) candidate = it->second;
-          } else {
-            candidate = tournament(child).first;
-          }
-          if (candidate == entries.size()) continue;
-          if (best.first == entries.size() || less(candidate, best.first, child, best.second)) best = {candidate, child};
-        }
-        return best;
-      };
       winner = tournament(root).first;
     }
     done[winner] = true;
     out.push_back(std::move(entries[winner]));
   }
+  for (const Entry& e : out) entry_of_cq_[static_cast<std::size_t>(e.cq)] = kNone;
   entries = std::move(out);
 }
 
@@ -156,10 +179,12 @@ void KueueAdmission::cycle() {
   entries.reserve(ready_.size());
   for (int cq : ready_) {
     ClusterQueueState& q = state_.cqs[static_cast<std::size_t>(cq)];
-    const QueueKey head = *q.active.begin();
-    q.active.erase(q.active.begin());
-    Workload& wl = state_.workloads.at(head.seq);
-    entries.push_back({cq, head.seq, assign_flavors(state_, wl)});
+    // The head's tree node is kept and reinserted wherever the workload goes (no allocation).
+    QueueNode head = q.active.extract(q.active.begin());
+    Workload& wl = *head.value().workload;
+    // The reason is only reported the first time a workload is found inadmissible.
+    Assignment a = assign_flavors(state_, wl, !wl.reported_pending);
+    entries.push_back({cq, &wl, std::move(head), std::move(a)});
   }
   ready_.clear();
   if (state_.config.fair_sharing) {
@@ -169,13 +194,13 @@ void KueueAdmission::cycle() {
   }
   bool progress = false;
   std::set<std::uint64_t> preempted_now;
-  std::vector<std::uint64_t> skipped;  // to retry next cycle
-  for (const Entry& e : entries) {
-    Workload& wl = state_.workloads.at(e.seq);
+  std::vector<Entry*> skipped;  // to retry next cycle
+  for (Entry& e : entries) {
+    Workload& wl = *e.wl;
     const Assignment& a = e.assignment;
     if (a.mode == FitMode::Fit) {
       if (!state_.fits(e.cq, a.usage, true)) {  // an earlier entry of this cycle took the room
-        skipped.push_back(e.seq);
+        skipped.push_back(&e);
         continue;
       }
       admit(wl, a);
@@ -188,15 +213,15 @@ void KueueAdmission::cycle() {
       }
       auto targets = find_preemption_targets(state_, wl, e.cq, a.usage, a.frs_need_preemption);
       if (targets.empty()) {
-        set_inadmissible(wl, a.message);
+        set_inadmissible(wl, std::move(e.node), a.message);
       } else if (std::any_of(targets.begin(), targets.end(), [&](const auto& t) { return preempted_now.contains(t.seq); })) {
-        skipped.push_back(e.seq);  // overlapping targets with another workload of this cycle
+        skipped.push_back(&e);  // overlapping targets with another workload of this cycle
       } else if (!fits_without(e.cq, a.usage, targets)) {
-        skipped.push_back(e.seq);  // never evict for a preemptor that could not be admitted then
+        skipped.push_back(&e);  // never evict for a preemptor that could not be admitted then
       } else {
         for (const auto& t : targets) {
           preempted_now.insert(t.seq);
-          evict(t.seq, t.reason, e.seq);
+          evict(t.seq, t.reason, wl.seq);
         }
         progress = true;
         // Evictions are instantaneous here, so the preemptor takes the room it freed at once (Kueue
@@ -204,15 +229,14 @@ void KueueAdmission::cycle() {
         admit(wl, a);
       }
     } else {
-      set_inadmissible(wl, a.message);
+      set_inadmissible(wl, std::move(e.node), a.message);
     }
   }
-  for (std::uint64_t seq : skipped) {
-    Workload& wl = state_.workloads.at(seq);
+  for (Entry* e : skipped) {
     if (progress) {
-      push_active(wl);
+      push_active(*e->wl, std::move(e->node));
     } else {
-      set_inadmissible(wl, "Workload no longer fits after processing another workload");
+      set_inadmissible(*e->wl, std::move(e->node), "Workload no longer fits after processing another workload");
     }
   }
   for (const Entry& e : entries) update_ready(e.cq);
@@ -232,13 +256,13 @@ bool KueueAdmission::fits_without(int cq, const FrUsage& usage, const std::vecto
   return fit;
 }
 
-void KueueAdmission::set_inadmissible(Workload& wl, const std::string& message) {
+void KueueAdmission::set_inadmissible(Workload& wl, QueueNode node, const std::string& message) {
   ClusterQueueState& q = state_.cqs[static_cast<std::size_t>(wl.cq)];
   if (state_.spec(wl.cq).queueing_strategy == QueueingStrategy::StrictFIFO) {
-    q.active.insert(wl.key());  // stays the head and blocks the queue
+    q.active.insert(std::move(node));  // stays the head and blocks the queue
     q.stalled = true;
   } else {
-    q.inadmissible.insert(wl.key());
+    q.inadmissible.insert(std::move(node));
   }
   if (!wl.reported_pending) {
     wl.reported_pending = true;
@@ -248,6 +272,7 @@ void KueueAdmission::set_inadmissible(Workload& wl, const std::string& message) 
 
 void KueueAdmission::admit(Workload& wl, const Assignment& a) {
   state_.add_usage(wl.cq, a.usage);
+  state_.changed(wl.cq);
   wl.admitted = true;
   wl.admitted_at = engine_.now();
   wl.admitted_cycle = cycles_;
@@ -255,7 +280,7 @@ void KueueAdmission::admit(Workload& wl, const Assignment& a) {
   if (last_eviction_at_ == wl.admitted_at) wl.shielded_at = wl.admitted_at;
   wl.usage = a.usage;
   wl.flavors = a.flavors;
-  state_.cqs[static_cast<std::size_t>(wl.cq)].admitted.insert(wl.seq);
+  state_.cqs[static_cast<std::size_t>(wl.cq)].add_admitted(wl);
   ++admitted_count_;
   // The flavors' node labels join the pod set's nodeSelector, their tolerations its tolerations.
   for (std::size_t ps = 0; ps < wl.podset_names.size(); ++ps) {
@@ -277,7 +302,8 @@ void KueueAdmission::admit(Workload& wl, const Assignment& a) {
 void KueueAdmission::evict(std::uint64_t seq, std::string_view reason, std::uint64_t preemptor) {
   Workload& wl = state_.workloads.at(seq);
   state_.remove_usage(wl.cq, wl.usage);
-  state_.cqs[static_cast<std::size_t>(wl.cq)].admitted.erase(seq);
+  state_.changed(wl.cq);
+  state_.cqs[static_cast<std::size_t>(wl.cq)].remove_admitted(wl);
   wl.admitted = false;
   wl.usage.clear();
   wl.reported_pending = false;
@@ -314,7 +340,8 @@ void KueueAdmission::finish(std::uint64_t seq) {
     ClusterQueueState& q = state_.cqs[static_cast<std::size_t>(wl.cq)];
     if (wl.admitted) {
       state_.remove_usage(wl.cq, wl.usage);
-      q.admitted.erase(seq);
+      state_.changed(wl.cq);
+      q.remove_admitted(wl);
       --admitted_count_;
       requeue_inadmissible(q.root);
     } else {

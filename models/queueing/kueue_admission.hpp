@@ -54,9 +54,11 @@ class KueueAdmission {
   std::uint64_t cycles() const { return cycles_; }
 
  private:
+  using QueueNode = std::set<QueueKey>::node_type;
   struct Entry {
     int cq;
-    std::uint64_t seq;
+    Workload* wl;
+    QueueNode node;  ///< the head's node, taken out of the active queue
     Assignment assignment;
   };
   Workload make_workload(const JobSpec& spec) const;
@@ -68,8 +70,9 @@ class KueueAdmission {
   void evict(std::uint64_t seq, std::string_view reason, std::uint64_t preemptor);
   /// Whether `usage` would fit ClusterQueue `cq` once `victims` are gone (state unchanged).
   bool fits_without(int cq, const FrUsage& usage, const std::vector<PreemptionTarget>& victims);
-  void set_inadmissible(Workload& wl, const std::string& message);
-  void push_active(const Workload& wl);
+  void set_inadmissible(Workload& wl, QueueNode node, const std::string& message);
+  /// Queues `wl` as active, reusing `node` (its key's) when given.
+  void push_active(Workload& wl, QueueNode node = {});
   /// Quota was released under `root`: inadmissible workloads there may fit now.
   void requeue_inadmissible(int root);
   void finish(std::uint64_t seq);
@@ -80,6 +83,7 @@ class KueueAdmission {
   ControlPlane& cp_;
   KueueState state_;
   std::vector<std::vector<int>> children_;  // tree node -> child nodes, for the fair-sharing tournament
+  std::vector<std::size_t> entry_of_cq_;      // order_fair's scratch: ClusterQueue -> entry, npos if none
   std::set<int> ready_;  // ClusterQueues with a head to try
   bool cycle_requested_ = false;
   bool capturing_ = false;

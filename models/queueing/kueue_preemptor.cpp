@@ -36,6 +36,9 @@ bool under_nominal(const KueueState& s, int cq, const std::vector<int>& frs) {
   return std::all_of(frs.begin(), frs.end(), [&](int fr) { return s.tree.usage(node, fr) < s.tree.nominal(node, fr); });
 }
 
+std::vector<PreemptionTarget> search_targets(KueueState& s, const Workload& wl, int cq, const FrUsage& usage,
+                                             const std::vector<int>& frs);
+
 struct Search {
   KueueState& s;
   const Workload& wl;
@@ -144,10 +147,40 @@ struct Search {
 std::vector<PreemptionTarget> find_preemption_targets(KueueState& s, const Workload& wl, int cq, const FrUsage& usage,
                                                       const std::vector<int>& frs) {
   const ClusterQueueSpec& spec = s.spec(cq);
+  // Memoized: after quota is released, a cohort's inadmissible workloads are all retried, one
+  // head per ClusterQueue per cycle, mostly against an unchanged cohort; the search depends on
+  // the workload only through its priority unless a policy compares creation order.
+  const bool by_priority_only = spec.within_cluster_queue != PreemptionPolicy::LowerOrNewerEqualPriority &&
+                                spec.reclaim_within_cohort != PreemptionPolicy::LowerOrNewerEqualPriority;
+  if (!by_priority_only) return search_targets(s, wl, cq, usage, frs);
+  const auto root = static_cast<std::size_t>(s.cqs[static_cast<std::size_t>(cq)].root);
+  // Candidates admitted in the current cycle are excluded, so the cycle matters only while the
+  // tree changed in it.
+  const std::uint64_t cycle = s.root_changed_cycle[root] == s.cycle ? s.cycle : 0;
+  auto& memo = s.cqs[static_cast<std::size_t>(cq)].preemption_memo;
+  if (memo.version != s.root_version[root] || memo.now != s.now || memo.cycle != cycle) {
+    memo.entries.clear();
+    memo.version = s.root_version[root];
+    memo.now = s.now;
+    memo.cycle = cycle;
+  }
+  for (const auto& e : memo.entries) {
+    if (e.priority == wl.priority && e.usage == usage && e.frs == frs) return e.targets;
+  }
+  auto targets = search_targets(s, wl, cq, usage, frs);
+  memo.entries.push_back({wl.priority, usage, frs, targets});
+  return targets;
+}
+
+namespace {
+
+std::vector<PreemptionTarget> search_targets(KueueState& s, const Workload& wl, int cq, const FrUsage& usage,
+                                             const std::vector<int>& frs) {
+  const ClusterQueueSpec& spec = s.spec(cq);
   std::vector<const Workload*> candidates;
   auto collect = [&](int q, PreemptionPolicy policy) {
-    for (std::uint64_t seq : s.cqs[static_cast<std::size_t>(q)].admitted) {
-      const Workload& w = s.workloads.at(seq);
+    for (const Workload* wp : s.cqs[static_cast<std::size_t>(q)].admitted) {
+      const Workload& w = *wp;
       // Evictions are instantaneous here, so a victim is requeued and retried at the same instant,
       // and may in turn reclaim or preempt. Spared at this instant: a workload evicted now, one
       // admitted now after an eviction at this instant (a preemptor, a readmitted victim: links of
@@ -194,5 +227,7 @@ std::vector<PreemptionTarget> find_preemption_targets(KueueState& s, const Workl
   }
   return search.minimal(same, true, false);
 }
+
+}  // namespace
 
 }  // namespace kubetwin::models::queueing

@@ -20,11 +20,6 @@ inline constexpr std::string_view kInCohortReclamation = "InCohortReclamation";
 inline constexpr std::string_view kInCohortReclaimWhileBorrowing = "InCohortReclaimWhileBorrowing";
 inline constexpr std::string_view kInCohortFairSharing = "InCohortFairSharing";
 
-struct PreemptionTarget {
-  std::uint64_t seq = 0;
-  std::string_view reason;  ///< one of the constants above
-};
-
 /// The workloads to evict so that `usage` of pending workload `wl` fits ClusterQueue `cq`;
 /// empty if no allowed set exists. `frs` are the flavor-resources that need preemption. The
 /// state's usage is the same on return.

@@ -40,6 +40,8 @@ KueueState::KueueState(QueueingConfig cfg)
   }
   tree.finalize();
   cqs_under_root.resize(cq_of_node.size());
+  root_version.assign(cq_of_node.size(), 0);
+  root_changed_cycle.assign(cq_of_node.size(), 0);
   for (std::size_t q = 0; q < cqs.size(); ++q) {
     cqs[q].root = tree.root(cqs[q].node);
     cqs_under_root[static_cast<std::size_t>(cqs[q].root)].push_back(static_cast<int>(q));
