@@ -751,6 +751,25 @@ TEST_F(Cli, FabricScenarioTimesJobsOnTheirRoutesAndRecordsContention) {
   EXPECT_GT(started_with_step, 0);
 }
 
+// Issue 5's comparison: on fabric-training's 2:1 fat-tree, the TopologyAware profile keeps gangs
+// under fewer leaves than the topology-blind default profile, so they pay the oversubscribed
+// uplinks less often and slow each other less (numbers in docs/placement-runtime.md).
+TEST_F(Cli, TopologyAwareProfileShortensJobsOnTheOversubscribedFabric) {
+  const std::string aware_profile =
+      R"({"profiles":[{"schedulerName":"default-scheduler","plugins":{)"
+      R"("preFilter":{"enabled":[{"name":"TopologyAware"}]},"filter":{"enabled":[{"name":"TopologyAware"}]},)"
+      R"("preScore":{"enabled":[{"name":"TopologyAware"}]},"score":{"enabled":[{"name":"TopologyAware","weight":2}]}}}]})";
+  const auto blind = kubetwin("run " + shell_quote(example("fabric-training.json")) + " --quiet --out blind");
+  ASSERT_EQ(blind.exit_code, 0) << blind.err;
+  const auto aware = kubetwin("run " + shell_quote(example("fabric-training.json")) + " --set " +
+                              shell_quote("/scheduler=" + aware_profile) + " --quiet --out aware");
+  ASSERT_EQ(aware.exit_code, 0) << aware.err;
+  const json b = summary("blind"), a = summary("aware");
+  ASSERT_EQ(a["jobs"]["completed"], b["jobs"]["completed"]);
+  EXPECT_LT(a["jct"]["mean"].get<double>(), b["jct"]["mean"].get<double>());
+  EXPECT_LT(a["fabric"]["rateChanges"].get<int>(), b["fabric"]["rateChanges"].get<int>());
+}
+
 TEST_F(Cli, PluginVerdictsRecordEveryRejectingPluginPerNode) {
   const auto r = kubetwin("run " + shell_quote(example("trace-replay.json")) +
                           " --set /output/pluginVerdicts=true --quiet --out out");
