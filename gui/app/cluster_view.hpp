@@ -1,6 +1,6 @@
 #pragma once
-// The cluster view: every GPU a cell, nodes grouped by node pool and zone, coloured by job, queue
-// or utilization. One widget paints all cells (no widget per GPU), so 10,000 GPUs animate at well
+// The cluster view: every GPU a cell, nodes grouped by fabric place (spine block, then leaf) when
+// the run has a fabric, else by node pool and zone, coloured by job, queue or utilization. One widget paints all cells (no widget per GPU), so 10,000 GPUs animate at well
 // over 30 frames per second.
 
 #include <QColor>
@@ -20,6 +20,8 @@ QColor job_colour(std::int32_t job);
 QColor queue_colour(std::uint32_t queue);
 QColor utilization_colour(int milli);
 inline const QColor kIdleColour(222, 224, 228);
+/// Cells of an autoscaler node slot while the node does not exist (before NodeAdded, after ScaleDown).
+inline const QColor kAbsentColour(246, 247, 249);
 
 class ClusterView : public QWidget {
  public:
@@ -40,6 +42,10 @@ class ClusterView : public QWidget {
   QColor cell_colour(std::uint32_t c) const;
   /// What hovering cell `c` shows: node, GPU, pod, job, queue.
   QString tooltip_text(std::uint32_t c) const;
+  /// The group titles, top to bottom (fabric blocks and leaves, or pools and zones).
+  QStringList group_titles() const;
+  /// The group (index into group_titles()) node `n` is drawn in, -1 if none.
+  int group_of_node(std::uint32_t n) const;
 
  protected:
   void paintEvent(QPaintEvent*) override;
@@ -48,10 +54,14 @@ class ClusterView : public QWidget {
   bool event(QEvent*) override;
 
  private:
+  // A titled group of nodes; a fabric block is a title over its leaves (no members of its own).
   struct Group {
     QString title;
-    int title_y = 0;
+    int indent = 0;
+    std::vector<std::uint32_t> members;
+    int title_y = 0;  // set by the layout
   };
+  void build_groups();
   void layout_cells();
   int layout_with(int cell, bool store);
 
@@ -63,6 +73,7 @@ class ClusterView : public QWidget {
   std::vector<QPoint> cell_pos_;    // top-left of each cell
   std::vector<QRect> node_rects_;
   std::vector<Group> groups_;
+  std::vector<int> node_group_;
 };
 
 }  // namespace kubetwin::gui

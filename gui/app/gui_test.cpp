@@ -11,6 +11,7 @@
 #include <QTest>
 #include <filesystem>
 #include <fstream>
+#include <tuple>
 
 #include "gui/app/cluster_view.hpp"
 #include "gui/app/main_window.hpp"
@@ -247,6 +248,81 @@ class GuiTest : public QObject {
     p.start(KUBETWIN_GUI_BINARY, {QString::fromStdString(run.string()), "--screenshot", png, "--view", "nope"});
     QVERIFY(p.waitForFinished(60000));
     QCOMPARE(p.exitCode(), 2);
+  }
+
+  // The fabric-training example (32 servers, 4 per leaf, 16 per spine block) simulated by the real
+  // runner: its topology.json labels every node with its block and leaf.
+  void clusterViewGroupsAFabricRunByBlockThenLeaf() {
+    MainWindow w;
+    w.resize(1100, 800);
+    w.show();
+    bool done = false, ok = false;
+    w.start_live(fs::path(KUBETWIN_SOURCE_DIR) / "scenarios/examples/fabric-training.json", [&](bool success) {
+      done = true;
+      ok = success;
+    });
+    QTRY_VERIFY_WITH_TIMEOUT(done, 120000);
+    QVERIFY(ok);
+    w.pause();
+    const ClusterView& view = *w.cluster_view();
+    const QStringList titles = view.group_titles();
+    QStringList expected;
+    for (int b = 0; b < 2; ++b) {
+      expected << QString("block pod%1  16 nodes").arg(b);
+      for (int l = 0; l < 4; ++l) expected << QString("leaf pod%1.leaf%2  4 nodes").arg(b).arg(l);
+    }
+    QCOMPARE(titles, expected);
+    // Each node sits under the title of its own leaf, and every cell is on screen in its own place.
+    const RunModel& m = *w.model();
+    QCOMPARE(m.nodes().size(), std::size_t{32});
+    QSet<QPair<int, int>> places;
+    for (std::uint32_t n = 0; n < m.nodes().size(); ++n) {
+      const int g = view.group_of_node(n);
+      QVERIFY(g >= 0);
+      QVERIFY2(titles[g].startsWith("leaf " + QString::fromStdString(m.nodes()[n].leaf) + " "), qPrintable(titles[g]));
+      QVERIFY(m.nodes()[n].leaf == "pod" + std::to_string(n / 16) + ".leaf" + std::to_string(n % 16 / 4));
+      for (std::uint32_t c = m.nodes()[n].first_cell; c < m.nodes()[n].first_cell + m.nodes()[n].gpus; ++c) {
+        QVERIFY(view.rect().contains(view.cell_rect(c)));
+        places.insert({view.cell_rect(c).x(), view.cell_rect(c).y()});
+      }
+    }
+    QCOMPARE(places.size(), 256);
+    // Leaves are drawn top to bottom in order: a later leaf's nodes are lower on screen.
+    for (std::uint32_t n = 4; n < 32; n += 4) {
+      QVERIFY(view.cell_rect(m.nodes()[n].first_cell).top() > view.cell_rect(m.nodes()[n - 1].first_cell).bottom());
+    }
+    QVERIFY(view.tooltip_text(0).contains("leaf pod0.leaf0  block pod0"));
+  }
+
+  // Node 2 of 3 is an autoscaler slot: added at 30, runs job-s from 40 to 60, scaled down at 70.
+  void autoscalerNodeSlotsAppearAndDisappearOverTime() {
+    testing::RunFolderBuilder b(fs::path(scratch_.path().toStdString()) / "autoscaled", 3, 8);
+    b.slot(2).submit(0, "job-s", 1, 8).node_added(30, 2).bind(40, "job-s", 0, 2, {0, 1, 2, 3, 4, 5, 6, 7})
+        .start(40, "job-s", 40).complete(60, "job-s", 60, 20).scale_down(70, 2).series_row(0, 0, 1, 0);
+    MainWindow w;
+    w.resize(1000, 700);
+    w.show();
+    QVERIFY(w.open_run(b.write(100)));
+    const ClusterView& view = *w.cluster_view();
+    QCOMPARE(view.group_titles(), QStringList{"h100 (H100-SXM-80GB)  zone zone-a  3 node slots"});
+    const std::int32_t job = w.model()->find_job("job-s");
+    // (time, colour of node 2's cells, colour of node 0's cells)
+    const std::vector<std::tuple<double, QColor, QColor>> expected = {
+        {10, kAbsentColour, kIdleColour}, {35, kIdleColour, kIdleColour}, {50, job_colour(job), kIdleColour},
+        {65, kIdleColour, kIdleColour}, {80, kAbsentColour, kIdleColour}, {20, kAbsentColour, kIdleColour}};
+    for (const auto& [t, slot, other] : expected) {
+      w.set_time(t);
+      const QImage image = w.cluster_view()->grab().toImage();
+      for (std::uint32_t c = 16; c < 24; ++c) QCOMPARE(pixel_at_cell(image, view, c), slot);
+      QCOMPARE(pixel_at_cell(image, view, 0), other);
+    }
+    w.set_time(10);
+    QVERIFY2(view.tooltip_text(16).contains("not provisioned"), qPrintable(view.tooltip_text(16)));
+    QVERIFY(view.tooltip_text(0).contains("idle"));
+    // Step stops at the node's arrival too, not only at GPU changes.
+    w.set_time(0);
+    w.step();
+    QCOMPARE(w.time(), 30.0);
   }
 
   void liveModeSimulatesAScenarioInAWorkerThreadAndPlaysIt() {

@@ -301,7 +301,12 @@ void MainWindow::step() {
   pause();
   const auto& changes = model_->changes();
   const auto next = std::upper_bound(changes.begin(), changes.end(), time_, [](double v, const CellChange& c) { return v < c.t; });
-  set_time(next == changes.end() ? model_->end_time() : next->t);
+  const auto& nodes = model_->node_changes();
+  const auto next_node = std::upper_bound(nodes.begin(), nodes.end(), time_, [](double v, const NodeChange& c) { return v < c.t; });
+  double t = model_->end_time();
+  if (next != changes.end()) t = std::min(t, next->t);
+  if (next_node != nodes.end()) t = std::min(t, next_node->t);
+  set_time(t);
 }
 
 void MainWindow::play() {

@@ -49,7 +49,7 @@ class MainWindow : public QMainWindow {
 
   void set_time(double t);
   double time() const { return time_; }
-  /// Advances one step: to the next change of any GPU (the next bind or release).
+  /// Advances one step: to the next change of any GPU (the next bind or release) or node (autoscaler).
   void step();
   void play();
   void pause();

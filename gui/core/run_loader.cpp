@@ -261,13 +261,21 @@ class RunLoader {
       const auto pool = n["pool"].get<std::uint32_t>();
       add_node(n["name"].get<std::string>(), pool, static_cast<std::uint32_t>(m_.pools_[pool].gpus_per_node),
                n.value("exists", true));
+      if (!n.contains("labels")) continue;
+      if (!n["labels"].is_object()) throw bad(ptr + "/labels", "not an object");
+      Node& node = m_.nodes_.back();
+      for (auto [key, place] : {std::pair{"topology.kubetwin.io/block", &node.block}, std::pair{"topology.kubetwin.io/leaf", &node.leaf}}) {
+        if (!n["labels"].contains(key)) continue;
+        if (!n["labels"][key].is_string()) throw bad(ptr + "/labels/" + sim::json_pointer_token(key), "not a string");
+        *place = n["labels"][key].get<std::string>();
+      }
     }
   }
 
   void add_node(std::string name, std::uint32_t pool, std::uint32_t gpus, bool exists) {
     const auto index = static_cast<std::uint32_t>(m_.nodes_.size());
     node_index_.emplace(name, index);
-    m_.nodes_.push_back(Node{std::move(name), pool, static_cast<std::uint32_t>(m_.cell_count_), gpus, exists});
+    m_.nodes_.push_back(Node{std::move(name), pool, static_cast<std::uint32_t>(m_.cell_count_), gpus, exists, {}, {}});
     m_.cell_count_ += gpus;
     m_.cell_node_.insert(m_.cell_node_.end(), gpus, index);
   }
@@ -353,7 +361,7 @@ class RunLoader {
     if (pool == m_.pools_.size()) m_.pools_.push_back(NodePool{pool_name, {}, 0, {}});
     const auto index = static_cast<std::uint32_t>(m_.nodes_.size());
     node_index_.emplace(std::string(name), index);
-    m_.nodes_.push_back(Node{std::string(name), pool, 0, min_gpus, true});
+    m_.nodes_.push_back(Node{std::string(name), pool, 0, min_gpus, true, {}, {}});
     return index;
   }
 
@@ -504,8 +512,15 @@ void RunLoader::read_events() {
       reasons.erase(std::remove(reasons.begin(), reasons.end(), '"'), reasons.end());
       if (reasons.size() >= 2 && reasons.front() == '[') reasons = reasons.substr(1, reasons.size() - 2);
       ++verdicts_[static_cast<std::size_t>(j)][std::string(s.str("plugin")) + ": " + reasons];
+    } else if (type == "NodeAdded" || type == "ScaleDown") {
+      const bool added = type == "NodeAdded";
+      const auto known = node_index_.size();
+      const std::uint32_t node = node_named(need(s, "node"), 0);
+      // A node first named by its NodeAdded was an empty slot until then (inferred topology only).
+      if (node_index_.size() > known) m_.nodes_[node].exists_at_start = !added;
+      m_.node_changes_.push_back(NodeChange{t, node, added});
     }
-    // TriggeredScaleUp, NodeAdded, ScaleDown and Admitted change no GPU cell.
+    // TriggeredScaleUp and Admitted change neither a GPU cell nor a node.
   }
   for (std::size_t j = 0; j < m_.jobs_.size(); ++j) {
     for (const auto& [verdict, nodes] : verdicts_[j]) {

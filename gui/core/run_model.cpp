@@ -37,9 +37,31 @@ void RunModel::build_checkpoints() {
   }
 }
 
+bool RunModel::has_fabric_places() const {
+  return std::any_of(nodes_.begin(), nodes_.end(), [](const Node& n) { return !n.block.empty() || !n.leaf.empty(); });
+}
+
 // ClusterState::t doubles as the cursor: the state holds every change with time <= t. The changes
 // applied so far are found by binary search on time, so states need no hidden index.
 void RunModel::advance(ClusterState& state, double t) const {
+  // Nodes first: autoscaler events are few, so a move back replays them from the start, and the
+  // checkpoints (cells only) do not carry them.
+  std::vector<std::uint8_t> exists = std::move(state.node_exists);
+  const auto node_changes_until = [&](double time) {
+    return static_cast<std::size_t>(std::upper_bound(node_changes_.begin(), node_changes_.end(), time,
+                                                     [](double v, const NodeChange& c) { return v < c.t; }) -
+                                    node_changes_.begin());
+  };
+  std::size_t node_from = 0;
+  if (exists.size() == nodes_.size() && t >= state.t) {
+    node_from = node_changes_until(state.t);
+  } else {
+    exists.resize(nodes_.size());
+    for (std::size_t n = 0; n < nodes_.size(); ++n) exists[n] = nodes_[n].exists_at_start ? 1 : 0;
+  }
+  const std::size_t node_target = node_changes_until(t);
+  for (std::size_t i = node_from; i < node_target; ++i) exists[node_changes_[i].node] = node_changes_[i].exists ? 1 : 0;
+
   const auto applied_end = [&](double time) {
     return static_cast<std::size_t>(
         std::upper_bound(changes_.begin(), changes_.end(), time, [](double v, const CellChange& c) { return v < c.t; }) -
@@ -68,6 +90,7 @@ void RunModel::advance(ClusterState& state, double t) const {
     from = k * kCheckpointEvery;
   }
   for (std::size_t i = from; i < target; ++i) apply(state, changes_[i]);
+  state.node_exists = std::move(exists);
   state.t = t;
 }
 
@@ -107,7 +130,9 @@ std::vector<std::uint32_t> RunModel::slices_on_node_at(std::uint32_t node, doubl
 
 double RunModel::fragmentation(const ClusterState& state) const {
   long free_total = 0, free_on_partial = 0;
-  for (const Node& n : nodes_) {
+  for (std::size_t i = 0; i < nodes_.size(); ++i) {
+    if (i < state.node_exists.size() && !state.node_exists[i]) continue;  // an empty autoscaler slot has no GPUs
+    const Node& n = nodes_[i];
     long free = 0;
     for (std::uint32_t c = n.first_cell; c < n.first_cell + n.gpus; ++c) free += state.cell_milli[c] == 0 ? 1 : 0;
     free_total += free;

@@ -27,7 +27,15 @@ struct Node {
   std::uint32_t pool = 0;
   std::uint32_t first_cell = 0;  ///< index of its GPU 0 among all cells
   std::uint32_t gpus = 0;
-  bool exists_at_start = true;
+  bool exists_at_start = true;  ///< false for an autoscaler node slot not yet provisioned
+  std::string block, leaf;      ///< fabric place (topology.kubetwin.io/block, /leaf labels), empty without a fabric
+};
+
+/// The autoscaler provisioned (NodeAdded) or removed (ScaleDown) a node.
+struct NodeChange {
+  double t = 0;
+  std::uint32_t node = 0;
+  bool exists = false;
 };
 
 enum class JobOutcome : std::uint8_t { Pending, Running, Completed, Failed };
@@ -76,11 +84,12 @@ struct SeriesRow {
   double t = 0, allocated_gpus = 0, pending_pods = 0, running_jobs = 0;
 };
 
-/// The state of every GPU cell at one instant.
+/// The state of every GPU cell, and which nodes exist, at one instant.
 struct ClusterState {
   double t = 0;
   std::vector<std::int32_t> cell_job;    ///< job holding each cell, kNoJob when free
   std::vector<std::int16_t> cell_milli;  ///< allocated share of each cell, 0..1000
+  std::vector<std::uint8_t> node_exists;  ///< per node: 0 while an autoscaler slot is empty
   int busy_cells() const;
 };
 
@@ -105,6 +114,10 @@ class RunModel {
   const std::vector<PodSlice>& slices() const { return slices_; }
   const std::vector<SeriesRow>& series() const { return series_; }
   const std::vector<CellChange>& changes() const { return changes_; }
+  /// NodeAdded and ScaleDown events in time order.
+  const std::vector<NodeChange>& node_changes() const { return node_changes_; }
+  /// Whether any node carries a fabric place (block or leaf label).
+  bool has_fabric_places() const;
   /// Index of a job by id, kNoJob if unknown.
   std::int32_t find_job(const std::string& id) const;
   /// Index of a queue name (for colouring by queue), in order of first appearance.
@@ -123,7 +136,7 @@ class RunModel {
   std::vector<std::uint32_t> slices_on_node_at(std::uint32_t node, double t) const;
 
   /// Fragmentation at t: the share of free GPUs that sit on nodes partly in use (free GPUs a
-  /// whole-node job cannot use). 0 when no GPU is free.
+  /// whole-node job cannot use), over the nodes that exist at t. 0 when no GPU is free.
   double fragmentation(const ClusterState& state) const;
   /// (time, fragmentation) at `points` instants evenly spread over the run, in one sweep.
   std::vector<std::pair<double, double>> fragmentation_series(int points) const;
@@ -152,6 +165,7 @@ class RunModel {
   std::vector<PodSlice> slices_;
   std::vector<SeriesRow> series_;
   std::vector<CellChange> changes_;
+  std::vector<NodeChange> node_changes_;
   std::vector<ClusterState> checkpoints_;  ///< state after changes_[k * kCheckpointEvery - 1]
 };
 

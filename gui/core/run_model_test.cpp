@@ -132,6 +132,62 @@ TEST(RunModel, InfersTheNodesOfAnOlderRunWithoutTopology) {
   EXPECT_EQ(m.state_at(30).busy_cells(), 6);
 }
 
+TEST(RunModel, NodesCarryTheirFabricPlaceFromTopologyLabels) {
+  RunFolderBuilder b(scratch("fabric"), 3, 8);
+  b.place(0, "pod0", "pod0.leaf0").place(1, "pod0", "pod0.leaf1").place(2, "pod1", "pod1.leaf0");
+  const RunModel m = RunModel::load(b.series_row(0, 0, 0, 0).write(10));
+  EXPECT_TRUE(m.has_fabric_places());
+  EXPECT_EQ(m.nodes()[1].block, "pod0");
+  EXPECT_EQ(m.nodes()[1].leaf, "pod0.leaf1");
+  EXPECT_EQ(m.nodes()[2].block, "pod1");
+  EXPECT_FALSE(RunModel::load(two_node_run(scratch("plain")).write(100)).has_fabric_places());
+}
+
+// Node 1 of 2 is an autoscaler slot: added at 30, runs job "a" from 40 to 60, removed at 70. Job
+// "b" holds 2 GPUs of node 0 from 75 on.
+RunFolderBuilder autoscaled_run(const fs::path& dir) {
+  RunFolderBuilder b(dir, 2, 4);
+  b.slot(1).submit(0, "a", 1, 4).node_added(30, 1).bind(40, "a", 0, 1, {0, 1, 2, 3}).start(40, "a", 40)
+      .complete(60, "a", 60, 20).scale_down(70, 1).submit(75, "b", 1, 2).bind(75, "b", 0, 0, {0, 1}).start(75, "b", 0)
+      .series_row(0, 0, 1, 0);
+  return b;
+}
+
+TEST(RunModel, AutoscalerNodesExistBetweenNodeAddedAndScaleDown) {
+  const RunModel m = RunModel::load(autoscaled_run(scratch("run")).write(100));
+  EXPECT_TRUE(m.nodes()[0].exists_at_start);
+  EXPECT_FALSE(m.nodes()[1].exists_at_start);
+  ASSERT_EQ(m.node_changes().size(), 2u);
+  using Exists = std::vector<std::uint8_t>;
+  EXPECT_EQ(m.state_at(10).node_exists, (Exists{1, 0}));
+  EXPECT_EQ(m.state_at(30).node_exists, (Exists{1, 1}));  // changes at exactly t are applied
+  EXPECT_EQ(m.state_at(50).node_exists, (Exists{1, 1}));
+  EXPECT_EQ(m.state_at(80).node_exists, (Exists{1, 0}));
+  // Scrubbing back and forth gives what a fresh query gives.
+  ClusterState s;
+  for (double t : {80.0, 10.0, 50.0, 75.0, 35.0, 0.0, 100.0}) {
+    m.advance(s, t);
+    const ClusterState fresh = m.state_at(t);
+    EXPECT_EQ(s.node_exists, fresh.node_exists) << "t=" << t;
+    EXPECT_EQ(s.cell_job, fresh.cell_job) << "t=" << t;
+  }
+  // An empty slot has no free GPUs: at 80 the only free ones are the 2 beside "b" on node 0.
+  EXPECT_DOUBLE_EQ(m.fragmentation(m.state_at(80)), 1.0);
+}
+
+TEST(RunModel, AutoscalerNodesOfAnOlderRunWithoutTopologyAreInferred) {
+  const RunModel m = RunModel::load(autoscaled_run(scratch("run")).without_topology().write(100));
+  ASSERT_EQ(m.nodes().size(), 2u);  // in the order the events name them
+  EXPECT_EQ(m.nodes()[0].name, "h100-1");
+  EXPECT_FALSE(m.nodes()[0].exists_at_start);  // first named by its NodeAdded
+  EXPECT_TRUE(m.nodes()[1].exists_at_start);
+  EXPECT_EQ(m.cell_count(), 8u);
+  EXPECT_EQ(m.state_at(10).node_exists, (std::vector<std::uint8_t>{0, 1}));
+  EXPECT_EQ(m.state_at(50).node_exists, (std::vector<std::uint8_t>{1, 1}));
+  EXPECT_EQ(m.state_at(50).busy_cells(), 4);
+  EXPECT_EQ(m.state_at(80).node_exists, (std::vector<std::uint8_t>{0, 1}));
+}
+
 void expect_load_error(const fs::path& dir, const std::string& expected_start) {
   try {
     (void)RunModel::load(dir);
@@ -170,6 +226,14 @@ TEST(RunModel, BadOrTruncatedFoldersGiveOneLineErrors) {
   const fs::path bad_series = two_node_run(scratch("series")).write(100);
   std::ofstream(bad_series / "series.csv") << "time_s,allocated_gpus,pending_pods,running_jobs\n0,0,1,0\n60,6";
   expect_load_error(bad_series, (bad_series / "series.csv").string() + ":3: expected four numbers");
+
+  const fs::path ghost_node = RunFolderBuilder(scratch("ghostnode"), 1, 8).raw("{\"t\":5,\"type\":\"NodeAdded\",\"node\":\"x-9\"}\n").write(5);
+  expect_load_error(ghost_node, (ghost_node / "events.jsonl").string() + ":1: node \"x-9\" is not in topology.json");
+
+  const fs::path bad_label = RunFolderBuilder(scratch("badlabel"), 1, 8).write(1);
+  std::ofstream(bad_label / "topology.json")
+      << R"({"nodePools": [{"name": "h100", "gpusPerNode": 8}], "nodes": [{"name": "h100-0", "pool": 0, "labels": {"topology.kubetwin.io/leaf": 3}}]})";
+  expect_load_error(bad_label, (bad_label / "topology.json").string() + ": /nodes/0/labels/topology.kubetwin.io~1leaf: not a string");
 }
 
 }  // namespace

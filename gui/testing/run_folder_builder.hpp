@@ -72,6 +72,26 @@ class RunFolderBuilder {
     series_ += "," + std::to_string(pending) + "," + std::to_string(running) + "\n";
     return *this;
   }
+  /// Node `i`'s fabric place: topology.kubetwin.io/block and /leaf labels in topology.json.
+  RunFolderBuilder& place(int i, const std::string& block, const std::string& leaf) {
+    places_.resize(static_cast<std::size_t>(nodes_));
+    places_[static_cast<std::size_t>(i)] = {block, leaf};
+    return *this;
+  }
+  /// Node `i` is an autoscaler slot, not provisioned at the start ("exists": false).
+  RunFolderBuilder& slot(int i) {
+    slots_.resize(static_cast<std::size_t>(nodes_));
+    slots_[static_cast<std::size_t>(i)] = true;
+    return *this;
+  }
+  RunFolderBuilder& node_added(double t, int node_index) {
+    emit(t, "NodeAdded", [&](sim::JsonObjectWriter& w) { w.field("node", node(node_index)); });
+    return *this;
+  }
+  RunFolderBuilder& scale_down(double t, int node_index) {
+    emit(t, "ScaleDown", [&](sim::JsonObjectWriter& w) { w.field("node", node(node_index)); });
+    return *this;
+  }
   RunFolderBuilder& without_topology() {
     topology_ = false;
     return *this;
@@ -90,7 +110,17 @@ class RunFolderBuilder {
                       std::to_string(gpus_) + ",\"labels\":{\"topology.kubernetes.io/zone\":\"zone-a\"}}],\n\"nodes\": [";
       for (int i = 0; i < nodes_; ++i) {
         t += i == 0 ? "\n" : ",\n";
-        sim::JsonObjectWriter(t).field("name", node(i)).field("pool", 0).field("exists", true).close();
+        const auto n = static_cast<std::size_t>(i);
+        sim::JsonObjectWriter w(t);
+        w.field("name", node(i)).field("pool", 0).field("exists", !(n < slots_.size() && slots_[n]));
+        if (n < places_.size() && !places_[n].first.empty()) {
+          std::string labels = "{\"topology.kubetwin.io/block\":";
+          sim::append_json_string(labels, places_[n].first);
+          labels += ",\"topology.kubetwin.io/leaf\":";
+          sim::append_json_string(labels, places_[n].second);
+          w.raw_field("labels", labels + "}");
+        }
+        w.close();
       }
       t += "\n]}\n";
       std::ofstream(dir_ / "topology.json") << t;
@@ -115,6 +145,8 @@ class RunFolderBuilder {
   std::string pool_;
   std::string events_, series_;
   bool topology_ = true;
+  std::vector<std::pair<std::string, std::string>> places_;  // (block, leaf) per node
+  std::vector<bool> slots_;
 };
 
 }  // namespace kubetwin::gui::testing
