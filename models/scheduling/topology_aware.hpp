@@ -37,8 +37,8 @@
 
 namespace kubetwin::models {
 
-/// The domains of every level: per pool for label levels (a pool's nodes share its labels), per
-/// node for kubernetes.io/hostname. Domain ids are dense per level and hierarchical (a leaf named
+/// The domains of every level, node by node: label levels from the node's labels (the fabric's
+/// are set per node, others come from its pool), kubernetes.io/hostname as the node itself. Domain ids are dense per level and hierarchical (a leaf named
 /// "l1" under two blocks is two domains).
 class TopologyLevels {
  public:
@@ -93,7 +93,8 @@ class TopologyAware final : public PreFilterPlugin, public FilterPlugin, public 
   /// Makes the plan; Skip if the pod is not confined (Score may still steer it); rejects the pod
   /// if its required level cannot be met or names no level of the profile.
   Status pre_filter(CycleState& state, const PodGroupSpec& pod, const ClusterSnapshot& snapshot) const override;
-  /// True unless the pod may be confined to one node (a level of kubernetes.io/hostname).
+  /// True only if every level the pod may be confined to is a pool label (not hostname, not the
+  /// fabric's per-node topology.kubetwin.io/ labels).
   bool pool_constant(const PodGroupSpec& pod) const override;
   Status filter(const CycleState& state, const PodGroupSpec& pod, const ClusterSnapshot& snapshot,
                 NodeIndex node) const override;
@@ -130,7 +131,7 @@ class TopologyAware final : public PreFilterPlugin, public FilterPlugin, public 
   std::vector<std::string> levels_;
   int default_preferred_ = TopologyPlan::kNoLevel;
   int node_level_ = TopologyPlan::kNoLevel;  // kubernetes.io/hostname's index, if listed
-  // Domains depend only on the pools, which do not change during a run: built once per cluster.
+  // Domains depend only on node labels, which are set before the run starts: built once per cluster.
   mutable std::optional<TopologyLevels> levels_cache_;
   // Per-cycle scratch, kept to avoid allocating on every pod.
   struct Scratch {
