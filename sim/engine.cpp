@@ -46,29 +46,58 @@ Engine::Engine() {
 
 Engine::~Engine() = default;
 
-double Engine::now() const { return sg4::Engine::get_clock(); }
+double Engine::now() const { return std::max(sg4::Engine::get_clock(), fast_clock_); }
 
 Engine::TimerId Engine::schedule_at(double t, Callback fn) {
   const double at = std::max(t, now());
-  const TimerId id = next_id_++;
-  callbacks_.emplace(id, std::move(fn));
-  heap_.push_back({at, id});
+  std::uint32_t slot;
+  if (free_slots_.empty()) {
+    slot = static_cast<std::uint32_t>(slots_.size());
+    slots_.emplace_back();
+  } else {
+    slot = free_slots_.back();
+    free_slots_.pop_back();
+  }
+  Slot& s = slots_[slot];
+  s.fn = std::move(fn);
+  s.live = true;
+  heap_.push_back({at, next_order_++, slot, s.generation});
   std::push_heap(heap_.begin(), heap_.end(), std::greater<>());
   ++pending_;
   // Another actor may add a timer earlier than the one the dispatcher is waiting for.
   const bool dispatcher_waiting = waiting_until_ != std::numeric_limits<double>::infinity();
   if (dispatcher_waiting && at < waiting_until_) dispatcher_->wake->notify_one();
   ensure_dispatcher();
-  return id;
+  return timer_id(slot, s.generation);
+}
+
+void Engine::free_slot(std::uint32_t slot) {
+  Slot& s = slots_[slot];
+  s.fn = nullptr;
+  s.live = false;
+  ++s.generation;  // the heap entry and the old id no longer match this slot
+  free_slots_.push_back(slot);
 }
 
 bool Engine::cancel(TimerId id) {
-  if (callbacks_.erase(id) == 0) return false;
+  const auto slot = static_cast<std::uint32_t>(id & 0xffffffffu);
+  const auto generation = static_cast<std::uint32_t>(id >> 32);
+  if (slot >= slots_.size() || !slots_[slot].live || slots_[slot].generation != generation) return false;
+  free_slot(slot);
   --pending_;  // its heap entry is skipped when it surfaces
   return true;
 }
 
 void Engine::spawn(const std::string& name, std::function<void()> body) {
+  // After a stretch the dispatcher jumped through alone, SimGrid's clock lags behind now(): the
+  // actor first sleeps until now(), so that it starts at the instant it was spawned.
+  const double start = now();
+  if (sg4::Engine::get_clock() < start) {
+    body = [start, inner = std::move(body)] {
+      sg4::this_actor::sleep_until(start);
+      inner();
+    };
+  }
   sg4::Actor::create(name, control_plane_, std::move(body));
 }
 
@@ -82,23 +111,30 @@ void Engine::dispatch_loop() {
   std::unique_lock lock(*dispatcher_->mutex);
   while (!heap_.empty()) {
     const Timer next = heap_.front();
-    auto it = callbacks_.find(next.id);
-    if (it == callbacks_.end()) {  // cancelled
+    Slot& slot = slots_[next.slot];
+    if (!slot.live || slot.generation != next.generation) {  // cancelled
       std::pop_heap(heap_.begin(), heap_.end(), std::greater<>());
       heap_.pop_back();
       continue;
     }
     if (next.time > until_) break;
     if (next.time > now()) {
-      waiting_until_ = next.time;
-      dispatcher_->wake->wait_until(lock, next.time);
-      waiting_until_ = std::numeric_limits<double>::infinity();
-      continue;  // woken early or on time: look at the heap again
+      if (s4u_->get_actor_count() == 1) {
+        fast_clock_ = next.time;  // alone: nothing can happen before the next timer
+      } else {
+        waiting_until_ = next.time;
+        dispatcher_->wake->wait_until(lock, next.time);
+        waiting_until_ = std::numeric_limits<double>::infinity();
+        continue;  // woken early or on time: look at the heap again
+      }
     }
     std::pop_heap(heap_.begin(), heap_.end(), std::greater<>());
     heap_.pop_back();
-    Callback fn = std::move(it->second);
-    callbacks_.erase(it);
+    // The callback sees the timer's own instant, whichever way the clock got there (SimGrid's
+    // wait can land an ulp off, since it works in relative durations).
+    fast_clock_ = std::max(fast_clock_, next.time);
+    Callback fn = std::move(slot.fn);
+    free_slot(next.slot);
     --pending_;
     ++events_processed_;
     try {
@@ -106,7 +142,8 @@ void Engine::dispatch_loop() {
     } catch (...) {
       failure_ = std::current_exception();
       heap_.clear();
-      callbacks_.clear();
+      slots_.clear();
+      free_slots_.clear();
       pending_ = 0;
     }
   }

@@ -12,7 +12,6 @@
 #include <limits>
 #include <memory>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 namespace simgrid::s4u {
@@ -62,8 +61,10 @@ class Engine {
  private:
   struct Timer {
     double time;
-    TimerId id;  // ids grow monotonically, so (time, id) orders same-instant timers FIFO
-    bool operator>(const Timer& o) const { return time != o.time ? time > o.time : id > o.id; }
+    std::uint64_t order;  // grows monotonically, so (time, order) runs same-instant timers FIFO
+    std::uint32_t slot;
+    std::uint32_t generation;
+    bool operator>(const Timer& o) const { return time != o.time ? time > o.time : order > o.order; }
   };
   struct Dispatcher;
 
@@ -74,10 +75,27 @@ class Engine {
 
   std::unique_ptr<simgrid::s4u::Engine> s4u_;
   simgrid::s4u::Host* control_plane_ = nullptr;
-  std::vector<Timer> heap_;                        // min-heap on (time, id)
-  std::unordered_map<TimerId, Callback> callbacks_;  // pending timers; cancelled ones are absent
+  // A pending timer's callback lives in a slot; the TimerId handed out is (generation << 32 | slot),
+  // so a cancelled or finished timer's id never matches the slot's next tenant.
+  struct Slot {
+    Callback fn;
+    std::uint32_t generation = 1;
+    bool live = false;
+  };
+  static TimerId timer_id(std::uint32_t slot, std::uint32_t generation) {
+    return (static_cast<TimerId>(generation) << 32) | slot;
+  }
+  void free_slot(std::uint32_t slot);
+
+  std::vector<Timer> heap_;  // min-heap on (time, order); entries of cancelled timers are skipped
+  std::vector<Slot> slots_;
+  std::vector<std::uint32_t> free_slots_;
+  std::uint64_t next_order_ = 0;
+  // Time reached without asking SimGrid: while the dispatcher is the only actor, nothing else can
+  // happen in between, so it jumps from timer to timer itself (a SimGrid wait per instant costs
+  // more than the callbacks of a fleet-scale run). SimGrid's clock catches up at its next wait.
+  double fast_clock_ = 0;
   std::unique_ptr<Dispatcher> dispatcher_;
-  TimerId next_id_ = 0;
   std::size_t pending_ = 0;
   std::uint64_t events_processed_ = 0;
   double until_ = std::numeric_limits<double>::infinity();

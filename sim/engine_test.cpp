@@ -89,5 +89,43 @@ TEST(Engine, ExceptionInATimerEndsTheRunAndIsRethrown) {
   EXPECT_FALSE(later_ran);
 }
 
+TEST(Engine, AnIdOfAFinishedTimerNeverCancelsTheTimerReusingItsSlot) {
+  Engine engine;
+  std::vector<int> ran;
+  const auto first = engine.schedule_at(1, [&] { ran.push_back(1); });
+  engine.schedule_at(2, [&] {
+    // The first timer's slot is free again and goes to this new timer; the old id must miss it.
+    engine.schedule_at(3, [&] { ran.push_back(3); });
+    EXPECT_FALSE(engine.cancel(first));
+  });
+  engine.run();
+  EXPECT_EQ(ran, (std::vector<int>{1, 3}));
+}
+
+TEST(Engine, TimersSeeTheirExactInstantWhenTheDispatcherRunsAlone) {
+  Engine engine;
+  // Instants a SimGrid wait (a relative duration) could land an ulp off.
+  const std::vector<double> at{1e-6 * 2076 + 0.0000001, 0.1, 0.30000000000000004, 7.7};
+  std::vector<double> seen;
+  for (double t : at) engine.schedule_at(t, [&] { seen.push_back(engine.now()); });
+  engine.run();
+  EXPECT_EQ(seen, at);  // bit-exact
+}
+
+TEST(Engine, AnActorSpawnedAfterTheDispatcherRanAloneStartsAtItsSpawnInstant) {
+  Engine engine;
+  std::vector<double> seen;
+  engine.schedule_at(10, [&] {
+    engine.spawn("late-worker", [&] {
+      seen.push_back(engine.now());
+      simgrid::s4u::this_actor::sleep_for(5);
+      seen.push_back(simgrid::s4u::Engine::get_clock());  // SimGrid's own clock has caught up
+    });
+    engine.schedule_in(1, [&] { seen.push_back(engine.now()); });  // while the actor lives
+  });
+  engine.run();
+  EXPECT_EQ(seen, (std::vector<double>{10, 11, 15}));
+}
+
 }  // namespace
 }  // namespace kubetwin::sim
