@@ -322,7 +322,8 @@ void ControlPlane::release_pod(JobState& job, std::size_t pod) {
   if (!job.group_of(pod).affinity.empty()) count_affinity_pod(node, -1);
 }
 
-void ControlPlane::at_or_now(double at, JobState& job, std::function<void(JobState&)> step) {
+template <typename Step>
+void ControlPlane::at_or_now(double at, JobState& job, Step step) {
   if (at <= engine_.now()) {  // no delay: synchronous, so zero timing changes no event order
     step(job);
     return;

@@ -180,8 +180,11 @@ class ControlPlane final : public FrameworkHandle {
   /// The kubelet's part, from the moment it sees the binding to the pod being ready.
   void kubelet_sees(JobState& job, std::size_t pod);
   void pod_ready(JobState& job, std::size_t pod);
-  /// Runs `step` at time `at`, at once if that is now; skipped if the job was stopped meanwhile.
-  void at_or_now(double at, JobState& job, std::function<void(JobState&)> step);
+  /// Runs `step(JobState&)` at time `at`, at once if that is now; skipped if the job was stopped
+  /// meanwhile. A template, so that the step is stored inside the timer's one callback (these
+  /// run several times per pod).
+  template <typename Step>
+  void at_or_now(double at, JobState& job, Step step);
   /// The simulated cost of the cycle the profile just ran, added to busy_until_.
   void charge_cycle(const Scheduler& profile);
   /// If the scheduler is busy, resumes the pass when it is free; true if it did.

@@ -144,8 +144,9 @@ std::optional<NodeIndex> Scheduler::find_node(const PodGroupSpec& pod, const Clu
   const std::size_t want = feasible_nodes_to_find(profile_.percentage_of_nodes_to_score, cluster.existing_nodes());
   feasible_.clear();
   std::size_t processed = 0;
-  for (; processed < n && feasible_.size() < want; ++processed) {
-    const auto node = static_cast<NodeIndex>((next_start_node_ + processed) % n);
+  std::size_t index = next_start_node_ % n;  // the cluster may have shrunk since the last cycle
+  for (; processed < n && feasible_.size() < want; ++processed, index = index + 1 == n ? 0 : index + 1) {
+    const auto node = static_cast<NodeIndex>(index);
     if (!cluster.exists(node)) continue;
     ++last_cycle_.filtered;
     if (!pool_verdict_[cluster.pool_of(node)].ok()) continue;
@@ -159,7 +160,7 @@ std::optional<NodeIndex> Scheduler::find_node(const PodGroupSpec& pod, const Clu
     }
     if (feasible) feasible_.push_back(node);
   }
-  next_start_node_ = (next_start_node_ + processed) % n;
+  next_start_node_ = index;
   if (feasible_.empty()) return std::nullopt;
   // PreScore, then Score: each plugin scores every feasible node, normalizes, adds with its weight.
   // Upstream skips both for a single feasible node; kubetwin still runs PreScore then, because
