@@ -82,7 +82,7 @@ FrVerdict fits_quota(KueueState& s, const Workload& wl, int cq, int fr, Amount v
   const bool may_reclaim = s.in_cohort(cq) && spec.reclaim_within_cohort != PreemptionPolicy::Never;
   const bool preempt_while_borrowing = spec.borrow_within_cohort || (s.config.fair_sharing && may_reclaim);
   if (nominal >= val || may_reclaim || preempt_while_borrowing) {
-    if (!find_preemption_targets(s, wl, cq, {{fr, val}}, {fr}).empty()) return {FitMode::Preempt, borrows, why};
+    if (can_preempt_for(s, wl, cq, fr, val)) return {FitMode::Preempt, borrows, why};
   }
   return {FitMode::NoFit, borrows, why};
 }

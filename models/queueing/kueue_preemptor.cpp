@@ -144,15 +144,19 @@ struct Search {
 
 }  // namespace
 
-std::vector<PreemptionTarget> find_preemption_targets(KueueState& s, const Workload& wl, int cq, const FrUsage& usage,
-                                                      const std::vector<int>& frs) {
+namespace {
+
+// The memo of ClusterQueue `cq` for the current stamp of its cohort tree (emptied if the stamp
+// moved), or null if the search depends on more than the workload's priority.
+//
+// Memoized: after quota is released, a cohort's inadmissible workloads are all retried, one head
+// per ClusterQueue per cycle, mostly against an unchanged cohort; the search depends on the
+// workload only through its priority unless a policy compares creation order.
+ClusterQueueState::PreemptionMemo* current_memo(KueueState& s, int cq) {
   const ClusterQueueSpec& spec = s.spec(cq);
-  // Memoized: after quota is released, a cohort's inadmissible workloads are all retried, one
-  // head per ClusterQueue per cycle, mostly against an unchanged cohort; the search depends on
-  // the workload only through its priority unless a policy compares creation order.
   const bool by_priority_only = spec.within_cluster_queue != PreemptionPolicy::LowerOrNewerEqualPriority &&
                                 spec.reclaim_within_cohort != PreemptionPolicy::LowerOrNewerEqualPriority;
-  if (!by_priority_only) return search_targets(s, wl, cq, usage, frs);
+  if (!by_priority_only) return nullptr;
   const auto root = static_cast<std::size_t>(s.cqs[static_cast<std::size_t>(cq)].root);
   // Candidates admitted in the current cycle are excluded, so the cycle matters only while the
   // tree changed in it.
@@ -164,12 +168,35 @@ std::vector<PreemptionTarget> find_preemption_targets(KueueState& s, const Workl
     memo.now = s.now;
     memo.cycle = cycle;
   }
-  for (const auto& e : memo.entries) {
+  return &memo;
+}
+
+}  // namespace
+
+std::vector<PreemptionTarget> find_preemption_targets(KueueState& s, const Workload& wl, int cq, const FrUsage& usage,
+                                                      const std::vector<int>& frs) {
+  auto* memo = current_memo(s, cq);
+  if (!memo) return search_targets(s, wl, cq, usage, frs);
+  for (const auto& e : memo->entries) {
     if (e.priority == wl.priority && e.usage == usage && e.frs == frs) return e.targets;
   }
   auto targets = search_targets(s, wl, cq, usage, frs);
-  memo.entries.push_back({wl.priority, usage, frs, targets});
+  memo->entries.push_back({wl.priority, usage, frs, targets});
   return targets;
+}
+
+bool can_preempt_for(KueueState& s, const Workload& wl, int cq, int fr, Amount amount) {
+  // The flavor assigner asks this for every flavor-resource it tries: answered from the memo
+  // without building the one-element usage and list a full query takes.
+  if (auto* memo = current_memo(s, cq)) {
+    for (const auto& e : memo->entries) {
+      if (e.priority == wl.priority && e.usage.size() == 1 && e.usage.front() == std::pair{fr, amount} &&
+          e.frs.size() == 1 && e.frs.front() == fr) {
+        return !e.targets.empty();
+      }
+    }
+  }
+  return !find_preemption_targets(s, wl, cq, {{fr, amount}}, {fr}).empty();
 }
 
 namespace {

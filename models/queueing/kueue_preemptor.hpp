@@ -25,5 +25,8 @@ inline constexpr std::string_view kInCohortFairSharing = "InCohortFairSharing";
 /// state's usage is the same on return.
 std::vector<PreemptionTarget> find_preemption_targets(KueueState& state, const Workload& wl, int cq, const FrUsage& usage,
                                                       const std::vector<int>& frs);
+/// Whether some allowed set of workloads could be evicted so that `amount` of flavor-resource
+/// `fr` fits (find_preemption_targets with that one flavor-resource, non-empty).
+bool can_preempt_for(KueueState& state, const Workload& wl, int cq, int fr, Amount amount);
 
 }  // namespace kubetwin::models::queueing

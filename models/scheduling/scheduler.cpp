@@ -79,6 +79,11 @@ bool Scheduler::fits(const PodGroupSpec& pod, const ClusterSnapshot& snapshot, N
   return true;
 }
 
+bool Scheduler::filters_resources() const {
+  return std::any_of(active_filters_.begin(), active_filters_.end(),
+                     [](const FilterPlugin* f) { return f->name() == NodeResourcesFit::kName; });
+}
+
 std::string Scheduler::explain(const PodGroupSpec& pod, const ClusterSnapshot& snapshot,
                                const RejectionObserver& on_rejection) {
   const std::size_t n = snapshot.node_count();
@@ -133,9 +138,7 @@ std::optional<NodeIndex> Scheduler::find_node(const PodGroupSpec& pod, const Clu
   if (!run_pre_filter(pod, snapshot)) return std::nullopt;
   for (const FilterPlugin* f : active_filters_) last_cycle_.filter_seconds_per_node += f->simulated_filter_seconds_per_node();
   // Exact shortcut: when no node has enough free GPUs, NodeResourcesFit rejects them all.
-  if (pod.requests.gpus > cluster.max_free_gpus_on_a_node() &&
-      std::any_of(active_filters_.begin(), active_filters_.end(),
-                  [](const FilterPlugin* f) { return f->name() == NodeResourcesFit::kName; })) {
+  if (pod.requests.gpus > cluster.max_free_gpus_on_a_node() && filters_resources()) {
     last_cycle_.filtered = cluster.existing_nodes();  // upstream would have filtered them all
     return std::nullopt;
   }

@@ -54,6 +54,9 @@ class Scheduler {
   /// True if every filter of the profile passes `pod` on `node`, with the state of the current
   /// cycle (PostFilter plugins use this for what-if checks).
   bool fits(const PodGroupSpec& pod, const ClusterSnapshot& snapshot, NodeIndex node);
+  /// True if NodeResourcesFit is among this cycle's filters: then fits() needs the pod's CPU,
+  /// memory and whole GPUs free on the node (what-if checks may prune with that).
+  bool filters_resources() const;
 
   /// The devices a plugin of this cycle prefers on `node` (empty: the cluster's default).
   std::span<const DeviceIndex> preferred_devices(NodeIndex node) const {
