@@ -87,6 +87,7 @@ class NoHandle final : public FrameworkHandle {
   ClusterSnapshot snapshot() const override { return ClusterSnapshot(cluster_); }
   int bound_pods(std::uint64_t) const override { return 0; }
   int waiting_pods(std::uint64_t) const override { return 0; }
+  std::vector<const PodGroupSpec*> unplaced_pods(std::uint64_t) const override { return {}; }
   void allow_waiting_pods(std::uint64_t) override {}
   void reject_waiting_pods(std::uint64_t, std::string_view, std::string_view) override {}
   Cluster& mutable_cluster() override { return cluster_; }

@@ -551,6 +551,17 @@ int ControlPlane::waiting_pods(std::uint64_t seq) const {
   return it == jobs_.end() ? 0 : it->second.waiting;
 }
 
+std::vector<const PodGroupSpec*> ControlPlane::unplaced_pods(std::uint64_t seq) const {
+  std::vector<const PodGroupSpec*> out;
+  auto it = jobs_.find(seq);
+  if (it == jobs_.end()) return out;
+  const JobState& job = it->second;
+  for (std::size_t pod = 0; pod < job.pod_nodes.size(); ++pod) {
+    if (job.pod_nodes[pod] == kUnbound) out.push_back(&job.group_of(pod));
+  }
+  return out;
+}
+
 void ControlPlane::allow_waiting_pods(std::uint64_t seq) {
   JobState& job = jobs_.at(seq);
   if (job.waiting == 0) return;

@@ -138,6 +138,7 @@ class ControlPlane final : public FrameworkHandle {
   ClusterSnapshot snapshot() const override { return ClusterSnapshot(cluster_, pods_on_node_, &affinity_nodes_); }
   int bound_pods(std::uint64_t seq) const override;
   int waiting_pods(std::uint64_t seq) const override;
+  std::vector<const PodGroupSpec*> unplaced_pods(std::uint64_t seq) const override;
   void allow_waiting_pods(std::uint64_t seq) override;
   void reject_waiting_pods(std::uint64_t seq, std::string_view plugin, std::string_view reason) override;
   Cluster& mutable_cluster() override { return cluster_; }

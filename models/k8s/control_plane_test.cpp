@@ -379,6 +379,41 @@ void run_priority_mix(bool preemption) {
   }
 }
 
+TEST(ControlPlane, AHighPriorityGangPreemptsForAllItsMembersAtOnce) {
+  // Three 8-GPU nodes, each running a low-priority 8-GPU job (1,000 s) from t=0. A gang of two
+  // 8-GPU pods of priority 10 (50 s) arrives at t=10: it needs two nodes freed together. Member by
+  // member preemption would evict for the first pod only and then refuse (a member is waiting at
+  // Permit); the plan covers both members, evicts exactly two jobs, and the gang runs 10..60.
+  Harness h({gpu_pool("h100", 3)});
+  std::vector<std::string> victims;
+  h.cp.job_preempted.connect([&](const JobState& v, const JobState& by, NodeIndex) {
+    EXPECT_EQ(by.spec.id, "gang");
+    victims.push_back(v.spec.id);
+  });
+  for (const char* id : {"low-a", "low-b", "low-c"}) h.submit_at(0, JobBuilder(id, 8).duration(1000));
+  h.submit_at(10, JobBuilder("gang", 8, 2).gang().duration(50).priority(10));
+  h.engine.run();
+  EXPECT_EQ(victims.size(), 2u);
+  EXPECT_EQ(h.started.at("gang"), 10);
+  EXPECT_EQ(h.completed.at("gang"), 60);
+  EXPECT_EQ(h.completed.size(), 4u) << "the victims restart and complete";
+}
+
+TEST(ControlPlane, AGangThatCannotBePlacedEvenWithPreemptionEvictsNobody) {
+  // Two nodes: one runs a low-priority job, the other a job of priority 20. A priority-10 gang of
+  // two full-node pods could free only one node: nothing is evicted, the gang waits for the
+  // priority-20 job to end at t=100, then evicts the low one.
+  Harness h({gpu_pool("h100", 2)});
+  std::vector<std::pair<std::string, double>> victims;
+  h.cp.job_preempted.connect([&](const JobState& v, const JobState&, NodeIndex) { victims.emplace_back(v.spec.id, h.engine.now()); });
+  h.submit_at(0, JobBuilder("low", 8).duration(1000));
+  h.submit_at(0, JobBuilder("vip", 8).duration(100).priority(20));
+  h.submit_at(10, JobBuilder("gang", 8, 2).gang().duration(50).priority(10));
+  h.engine.run();
+  EXPECT_EQ(victims, (std::vector<std::pair<std::string, double>>{{"low", 100}}));
+  EXPECT_EQ(h.started.at("gang"), 100);
+}
+
 TEST(ControlPlane, PreemptionEvictsOnlyLowerPriorityJobs) { run_priority_mix(true); }
 TEST(ControlPlane, PreemptionCanBeDisabledInTheProfile) { run_priority_mix(false); }
 

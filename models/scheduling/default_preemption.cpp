@@ -29,7 +29,12 @@ struct Rank {
 
 std::optional<PreemptionCandidate> DefaultPreemption::select(const PodGroupSpec& pod, std::int32_t priority,
                                                              Scheduler& scheduler, Cluster& cluster,
-                                                             const ClusterSnapshot& placed) {
+                                                             const ClusterSnapshot& placed,
+                                                             std::span<const RunningPod> already_freed) {
+  auto freed_before = [&](const RunningPod& p) {
+    return std::any_of(already_freed.begin(), already_freed.end(),
+                       [&](const RunningPod& f) { return f.job == p.job && f.pod == p.pod; });
+  };
   std::optional<Rank> best_rank;
   PreemptionCandidate best;
   // Pointers into the snapshot, reused across nodes: only the best node's victims are copied.
@@ -42,7 +47,7 @@ std::optional<PreemptionCandidate> DefaultPreemption::select(const PodGroupSpec&
     potential.clear();
     Resources freed;
     for (const RunningPod& p : placed.pods_on(node)) {
-      if (p.priority < priority) {
+      if (p.priority < priority && (already_freed.empty() || !freed_before(p))) {
         potential.push_back(&p);
         freed += p.requests;
         if (p.requests.gpu_milli > 0) ++freed.gpus;  // at most: its device may become fully free
@@ -83,16 +88,64 @@ std::optional<PreemptionCandidate> DefaultPreemption::select(const PodGroupSpec&
   return best;
 }
 
-Status DefaultPreemption::post_filter(const PodInfo& pod, Scheduler& profile, FrameworkHandle& handle) const {
-  // Nothing to evict unless some placed pod has a lower priority (the common case: skip the scan).
-  // A gang with members reserved and waiting at Permit would not be completed by room for one
-  // more member; evicting for it only loses the victims' work (Coscheduling then releases it).
-  if (handle.waiting_pods(pod.job_seq) > 0) {
-    return Status::unschedulable(kName, "gang members are waiting at Permit; preempting for one would not place the gang");
+std::optional<PreemptionCandidate> DefaultPreemption::plan_gang(const std::vector<const PodGroupSpec*>& members,
+                                                                     std::int32_t priority, Scheduler& scheduler,
+                                                                     Cluster& cluster, const ClusterSnapshot& placed) {
+  std::vector<RunningPod> victims;  // released from the cluster while planning
+  std::vector<NodeIndex> victim_nodes;
+  struct Tentative {
+    NodeIndex node;
+    const PodGroupSpec* member;
+    DeviceSet devices;
+  };
+  std::vector<Tentative> members_placed;
+  bool complete = true;
+  for (const PodGroupSpec* member : members) {
+    scheduler.pre_filter(*member, placed);  // the member's own cycle state for the what-ifs
+    std::optional<NodeIndex> node;
+    for (NodeIndex n = 0; n < cluster.node_count() && !node; ++n) {
+      if (cluster.exists(n) && scheduler.fits(*member, placed, n)) node = n;
+    }
+    if (!node) {
+      auto candidate = select(*member, priority, scheduler, cluster, placed, victims);
+      if (!candidate || candidate->victims.empty()) {
+        complete = false;
+        break;
+      }
+      node = candidate->node;
+      for (RunningPod& v : candidate->victims) {
+        cluster.release(*node, v.requests, v.devices);
+        victims.push_back(std::move(v));
+        victim_nodes.push_back(*node);
+      }
+    }
+    members_placed.push_back({*node, member, cluster.allocate(*node, member->requests)});
   }
+  // Restore the cluster: members off, victims back on, in reverse order.
+  for (auto it = members_placed.rbegin(); it != members_placed.rend(); ++it) cluster.release(it->node, it->member->requests, it->devices);
+  for (std::size_t i = victims.size(); i-- > 0;) cluster.allocate(victim_nodes[i], victims[i].requests, victims[i].devices);
+  if (!complete || victims.empty()) return std::nullopt;
+  return PreemptionCandidate{victim_nodes.front(), std::move(victims)};
+}
+
+Status DefaultPreemption::post_filter(const PodInfo& pod, Scheduler& profile, FrameworkHandle& handle) const {
+  const bool gang = pod.job.min_member > 0;
+  // Only a gang plans for members beyond the failed pod (see the header); a pod waiting at
+  // Permit otherwise belongs to a plugin's own protocol, which preempting for one pod would not end.
+  if (!gang && handle.waiting_pods(pod.job_seq) > 0) {
+    return Status::unschedulable(kName, "pods of the job are waiting at Permit; preempting for one would not place them");
+  }
+  // Nothing to evict unless some placed pod has a lower priority (the common case: skip the scan).
   const auto lowest = handle.lowest_placed_priority();
   if (!lowest || *lowest >= pod.job.priority) return Status::unschedulable(kName, "No preemption victims found for incoming pod.");
   const ClusterSnapshot placed = handle.snapshot();
+  if (gang) {
+    auto plan = plan_gang(handle.unplaced_pods(pod.job_seq), pod.job.priority, profile, handle.mutable_cluster(), placed);
+    if (!plan) return Status::unschedulable(kName, "preemption cannot make room for every unplaced member of the gang at once");
+    // One call: a victim job is evicted once even if the plan took pods of it on several nodes.
+    handle.evict(plan->victims, pod, plan->node);
+    return Status::success();
+  }
   auto candidate = select(pod.spec, pod.job.priority, profile, handle.mutable_cluster(), placed);
   if (!candidate || candidate->victims.empty()) {
     return Status::unschedulable(kName, "No preemption victims found for incoming pod.");

@@ -153,6 +153,9 @@ class FrameworkHandle {
   /// Pods of job `job_seq` bound, and reserved but waiting at Permit.
   virtual int bound_pods(std::uint64_t job_seq) const = 0;
   virtual int waiting_pods(std::uint64_t job_seq) const = 0;
+  /// The pod groups of job `job_seq`'s pods that are neither bound nor waiting at Permit, one
+  /// entry per pod, in pod order (what a gang still needs placed).
+  virtual std::vector<const PodGroupSpec*> unplaced_pods(std::uint64_t job_seq) const = 0;
   /// Lets every pod of the job waiting at Permit proceed to binding.
   virtual void allow_waiting_pods(std::uint64_t job_seq) = 0;
   /// Rejects every pod of the job waiting at Permit: Unreserve, back to the queue.

@@ -725,7 +725,7 @@ TEST_F(Cli, FingerprintsOfTheExampleRunsArePinned) {
     std::string fingerprint;
   };
   const std::vector<Pinned> pinned{
-      {"run " + shell_quote(example("trace-replay.json")), "fbcbfcd6b61075fa"},
+      {"run " + shell_quote(example("trace-replay.json")), "6446a40c05dc631b"},
       {"run", "f69675f35a4f1c81"},  // the built-in default scenario
       {"run " + shell_quote(example("gpu-sharing.json")), "875b815d654b85bb"},
       {"run " + shell_quote(example("fabric-training.json")), "25fecfdc2a9a5440"},
