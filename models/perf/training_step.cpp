@@ -158,11 +158,32 @@ TrainingEstimate TrainingStepModel::estimate_fixed(const TransformerSpec& m, con
   const CommGroup edp_group = group(edp, node / (t * l.ep));
   const double g = 2;  // bytes per gradient element (bf16 reduction)
   if (l.zero >= 3) {
-    // ZeRO-3 / FSDP: gather the weights for forward and again for backward, reduce-scatter the
-    // gradients, every micro-batch; prefetching hides them behind compute where it can.
-    const double per_mb = 2 * comm_.all_gather(2 * dense_local, dp_group) + comm_.reduce_scatter(g * dense_local, dp_group) +
-                          2 * comm_.all_gather(2 * expert_local, edp_group) + comm_.reduce_scatter(g * expert_local, edp_group);
-    r.exposed_comm.dp = mb * std::max(0.0, per_mb - stage_compute);
+    // ZeRO-3 / FSDP, layer by layer as FSDP and DeepSpeed run it: in forward, layer i+1's weights
+    // are gathered (prefetched) while layer i computes, so each layer exposes what its gather
+    // takes beyond the layer's forward compute, and the first gather (with the embedding) has
+    // nothing to hide behind. Backward gathers each layer's weights again (they were freed after
+    // forward) and reduce-scatters the previous layer's gradients on the same NICs, behind that
+    // layer's backward (+ recompute); the first gather and the last reduce-scatter (with the
+    // embedding's gradients) are exposed. Every micro-batch, as gradient accumulation does.
+    const double per_layer_dense = (m.layer_parameters() - expert_params) / t;
+    const double per_layer_expert = expert_params / (t * l.ep);
+    const double embedding = dense_local - layers * per_layer_dense;
+    auto gather = [&](double dense, double expert) {
+      return comm_.all_gather(2 * dense, dp_group) + (expert > 0 ? comm_.all_gather(2 * expert, edp_group) : 0.0);
+    };
+    auto scatter = [&](double dense, double expert) {
+      return comm_.reduce_scatter(g * dense, dp_group) + (expert > 0 ? comm_.reduce_scatter(g * expert, edp_group) : 0.0);
+    };
+    const double layer_gather = gather(per_layer_dense, per_layer_expert);
+    const double layer_scatter = scatter(per_layer_dense, per_layer_expert);
+    const double layer_forward = layer.forward.compute / fe;
+    const double layer_backward = (layer.backward.compute + layer.recompute.compute) / fe;
+    const double hidden_layers = std::max(0.0, layers - 1);
+    const double forward = gather(per_layer_dense + embedding, per_layer_expert) +
+                           hidden_layers * std::max(0.0, layer_gather - layer_forward);
+    const double backward = layer_gather + hidden_layers * std::max(0.0, layer_gather + layer_scatter - layer_backward) +
+                            scatter(per_layer_dense + embedding, per_layer_expert);
+    r.exposed_comm.dp = mb * (forward + backward);
   } else {
     // All-reduce, or (ZeRO 1-2) reduce-scatter of gradients + all-gather of updated weights: the same volume.
     const double t_dp = comm_.all_reduce(g * dense_local, dp_group) + comm_.all_reduce(g * expert_local, edp_group);

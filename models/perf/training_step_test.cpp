@@ -120,6 +120,30 @@ TEST(TrainingStep, ZeroStagesShardModelStatesAsInTheZeroPaper) {
   EXPECT_NEAR(16 * psi / 64 / 1e9, 1.9, 0.05);
 }
 
+TEST(TrainingStep, ZeroThreeHidesEachLayersGatherOnlyBehindThatLayersCompute) {
+  // FSDP / DeepSpeed ZeRO-3 prefetch one layer ahead: per micro-batch the first gather and the
+  // last reduce-scatter are always exposed, and a layer exposes what its gather (forward) or
+  // gather + reduce-scatter (backward) takes beyond its own compute.
+  const TransformerSpec& m = model("gpt3-175b");
+  ParallelLayout l = layout(1024, 4);
+  l.zero = 3;
+  auto exposed = [&](double nic_gbps, int micro_batch) {
+    TrainingEnvironment env;
+    env.nic_bits_per_second = nic_gbps * 1e9;
+    Fixture f("A100-SXM-80GB", env);
+    return f.model.estimate(m, l, job(1536, micro_batch, Recompute::Full)).exposed_comm;
+  };
+  // Fast network, large micro-batch: only the ends of each pass, a small share of the step.
+  const ExposedComm fast = exposed(3200, 6);
+  EXPECT_GT(fast.dp, 0);
+  // 6 sequences per replica in one micro-batch, vs 6 micro-batches of one: each regathers.
+  EXPECT_GT(exposed(3200, 1).dp, 3 * fast.dp);
+  // A slow network cannot hide the per-layer gathers: exposure grows with the transfer time.
+  const double slow = exposed(100, 6).dp, slower = exposed(50, 6).dp;
+  EXPECT_GT(slow, 10 * fast.dp);
+  EXPECT_GT(slower, 1.5 * slow);
+}
+
 TEST(TrainingStep, ActivationMemoryFollowsKorthikanti) {
   // Per layer, bytes: s b h (34 + 5 a s / h) with no parallelism; (10 + 24/t + 5as/(ht)) with TP;
   // (34 + 5as/h)/t with TP + SP; 34 sbh/t with selective recompute; 2 sbh/t with full.

@@ -728,7 +728,7 @@ TEST_F(Cli, FingerprintsOfTheExampleRunsArePinned) {
       {"run " + shell_quote(example("trace-replay.json")), "6446a40c05dc631b"},
       {"run", "f69675f35a4f1c81"},  // the built-in default scenario
       {"run " + shell_quote(example("gpu-sharing.json")), "875b815d654b85bb"},
-      {"run " + shell_quote(example("fabric-training.json")), "25fecfdc2a9a5440"},
+      {"run " + shell_quote(example("fabric-training.json")), "abbad208930c6458"},
   };
   for (const auto& p : pinned) {
     const auto r = kubetwin(p.args + " --quiet --out out");

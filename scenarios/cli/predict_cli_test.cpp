@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -147,6 +148,83 @@ TEST(PredictTrain, BadInputExitsTwoWithOneLineNamingTheProblem) {
     EXPECT_EQ(r.out, "");
     EXPECT_EQ(r.err.rfind(c.first_line, 0), 0u) << r.err;
   }
+}
+
+// A fat-tree of 16 HGX H100 servers, 4 under each leaf, with leaf uplinks at `oversubscription`.
+fs::path fabric_file(const std::string& name, const std::string& oversubscription) {
+  const fs::path file = fs::temp_directory_path() / ("kubetwin-fabric-" + name + "-" + std::to_string(::getpid()) + ".json");
+  std::ofstream(file) << R"({"topology": "fatTree", "nodes": 16, "gpuModel": "H100-SXM-80GB", "nicBandwidth": "400Gbps",
+                            "nodesPerPod": 16, "nodesPerLeaf": 4, "oversubscription": ")"
+                      << oversubscription << "\"}\n";
+  return file;
+}
+
+TEST(PredictTrain, FabricTimesCollectivesOnTheRoutedTopology) {
+  // Llama-3-8B at TP 8 on 8 servers = 2 leaves: the data-parallel all-reduce crosses the leaf
+  // uplinks, so 4:1 oversubscribed uplinks expose more of it than a 1:1 (non-blocking) fabric.
+  const fs::path full = fabric_file("1to1", "1:1"), over = fabric_file("4to1", "4:1");
+  const std::string job = "predict train --model llama-3-8b --seq 8192 --global-batch 64 --micro-batch 1 --gpu H100-SXM-80GB "
+                          "--gpus 64 --tp 8 --json --fabric ";
+  const CommandResult a = kubetwin(job + full.string()), b = kubetwin(job + over.string());
+  ASSERT_EQ(a.exit_code, 0) << a.err;
+  ASSERT_EQ(b.exit_code, 0) << b.err;
+  const json ja = json::parse(a.out), jb = json::parse(b.out);
+  EXPECT_EQ(ja["network"]["collectives"], "routed");
+  EXPECT_EQ(ja["network"]["servers"], 8);
+  EXPECT_EQ(jb["network"]["oversubscription"], 4.0);
+  const double dp_full = ja["breakdown"]["exposedCommSeconds"]["dp"], dp_over = jb["breakdown"]["exposedCommSeconds"]["dp"];
+  EXPECT_GT(dp_full, 0);
+  EXPECT_GT(dp_over, 1.5 * dp_full);
+  EXPECT_GT(jb["stepSeconds"].get<double>(), ja["stepSeconds"].get<double>());
+  // Compute and tensor parallelism (inside a server) do not depend on the uplinks.
+  EXPECT_EQ(ja["breakdown"]["computeSeconds"], jb["breakdown"]["computeSeconds"]);
+  EXPECT_EQ(ja["breakdown"]["exposedCommSeconds"]["tp"], jb["breakdown"]["exposedCommSeconds"]["tp"]);
+  // What bounds the all-reduce: NICs on the non-blocking fabric, the leaf uplinks on the 4:1 one.
+  auto bottleneck_names = [](const json& j) {
+    std::string names;
+    for (const auto& link : j["network"]["bottleneck"]["links"]) names += link["from"].get<std::string>() + ">" + link["to"].get<std::string>() + " ";
+    return names;
+  };
+  EXPECT_EQ(jb["network"]["bottleneck"]["collective"], "data-parallel all-reduce");
+  EXPECT_NE(bottleneck_names(jb).find("spine"), std::string::npos) << bottleneck_names(jb);
+  EXPECT_EQ(bottleneck_names(ja).find("spine"), std::string::npos) << bottleneck_names(ja);
+  EXPECT_LT(jb["network"]["bottleneck"]["transferGbps"].get<double>(), ja["network"]["bottleneck"]["transferGbps"].get<double>());
+  // Same inputs, same bytes.
+  EXPECT_EQ(kubetwin(job + over.string()).out, b.out);
+  fs::remove(full);
+  fs::remove(over);
+}
+
+TEST(PredictTrain, BadFabricFileExitsTwoNamingTheFileAndPointer) {
+  const fs::path bad = fabric_file("bad", "1:4");
+  const fs::path small = fabric_file("small", "1:1");
+  const std::string job = "predict train --model llama-3-8b --seq 8192 --global-batch 64 --gpu H100-SXM-80GB --tp 8 ";
+  struct Case {
+    std::string args;
+    std::string first_line;
+  };
+  const std::vector<Case> cases{
+      {job + "--gpus 64 --fabric " + bad.string(),
+       "kubetwin: error: " + bad.string() + ": /oversubscription: must be a downlink:uplink ratio of at least 1"},
+      {job + "--gpus 256 --fabric " + small.string(),
+       "kubetwin: error: " + small.string() + ": /nodes: 16 servers of 8 GPUs hold fewer than --gpus 256"},
+      {"predict train --model llama-3-8b --seq 8192 --global-batch 64 --gpu A100-SXM-80GB --tp 8 --gpus 64 --fabric " +
+           small.string(),
+       "kubetwin: error: " + small.string() + ": /gpuModel: the fabric's servers hold H100-SXM-80GB"},
+      {job + "--gpus 64 --fabric /nonexistent/fabric.json", "kubetwin: error: /nonexistent/fabric.json: cannot open fabric file"},
+  };
+  for (const auto& c : cases) {
+    SCOPED_TRACE(c.args);
+    const CommandResult r = kubetwin(c.args);
+    EXPECT_EQ(r.exit_code, kExitBadInput);
+    EXPECT_EQ(r.out, "");
+    EXPECT_EQ(r.err.rfind(c.first_line, 0), 0u) << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  }
+  // --fabric replaces the flat network's flags.
+  EXPECT_EQ(kubetwin(job + "--gpus 64 --nic-gbps 200 --fabric " + small.string()).exit_code, kExitBadInput);
+  fs::remove(bad);
+  fs::remove(small);
 }
 
 TEST(PredictTrain, TextOutputSummarizesStepAndMemory) {

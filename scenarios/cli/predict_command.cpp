@@ -3,16 +3,22 @@
 #include "scenarios/cli/predict_support.hpp"
 #include "scenarios/cli/predict_verbs.hpp"
 
+#include <algorithm>
 #include <cstdio>
+#include <map>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 
 #include "models/hardware/efficiency.hpp"
 #include "models/hardware/gpu_catalog.hpp"
 #include "models/perf/collective_model.hpp"
+#include "models/perf/collectives.hpp"
 #include "models/perf/training_calibration.hpp"
 #include "models/perf/training_step.hpp"
 #include "models/perf/transformer_spec.hpp"
+#include "models/topology/fabric_builder.hpp"
+#include "models/topology/fabric_file.hpp"
 #include "sim/input_error.hpp"
 
 namespace kubetwin::cli {
@@ -33,6 +39,7 @@ struct PredictTrainArgs {
   bool overlap_grad_reduce = false;
   double nic_gbps = 400;
   int gpus_per_node = 8;
+  std::string fabric;  // fabric file: collectives timed on its routes
   bool json = false;
 };
 
@@ -66,6 +73,86 @@ void print_text(const TransformerSpec& m, const models::GpuSpec& gpu, const mode
               e.memory.optimizer / 1e9, e.memory.activations / 1e9, e.fits ? "fits" : "DOES NOT FIT");
 }
 
+// The job on a fabric as a launcher places it: its GPUs fill the first servers in order (TP
+// groups inside a server), and every collective is timed on the routes between them.
+struct FabricPlacement {
+  models::FabricSpec spec;
+  models::Fabric fabric;
+  int nodes = 0;     // servers the job uses
+  int per_node = 0;  // GPUs it uses in each
+  std::unique_ptr<models::RoutedCollectives> comm;
+};
+
+std::unique_ptr<FabricPlacement> place_on_fabric(const std::string& file, const models::GpuSpec& gpu, int gpus) {
+  auto f = std::make_unique<FabricPlacement>();
+  f->spec = models::load_fabric_file(file);
+  if (f->spec.gpu_model != gpu.name)
+    throw sim::InputError(file + ": /gpuModel: the fabric's servers hold " + f->spec.gpu_model + " (the default when absent), but --gpu is " +
+                          gpu.name);
+  const long long capacity = static_cast<long long>(f->spec.nodes) * f->spec.gpus_per_node;
+  if (capacity < gpus)
+    throw sim::InputError(file + ": /nodes: " + std::to_string(f->spec.nodes) + " servers of " +
+                          std::to_string(f->spec.gpus_per_node) + " GPUs hold fewer than --gpus " + std::to_string(gpus));
+  f->per_node = std::min(gpus, f->spec.gpus_per_node);
+  if (gpus % f->per_node != 0)
+    throw sim::InputError("--gpus " + std::to_string(gpus) + " does not fill whole servers of " + file + " (gpusPerNode " +
+                          std::to_string(f->spec.gpus_per_node) + ")");
+  f->nodes = gpus / f->per_node;
+  f->fabric = models::build_fabric(f->spec);
+  std::vector<models::VertexId> ranks;
+  const auto& all = f->fabric.gpus();
+  for (int n = 0; n < f->nodes; ++n) {
+    for (int d = 0; d < f->per_node; ++d) ranks.push_back(all[static_cast<std::size_t>(n * f->spec.gpus_per_node + d)]);
+  }
+  f->comm = std::make_unique<models::RoutedCollectives>(f->fabric, std::move(ranks));
+  return f;
+}
+
+// What bounds the data-parallel collective (all-reduce, or ZeRO-3's all-gather) on the fabric: in
+// its schedule's slowest step, the links on the slowest transfer's route that its max-min fair
+// rates saturate, with how many of the step's transfers share each.
+nlohmann::ordered_json data_parallel_bottleneck(const FabricPlacement& f, const models::ParallelLayout& l) {
+  const int dp = l.dp();
+  if (dp < 2) return nullptr;
+  const models::CommGroup g{dp, std::clamp(f.per_node / l.tp, 1, dp)};
+  const auto op = l.zero >= 3 ? models::CollectiveOp::AllGather : models::CollectiveOp::AllReduce;
+  const auto& p = f.comm->parameters();
+  auto scale = [&](const models::LinkInfo& link) {
+    return link.kind == models::LinkKind::NvLink ? p.nvlink_efficiency : p.network_efficiency;
+  };
+  double worst = -1, worst_rate = 0;
+  nlohmann::ordered_json links = nlohmann::ordered_json::array();
+  for (const models::CommStep& step : f.comm->schedule(op, 1.0, g)) {
+    std::vector<models::Route> routes;
+    for (const auto& t : step.transfers) routes.push_back(f.fabric.route(t.src, t.dst));
+    std::vector<const models::Route*> flows;
+    for (const auto& r : routes) flows.push_back(&r);
+    const std::vector<double> rates = models::max_min_rates(f.fabric, flows, p.nvlink_efficiency, p.network_efficiency);
+    std::map<models::DirectedLink, std::pair<double, int>> load;  // rate and transfers on each link
+    for (std::size_t i = 0; i < routes.size(); ++i) {
+      for (models::DirectedLink d : routes[i].links) load[d].first += rates[i], ++load[d].second;
+    }
+    for (std::size_t i = 0; i < routes.size(); ++i) {
+      if (routes[i].links.empty() || step.transfers[i].bytes / rates[i] <= worst) continue;
+      worst = step.transfers[i].bytes / rates[i];
+      worst_rate = rates[i];
+      links = nlohmann::ordered_json::array();
+      for (models::DirectedLink d : routes[i].links) {
+        const models::LinkInfo& link = f.fabric.link_of(d);
+        if (load[d].first < (1 - 1e-9) * link.bandwidth * scale(link)) continue;
+        links.push_back({{"from", f.fabric.vertex(f.fabric.tail(d)).name},
+                         {"to", f.fabric.vertex(f.fabric.head(d)).name},
+                         {"kind", link.kind == models::LinkKind::NvLink ? "nvlink" : link.kind == models::LinkKind::Pcie ? "pcie" : "network"},
+                         {"gbps", link.bandwidth * 8 / 1e9},
+                         {"transfers", load[d].second}});
+      }
+    }
+  }
+  return {{"collective", l.zero >= 3 ? "data-parallel all-gather" : "data-parallel all-reduce"},
+          {"transferGbps", worst_rate * 8 / 1e9},
+          {"links", links}};
+}
+
 int run_train(const PredictTrainArgs& a) {
   const models::GpuSpec* gpu = &resolve_gpu(a.gpu);
   const TransformerSpec m = resolve_model(a.model, "predict train");
@@ -92,14 +179,36 @@ int run_train(const PredictTrainArgs& a) {
   env.gpus_per_node = a.gpus_per_node;
   env.nic_bits_per_second = a.nic_gbps * 1e9;
   env.overlap_grad_reduce = a.overlap_grad_reduce;
-  const models::AlphaBetaCollectives comm = models::AlphaBetaCollectives::for_gpu(*gpu, env.nic_bits_per_second);
+  const models::AlphaBetaCollectives flat = models::AlphaBetaCollectives::for_gpu(*gpu, env.nic_bits_per_second);
+  std::unique_ptr<FabricPlacement> placed;
+  if (!a.fabric.empty()) {
+    placed = place_on_fabric(a.fabric, *gpu, a.gpus);
+    env.gpus_per_node = placed->per_node;
+  }
+  const models::CollectiveModel& comm = placed ? static_cast<const models::CollectiveModel&>(*placed->comm) : flat;
   const models::TrainingModelParameters& params = models::builtin_training_parameters();
   const models::TrainingStepModel model(*gpu, models::EfficiencyModel::builtin(), comm, env, params);
   const models::TrainingEstimate e = model.estimate(m, l, job);
   if (a.json) {
-    std::printf("%s\n", training_estimate_json(m, *gpu, l, job, e, params).dump(2).c_str());
+    nlohmann::ordered_json out = training_estimate_json(m, *gpu, l, job, e, params);
+    if (placed) {
+      out["network"] = {{"fabric", a.fabric},
+                        {"topology", placed->spec.kind == models::FabricKind::FatTree ? "fatTree" : "railOptimized"},
+                        {"oversubscription", placed->spec.oversubscription},
+                        {"servers", placed->nodes},
+                        {"gpusPerServer", placed->per_node},
+                        {"collectives", "routed"},
+                        {"bottleneck", data_parallel_bottleneck(*placed, l)}};
+    } else {
+      out["network"] = {{"collectives", "alpha-beta"}, {"nicGbps", a.nic_gbps}, {"gpusPerNode", a.gpus_per_node}};
+    }
+    std::printf("%s\n", out.dump(2).c_str());
   } else {
     print_text(m, *gpu, l, e);
+    if (placed)
+      std::printf("  network    %s (%s, %g:1 uplinks): servers 0..%d, %d GPUs each, collectives on its routes\n", a.fabric.c_str(),
+                  placed->spec.kind == models::FabricKind::FatTree ? "fat-tree" : "rail-optimized",
+                  placed->spec.oversubscription, placed->nodes - 1, placed->per_node);
   }
   return 0;
 }
@@ -138,9 +247,14 @@ PredictCommand::PredictCommand(CLI::App& app)
       ->check(CLI::IsMember({"flash", "explicit"}))->capture_default_str();
   train_->add_option("--dtype", a.dtype, "Compute data type (bf16, fp16, fp8)")
       ->check(CLI::IsMember({"bf16", "fp16", "fp8", "tf32", "fp32"}))->capture_default_str();
-  train_->add_option("--nic-gbps", a.nic_gbps, "Network bandwidth per GPU across nodes, Gb/s")
-      ->capture_default_str()->check(CLI::PositiveNumber);
-  train_->add_option("--gpus-per-node", a.gpus_per_node, "GPUs per NVLink node")->capture_default_str()->check(CLI::PositiveNumber);
+  auto* nic = train_->add_option("--nic-gbps", a.nic_gbps, "Network bandwidth per GPU across nodes, Gb/s")
+                  ->capture_default_str()->check(CLI::PositiveNumber);
+  auto* per_node = train_->add_option("--gpus-per-node", a.gpus_per_node, "GPUs per NVLink node")
+                       ->capture_default_str()->check(CLI::PositiveNumber);
+  train_->add_option("--fabric", a.fabric,
+                     "Fabric file (docs/topology.md): the job fills its first servers in order and every collective is "
+                     "timed on the routed topology (instead of --nic-gbps and --gpus-per-node)")
+      ->excludes(nic)->excludes(per_node);
   train_->add_flag("--overlap-grad-reduce", a.overlap_grad_reduce, "Hide the data-parallel reduction behind the backward pass");
   train_->add_flag("--json", a.json, "Print the result as JSON");
 

@@ -18,6 +18,7 @@ median() { sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a
 CONFIGS=(
   "--model llama-3-8b --seq 8192 --global-batch 512 --micro-batch 1 --gpu H100-SXM-80GB --gpus 64 --zero 3"
   "--model llama-3-70b --seq 8192 --global-batch 512 --micro-batch auto --gpu H100-SXM-80GB --gpus 512 --tp 8 --pp 4 --vpp 5 --sequence-parallel --recompute selective"
+  "--model llama-3-70b --seq 8192 --global-batch 512 --micro-batch auto --gpu H100-SXM-80GB --gpus 512 --tp 8 --pp 4 --vpp 5 --sequence-parallel --recompute selective --fabric validation/benchmarks/fabric_64_servers_2to1.json"
   "--model llama-3.1-405b --seq 8192 --global-batch 2048 --micro-batch auto --gpu H100-SXM-80GB --gpus 14336 --tp 8 --pp 14 --vpp 3 --sequence-parallel"
   "--model gpt3-175b --seq 2048 --global-batch 1536 --micro-batch auto --gpu A100-SXM-80GB --gpus 1024 --tp 8 --pp 8 --vpp 3 --recompute full"
   "--model mixtral-8x7b --seq 4096 --global-batch 256 --micro-batch auto --gpu H200-SXM-141GB --gpus 64 --tp 2 --ep 8 --zero 1 --sequence-parallel"

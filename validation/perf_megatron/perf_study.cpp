@@ -27,9 +27,14 @@ std::vector<CalibrationPrediction> predict_h100_calibration() {
   char label[160];
 
   out.push_back({"hbm", "copy of 1 GiB (2 GiB moved)", cal.hbm_seconds, eff.stream_seconds(h100, cal.hbm_bytes_moved)});
-  for (const auto& g : cal.gemm) {
+  const std::vector<double>& loo = eff.parameters().residual.leave_one_out_seconds;
+  for (std::size_t i = 0; i < cal.gemm.size(); ++i) {
+    const auto& g = cal.gemm[i];
     std::snprintf(label, sizeof label, "%s %.0fx%.0fx%.0f", g.dtype.c_str(), g.m, g.n, g.k);
-    out.push_back({"gemm", label, g.seconds, eff.gemm_seconds(h100, {g.m, g.n, g.k}, g.dtype)});
+    CalibrationPrediction c{"gemm", label, g.seconds, eff.gemm_seconds(h100, {g.m, g.n, g.k}, g.dtype)};
+    c.leave_one_out_seconds = i < loo.size() ? loo[i] : 0;
+    c.shape_model_seconds = eff.gemm_shape_model_time(h100, {g.m, g.n, g.k}, g.dtype).seconds();
+    out.push_back(c);
   }
   for (const auto& r : cal.train_layers) {
     TransformerSpec m;

@@ -28,7 +28,13 @@ struct CalibrationPrediction {
   std::string label;  ///< "bf16 8192x8192x8192", "h=4096 a=32 s=2048 b=2", ...
   double measured_seconds = 0;
   double predicted_seconds = 0;
+  /// GEMM rows: the prediction with this row left out of the profiled-kernel correction's fit
+  /// (its honest error on a shape it has not seen); 0 for the other kinds.
+  double leave_one_out_seconds = 0;
+  double shape_model_seconds = 0;  ///< GEMM rows: the shape model alone, no correction
   double error() const { return predicted_seconds / measured_seconds - 1; }
+  double leave_one_out_error() const { return leave_one_out_seconds / measured_seconds - 1; }
+  double shape_model_error() const { return shape_model_seconds / measured_seconds - 1; }
 };
 std::vector<CalibrationPrediction> predict_h100_calibration();
 

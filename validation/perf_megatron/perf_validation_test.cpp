@@ -6,14 +6,14 @@
 //    GPU within 10% of the published figure, with ONE global calibration (the framework
 //    efficiency, fitted by least squares over all rows) and no per-row knobs.
 // 2. The H100 calibration file (../shared/calibration/gpu/h100_sxm_80gb.json, measured with
-//    measure.py): the HBM copy and the per-layer training rows within 5%; the GEMM rows as far as
-//    one smooth shape model reaches (see the GEMM test). The inference rows are the inference
-//    study's (validation/inference_h100).
+//    measure.py): every row (HBM copy, GEMMs, per-layer training, prefill, decode) within 5%,
+//    and the honest leave-one-out error of the GEMM rows' profiled-kernel correction.
 
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <vector>
 
 #include "validation/perf_megatron/perf_study.hpp"
@@ -71,21 +71,51 @@ TEST(H100Calibration, HbmCopyWithinFivePercent) {
   EXPECT_LE(std::abs(rows[0].error()), kCalibrationTolerance);
 }
 
-TEST(H100Calibration, GemmRowsHalfWithinFivePercentNoneBeyondThirty) {
-  // All 42 GEMM rows, every shape and data type, against one smooth shape model (wave-quantized
-  // roofline, 3 bf16 parameters + 1 per other data type). The 5% target is NOT met row by row:
-  // the measurements disagree with themselves beyond it (8192^3 bf16 measured at 800 and 756
-  // TFLOP/s in two passes; N = K = 4096 at M = 2048 and 8192 runs 25% below M = 4096, a cuBLAS
-  // kernel-selection effect), so this test pins what the model reaches: at least half the rows
-  // within 5%, the median within 6%, none beyond 30%. docs/perf-validation.md lists every row.
-  std::vector<double> errors;
-  for (const auto& r : rows_of("gemm")) errors.push_back(std::abs(r.error()));
-  ASSERT_EQ(errors.size(), 42u);
-  std::sort(errors.begin(), errors.end());
-  const auto within = std::count_if(errors.begin(), errors.end(), [](double e) { return e <= kCalibrationTolerance; });
-  EXPECT_GE(within, 21);
-  EXPECT_LE(errors[errors.size() / 2], 0.06);
-  EXPECT_LE(errors.back(), 0.30);
+TEST(H100Calibration, EveryRowOfTheFileWithinFivePercent) {
+  // Every row the file has: the HBM copy, 42 GEMMs (bf16, fp32, tf32, fp8), 5 per-layer training
+  // steps, 2 prefill and 3 decode steps. Printed as a table, the one docs/perf-validation.md shows.
+  const auto rows = predict_h100_calibration();
+  ASSERT_EQ(rows.size(), 1u + 42u + 5u + 5u);
+  std::printf("%-12s %-36s %12s %12s %8s %10s\n", "kind", "row", "measured ms", "predicted ms", "error", "LOO error");
+  for (const auto& r : rows) {
+    std::printf("%-12s %-36s %12.4f %12.4f %+7.1f%% ", r.kind.c_str(), r.label.c_str(), 1e3 * r.measured_seconds,
+                1e3 * r.predicted_seconds, 100 * r.error());
+    if (r.kind == "gemm") std::printf("%+9.1f%%", 100 * r.leave_one_out_error());
+    std::printf("\n");
+    EXPECT_LE(std::abs(r.error()), kCalibrationTolerance) << r.kind << " " << r.label << ": measured "
+                                                          << r.measured_seconds << " s, predicted " << r.predicted_seconds;
+  }
+}
+
+TEST(H100Calibration, GemmLeaveOneOutErrorIsWhatTheDocsReport) {
+  // The in-sample check above includes the profiled-kernel correction fitted to those very rows,
+  // so it says nothing about a shape the file lacks. Leave-one-out does: each GEMM row predicted
+  // with the correction fitted to the other 41 (closed form for Gaussian-process regression).
+  // Reached: 20 of 42 within 5%, median 5.0%, worst 21.8%, about the shape model alone (22, 4.9%,
+  // 21.7%): the rows' departures from the shape model (N = K = 4096 at M >= 2048, tf32 16384^3)
+  // are kernel choices their neighbours do not show, so the correction reproduces profiled shapes
+  // and fades between them; it must not make unseen shapes worse than the shape model does.
+  std::vector<double> loo, shape;
+  for (const auto& r : rows_of("gemm")) {
+    ASSERT_GT(r.leave_one_out_seconds, 0) << r.label;
+    loo.push_back(std::abs(r.leave_one_out_error()));
+    shape.push_back(std::abs(r.shape_model_error()));
+  }
+  ASSERT_EQ(loo.size(), 42u);
+  std::sort(loo.begin(), loo.end());
+  std::sort(shape.begin(), shape.end());
+  auto within = [](const std::vector<double>& e) {
+    return std::count_if(e.begin(), e.end(), [](double x) { return x <= kCalibrationTolerance; });
+  };
+  std::printf("GEMM leave-one-out: %ld of 42 within 5%%, median %.1f%%, worst %.1f%%; shape model alone: %ld, %.1f%%, %.1f%%\n",
+              static_cast<long>(within(loo)), 100 * loo[21], 100 * loo.back(), static_cast<long>(within(shape)),
+              100 * shape[21], 100 * shape.back());
+  EXPECT_GE(within(loo), within(shape) - 3);
+  EXPECT_LE(loo[21], shape[21] + 0.01);
+  EXPECT_LE(loo.back(), shape.back() + 0.01);
+  EXPECT_GE(within(loo), 20);
+  EXPECT_LE(loo[21], 0.055);
+  EXPECT_LE(loo.back(), 0.23);
 }
 
 }  // namespace
