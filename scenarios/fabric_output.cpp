@@ -51,7 +51,7 @@ void write_fabric_json(std::ostream& out, const models::FabricSpec& spec, const 
     text += l == 0 ? "\n" : ",\n";
     sim::JsonObjectWriter(text)
         .field("name", fabric_label_value(fabric.vertex(index.leaf_vertex(l)).name))
-        .field("block", index.block_of(index.nodes_of_leaf(l).front()))
+        .field("block", index.block_of_leaf(l))
         .field("spineBytesPerSecond", index.capacity(index.leaf_up(l)))
         .close();
   }

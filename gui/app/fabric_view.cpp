@@ -116,15 +116,17 @@ int FabricView::layout_with(int leaf_width, bool store, int* rows) {
     spine_rects_.assign(f.blocks().size(), QRect());
     leaf_rects_.assign(f.leaves().size(), QRect());
     links_.assign(f.link_count(), QLineF());
+    core_stub_.assign(f.blocks().size(), false);
   }
   int x = kMargin, row = 0;
   for (std::uint32_t b = 0; b < f.blocks().size(); ++b) {
     const FabricBlock& block = f.blocks()[b];
-    const int w = std::max(static_cast<int>(block.leaves.size()) * leaf_width, 60);
+    const int w = std::max(static_cast<int>(block.leaves.size()) * leaf_width, 28);
     if (x + w > width() - kMargin && x > kMargin) {
       x = kMargin;
       ++row;
     }
+    if (store) core_stub_[b] = row > 0;
     if (store) {
       const int y = top + row * (kCoreGap + kPanelHeight + kRowGap) + kCoreGap;
       spine_rects_[b] = QRect(x, y, w, kSpineHeight);
@@ -143,7 +145,7 @@ int FabricView::layout_with(int leaf_width, bool store, int* rows) {
         links_[f.block_link(b)] = QLineF(cx, y - 1, core_x, to);
       }
     }
-    x += w + kBlockGap;
+    x += w + std::clamp(leaf_width, 6, kBlockGap);
   }
   if (store) one_row_ = row == 0;
   if (rows) *rows = row + 1;
@@ -330,6 +332,10 @@ void FabricView::paintEvent(QPaintEvent*) {
                  .arg(server_count_)
                  .arg(t, 0, 'f', 1));
   paint_legend(p);
+  if (!one_row_) {
+    p.setPen(QColor(90, 90, 90));
+    p.drawText(kMargin, kMargin + 28, "blocks below the first row: the short line above the spines is the block's link to the core");
+  }
   // NIC links (not shared in the model: a NIC carries only its own GPU's traffic), then shared links.
   p.setPen(QPen(kNicLinkColour, 1));
   for (const auto& lines : nic_lines_) {
@@ -341,7 +347,8 @@ void FabricView::paintEvent(QPaintEvent*) {
     if (links_[l].isNull()) continue;
     p.setPen(QPen(link_colour(l), pen, Qt::SolidLine, Qt::FlatCap));
     p.drawLine(links_[l]);
-    if (l >= f.leaves().size() && !one_row_) {
+    const std::size_t b = l - f.leaves().size();
+    if (l >= f.leaves().size() && core_stub_[b] && spine_rects_[b].width() >= 90) {
       p.setPen(QColor(90, 90, 90));
       p.drawText(QPointF(links_[l].p2().x() + 5, links_[l].p2().y() + 9), "to core");
     }

@@ -81,6 +81,7 @@ class FabricView : public QWidget {
   std::vector<QRect> leaf_rects_, spine_rects_;
   QRect core_rect_;
   bool one_row_ = true;
+  std::vector<bool> core_stub_;  // per block: its core link is drawn as a stub (a lower row)
   std::size_t server_count_ = 0;
 };
 

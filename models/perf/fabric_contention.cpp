@@ -81,6 +81,7 @@ FabricIndex::FabricIndex(const Fabric& fabric, int gpus_per_node, double efficie
   for (double& c : leaf_up_) c *= planes * efficiency;
   for (double& c : block_up_) c *= planes * efficiency;
   leaf_vertex_ = leaf_vertex;
+  leaf_block_ = leaf_block;
   block_names_.resize(block_spines.size());
   for (const auto& [name, id] : block_id) block_names_[static_cast<std::size_t>(id)] = name;
   leaf_nodes_.assign(leaf_vertex.size(), {});

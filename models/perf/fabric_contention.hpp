@@ -43,6 +43,7 @@ class FabricIndex {
   /// The leaf switch (first plane's) behind leaf id `leaf`, and the name of spine block `block`.
   VertexId leaf_vertex(int leaf) const { return leaf_vertex_[static_cast<std::size_t>(leaf)]; }
   const std::string& block_name(int block) const { return block_names_[static_cast<std::size_t>(block)]; }
+  int block_of_leaf(int leaf) const { return leaf_block_[static_cast<std::size_t>(leaf)]; }
   /// Nodes of each leaf and leaves of each block, in index order.
   const std::vector<int>& nodes_of_leaf(int leaf) const { return leaf_nodes_[static_cast<std::size_t>(leaf)]; }
   const std::vector<int>& leaves_of_block(int block) const { return block_leaves_[static_cast<std::size_t>(block)]; }
@@ -63,6 +64,7 @@ class FabricIndex {
   double nic_rate_ = 0;
   std::vector<int> node_leaf_, node_block_, gpu_leaf_;
   std::vector<VertexId> leaf_vertex_;
+  std::vector<int> leaf_block_;
   std::vector<std::string> block_names_;
   std::vector<double> leaf_up_, block_up_;  // capacity per direction (symmetric links)
   std::vector<std::vector<int>> leaf_nodes_, block_leaves_;

@@ -769,9 +769,9 @@ TEST_F(Cli, FabricScenarioTimesJobsOnTheirRoutesAndRecordsContention) {
     (u["change"] == "start" ? starts : ends) += 1;
     ASSERT_EQ(u["resources"].size(), u["load"].size());
     for (std::size_t i = 0; i < u["resources"].size(); ++i) {
-      const auto r = u["resources"][i].get<std::size_t>();
-      const double capacity = r < 2 * leaves ? fabric["leaves"][r / 2]["spineBytesPerSecond"].get<double>()
-                                             : fabric["blocks"][(r - 2 * leaves) / 2]["coreBytesPerSecond"].get<double>();
+      const auto res = u["resources"][i].get<std::size_t>();
+      const double capacity = res < 2 * leaves ? fabric["leaves"][res / 2]["spineBytesPerSecond"].get<double>()
+                                               : fabric["blocks"][(res - 2 * leaves) / 2]["coreBytesPerSecond"].get<double>();
       EXPECT_LE(u["load"][i][0].get<double>(), capacity * (1 + 1e-9)) << line;
       EXPECT_LE(u["load"][i][0].get<double>(), u["load"][i][1].get<double>() * (1 + 1e-9)) << line;
     }
