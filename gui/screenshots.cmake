@@ -1,6 +1,7 @@
-# Regenerates the README's screenshots from a real run (ctest gui.screenshots): runs the gang-training
-# example, renders each view with kubetwin-gui --screenshot into docs/images/, and checks each
-# PNG exists and is not tiny (a blank PNG compresses to almost nothing).
+# Regenerates the README's screenshots from real runs (ctest gui.screenshots): runs the default
+# scenario (and fabric-training for the fabric view), renders each view with kubetwin-gui
+# --screenshot into docs/images/, and checks each PNG exists and is not tiny (a blank PNG
+# compresses to almost nothing).
 #   cmake -DKUBETWIN=... -DKUBETWIN_GUI=... -DSOURCE_DIR=... -DWORK=... -P gui/screenshots.cmake
 set(scenario ${SOURCE_DIR}/scenarios/examples/default.json)
 set(run ${WORK}/default-run)
@@ -22,6 +23,22 @@ foreach(view cluster timeline queue charts)
     message(FATAL_ERROR "${png}: only ${bytes} bytes, a blank screenshot?")
   endif()
 endforeach()
+# The fabric view: the fabric-training example at 50 min, when the 2:1 leaf uplinks are busy.
+execute_process(COMMAND ${KUBETWIN} run ${SOURCE_DIR}/scenarios/examples/fabric-training.json --quiet --out ${WORK}/fabric-run
+                RESULT_VARIABLE rc OUTPUT_QUIET)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "kubetwin run fabric-training failed (${rc})")
+endif()
+set(png ${SOURCE_DIR}/docs/images/gui-fabric.png)
+execute_process(COMMAND ${KUBETWIN_GUI} ${WORK}/fabric-run --screenshot ${png} --at 3000 --view fabric --size 1100x500
+                RESULT_VARIABLE rc ERROR_VARIABLE err)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "kubetwin-gui --screenshot fabric failed (${rc}): ${err}")
+endif()
+file(SIZE ${png} bytes)
+if(bytes LESS 8000)
+  message(FATAL_ERROR "${png}: only ${bytes} bytes, a blank screenshot?")
+endif()
 execute_process(COMMAND ${KUBETWIN_GUI} ${SOURCE_DIR}/gui/testdata/conformance-report.json
                         --screenshot ${SOURCE_DIR}/docs/images/gui-conformance.png --size 1100x400
                 RESULT_VARIABLE rc ERROR_VARIABLE err)

@@ -27,6 +27,7 @@
 #include "models/topology/fabric_builder.hpp"
 #include "models/workload/synthetic_workload.hpp"
 #include "models/workload/trace_reader.hpp"
+#include "scenarios/fabric_output.hpp"
 #include "sim/engine.hpp"
 #include "sim/event_log.hpp"
 #include "sim/output_directory.hpp"
@@ -38,6 +39,8 @@ namespace kubetwin::scenarios {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+// The achieved fraction of network link capacity the contention model shares out (FabricIndex's).
+constexpr double kFabricEfficiency = 0.9;
 
 class InlineJobSource final : public models::JobSource {
  public:
@@ -109,15 +112,34 @@ void write_pod_slices(sim::TimelineWriter& tl, const models::Cluster& cluster, c
   }
 }
 
+// The number of DRA device `device` among the node's devices from GPU drivers ("gpu.*"), in the
+// order the node publishes them, so that a pod holding GPUs through claims shows which of the
+// node's GPUs it holds; -1 if it is not such a device. An empty name counts the node's DRA GPUs.
+std::int64_t dra_gpu_number(const models::dra::DraState& dra, models::NodeIndex node, std::string_view device) {
+  std::int64_t number = 0;
+  for (const models::dra::DeviceSlot& d : dra.devices_on(node)) {
+    if (!dra.driver(d.shape_device).starts_with("gpu.")) continue;
+    if (!device.empty() && dra.device(d.shape_device).name == device) return number;
+    ++number;
+  }
+  return device.empty() ? number : -1;
+}
+
 // topology.json: the node inventory at the start (pools, nodes, GPUs per node, fabric labels), so a reader of the
 // run folder (the GUI) can draw every GPU, idle ones included, without the scenario.
-void write_topology(sim::OutputDirectory& out, const models::Cluster& cluster) {
+void write_topology(sim::OutputDirectory& out, const models::Cluster& cluster, const models::dra::DraState& dra) {
+  // A pool that publishes its GPUs as DRA devices has GPUs too (numbered as dra_gpu_number does).
+  std::vector<std::int64_t> dra_gpus(cluster.pool_count(), 0);
+  for (models::NodeIndex n = 0; n < cluster.node_count(); ++n) {
+    std::int64_t& g = dra_gpus[cluster.pool_of(n)];
+    g = std::max(g, dra_gpu_number(dra, n, {}));
+  }
   nlohmann::ordered_json pools = nlohmann::ordered_json::array();
   for (std::size_t p = 0; p < cluster.pool_count(); ++p) {
     const auto& pool = cluster.pool(p);
     nlohmann::ordered_json labels = nlohmann::ordered_json::object();
     for (const auto& [key, value] : pool.labels) labels[key] = value;
-    pools.push_back({{"name", pool.name}, {"gpuModel", pool.gpu_model}, {"gpusPerNode", pool.capacity.gpus},
+    pools.push_back({{"name", pool.name}, {"gpuModel", pool.gpu_model}, {"gpusPerNode", pool.capacity.gpus + dra_gpus[p]},
                      {"labels", labels}});
   }
   std::string text = "{\"nodePools\": " + pools.dump() + ",\n\"nodes\": [";
@@ -140,12 +162,6 @@ void write_topology(sim::OutputDirectory& out, const models::Cluster& cluster) {
   f << text;
 }
 
-// A fabric name as a label value ("pod0/rail0" -> "pod0.rail0": values may not hold '/').
-std::string label_value(std::string name) {
-  std::replace(name.begin(), name.end(), '/', '.');
-  return name;
-}
-
 // Every node gets the labels of where it sits: spine block, leaf (of its first NIC), NVLink domain
 // (the node itself on HGX servers, the rack with NVL72-style domains).
 void label_nodes(models::Cluster& cluster, const models::FabricIndex& index) {
@@ -154,8 +170,8 @@ void label_nodes(models::Cluster& cluster, const models::FabricIndex& index) {
     const models::GpuLabels l = fabric.labels(index.gpu(static_cast<int>(n), 0));
     const models::VertexInfo& nvswitch = fabric.vertex(*fabric.find(l.nvlink_domain));
     std::string domain = nvswitch.node >= 0 ? cluster.node_name(n) : l.nvlink_domain.substr(0, l.nvlink_domain.find('/'));
-    cluster.set_node_labels(n, {{models::kTopologyBlockLabel, label_value(l.spine_block)},
-                                {models::kTopologyLeafLabel, label_value(l.leaf)},
+    cluster.set_node_labels(n, {{models::kTopologyBlockLabel, fabric_label_value(l.spine_block)},
+                                {models::kTopologyLeafLabel, fabric_label_value(l.leaf)},
                                 {models::kNvlinkDomainLabel, std::move(domain)}});
   }
 }
@@ -181,7 +197,7 @@ nlohmann::ordered_json run_scenario(const Scenario& sc, const RunOptions& option
   if (sc.fabric) {
     fabric.emplace(models::build_fabric(*sc.fabric));
     fabric->cache_routes(true);  // canonical placements reuse the same GPUs' routes
-    fabric_index.emplace(*fabric, sc.fabric->gpus_per_node);
+    fabric_index.emplace(*fabric, sc.fabric->gpus_per_node, kFabricEfficiency);
     label_nodes(cluster, *fabric_index);
   }
   models::JobRuntimeModel runtime(models::GpuCatalog::builtin(), sc.mfu, fabric_index ? &*fabric_index : nullptr);
@@ -237,9 +253,33 @@ nlohmann::ordered_json run_scenario(const Scenario& sc, const RunOptions& option
     std::string devices;
     for (models::DeviceIndex d : job.pod_devices[pod]) devices += (devices.empty() ? "[" : ",") + std::to_string(d);
     if (!devices.empty()) devices += ']';
+    // The DRA claims it holds, with the devices allocated to them: [{"name":"c","devices":["gpu-0"]}].
+    // GPUs it holds through claims (on a pool that publishes GPUs as DRA devices) are its "gpus".
+    std::string claims;
+    std::vector<std::int64_t> dra_gpus;
+    for (models::dra::ClaimId id : dra.claims_of({job.seq, pod})) {
+      const models::dra::ResourceClaim& claim = dra.claim(id);
+      claims += claims.empty() ? "[" : ",";
+      std::string names = "[";
+      if (claim.status.allocation) {
+        for (const auto& r : claim.status.allocation->results) {
+          if (names.size() > 1) names += ',';
+          sim::append_json_string(names, r.device);
+          if (r.driver.starts_with("gpu.")) dra_gpus.push_back(dra_gpu_number(dra, job.pod_nodes[pod], r.device));
+        }
+      }
+      sim::JsonObjectWriter(claims).field("name", claim.name).raw_field("devices", names + "]").close();
+    }
+    if (!claims.empty()) claims += ']';
+    std::sort(dra_gpus.begin(), dra_gpus.end());
+    dra_gpus.erase(std::unique(dra_gpus.begin(), dra_gpus.end()), dra_gpus.end());
+    if (job.pod_devices[pod].empty() && !dra_gpus.empty()) {  // a pool has GPUs one way or the other, never both
+      for (std::int64_t g : dra_gpus) devices += (devices.empty() ? "[" : ",") + std::to_string(g);
+      devices += ']';
+    }
     log.record(engine.now(), models::PodScheduledEvent{job_name(job), job.pod_name(pod),
                                                       cluster.node_name(job.pod_nodes[pod]), devices,
-                                                      job.group_of(pod).requests.gpu_milli});
+                                                      job.group_of(pod).requests.gpu_milli, claims});
   });
   cp.pod_running.connect([&](const models::JobState& job, std::size_t pod, models::ControlPlane::ImagePull how) {
     log.record(engine.now(), models::PodRunningEvent{job_name(job), job.pod_name(pod), cluster.node_name(job.pod_nodes[pod]),
@@ -395,12 +435,21 @@ nlohmann::ordered_json run_scenario(const Scenario& sc, const RunOptions& option
   // Co-tenants on shared links: connected after the log, so a start is logged before the rate
   // changes it causes.
   std::optional<models::JobRates> rates;
+  std::optional<std::ofstream> fabric_usage;
+  std::string usage_line;
   if (fabric_index) {
     rates.emplace(engine, cp, runtime, *fabric_index);
     rates->rate_changed.connect([&](const models::JobState& job, double old_step, double new_step,
                                     const models::JobState& cause, bool started) {
       log.record(engine.now(), models::RateChangedEvent{job.spec.id, old_step, new_step, cause.spec.id,
                                                        started ? "JobStarted" : "JobEnded"});
+    });
+    // fabric-usage.jsonl: each shared link's modelled load whenever a job crossing it starts or ends.
+    fabric_usage.emplace(out.open("fabric-usage.jsonl"));
+    rates->usage_changed.connect([&](const models::JobState& job, bool started, std::span<const models::ResourceDemand> crossed) {
+      usage_line.clear();
+      append_fabric_usage(usage_line, engine.now(), job_name(job), started, crossed, rates->contention());
+      *fabric_usage << usage_line;
     });
   }
 
@@ -417,7 +466,11 @@ nlohmann::ordered_json run_scenario(const Scenario& sc, const RunOptions& option
     }
   }
 
-  write_topology(out, cluster);
+  write_topology(out, cluster, dra);
+  if (fabric_index) {
+    std::ofstream f = out.open("fabric.json");
+    write_fabric_json(f, *sc.fabric, *fabric_index, cluster, kFabricEfficiency);
+  }
 
   std::unique_ptr<models::JobSource> source = make_job_source(sc, streams);
   // With Kueue-style queueing every job goes through admission (gated until admitted).
@@ -508,6 +561,7 @@ nlohmann::ordered_json run_scenario(const Scenario& sc, const RunOptions& option
   }
   log.flush();
   events_file.close();
+  if (fabric_usage) fabric_usage->close();
 
   nlohmann::ordered_json summary;
   summary["scenario"] = sc.name;
@@ -553,7 +607,7 @@ nlohmann::ordered_json run_scenario(const Scenario& sc, const RunOptions& option
     std::ofstream f = out.open("summary.json");
     f << summary.dump(2) << '\n';
   }
-  out.commit({"summary.json", "events.jsonl", "timeline.json", "series.csv", "topology.json"});
+  out.commit({"summary.json", "events.jsonl", "timeline.json", "series.csv", "topology.json", "fabric.json", "fabric-usage.jsonl"});
   if (progress.printed()) std::fprintf(stderr, "kubetwin: done in %.1f s\n", summary["wallSeconds"].get<double>());
   return summary;
 }

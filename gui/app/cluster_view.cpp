@@ -290,6 +290,7 @@ QString ClusterView::tooltip_text(std::uint32_t cell) const {
       const PodSlice& slice = model_->slices()[s];
       if (slice.job == job) {
         text += "\npod " + QString::fromStdString(slice.pod) + " (GPUs " + QString::fromStdString(slice.gpus) + ")";
+        if (!slice.claims.empty()) text += "\nclaims " + QString::fromStdString(slice.claims);
         break;
       }
     }

@@ -14,6 +14,7 @@
 #include <tuple>
 
 #include "gui/app/cluster_view.hpp"
+#include "gui/app/fabric_view.hpp"
 #include "gui/app/main_window.hpp"
 #include "gui/app/views.hpp"
 #include "gui/testing/run_folder_builder.hpp"
@@ -45,6 +46,55 @@ class GuiTest : public QObject {
 
   static QColor pixel_at_cell(const QImage& image, const ClusterView& view, std::uint32_t cell) {
     return image.pixelColor(view.cell_rect(cell).center());
+  }
+
+  // 8 nodes of 8 GPUs on a fat-tree: 2 spine blocks of 2 leaves, 2 nodes per leaf. job-b runs on
+  // nodes 0 and 2 (leaves 0 and 1) from 20 to 80; its traffic saturates leaf 0's uplinks (asks
+  // 150 GB/s of 100) and uses 30 % of leaf 1's. The other leaves and the core links stay idle.
+  fs::path fabric_run(const std::string& name = "fabric") {
+    testing::RunFolderBuilder b(fs::path(scratch_.path().toStdString()) / name, 8, 8);
+    b.fat_tree(2, 2, 2, 100e9, 50e9).submit(0, "job-b", 2, 8)
+        .bind(20, "job-b", 0, 0, {0, 1, 2, 3, 4, 5, 6, 7}).bind(20, "job-b", 1, 2, {0, 1, 2, 3, 4, 5, 6, 7}).start(20, "job-b", 20)
+        .link_usage(20, "job-b", true, {{0, 100e9, 150e9}, {3, 30e9, 30e9}})
+        .complete(80, "job-b", 80, 60).link_usage(80, "job-b", false, {{0, 0, 0}, {3, 0, 0}})
+        .series_row(0, 0, 1, 0).series_row(100, 0, 0, 0);
+    return b.write(100);
+  }
+
+  // Connected regions (4-neighbour) of at least 30 pixels of exactly `colour`: one per switch box of
+  // that colour (the holes of the labels' letters are smaller).
+  static int regions_of(const QImage& image, const QColor& colour) {
+    const QRgb want = colour.rgb();
+    std::vector<char> seen(static_cast<std::size_t>(image.width() * image.height()), 0);
+    int regions = 0;
+    for (int y = 0; y < image.height(); ++y) {
+      for (int x = 0; x < image.width(); ++x) {
+        const auto at = static_cast<std::size_t>(y * image.width() + x);
+        if (seen[at] || image.pixel(x, y) != want) continue;
+        int pixels = 0;
+        std::vector<QPoint> stack{{x, y}};
+        seen[at] = 1;
+        while (!stack.empty()) {
+          const QPoint p = stack.back();
+          stack.pop_back();
+          ++pixels;
+          for (const QPoint d : {QPoint(1, 0), QPoint(-1, 0), QPoint(0, 1), QPoint(0, -1)}) {
+            const QPoint q = p + d;
+            if (q.x() < 0 || q.y() < 0 || q.x() >= image.width() || q.y() >= image.height()) continue;
+            const auto i = static_cast<std::size_t>(q.y() * image.width() + q.x());
+            if (seen[i] || image.pixel(q) != want) continue;
+            seen[i] = 1;
+            stack.push_back(q);
+          }
+        }
+        if (pixels >= 30) ++regions;
+      }
+    }
+    return regions;
+  }
+
+  static QColor pixel_on_link(const QImage& image, const FabricView& view, std::size_t link) {
+    return image.pixelColor(view.link_line(link).center().toPoint());
   }
 
  private Q_SLOTS:
@@ -292,6 +342,147 @@ class GuiTest : public QObject {
       QVERIFY(view.cell_rect(m.nodes()[n].first_cell).top() > view.cell_rect(m.nodes()[n - 1].first_cell).bottom());
     }
     QVERIFY(view.tooltip_text(0).contains("leaf pod0.leaf0  block pod0"));
+    // The fabric view draws the runner's fabric.json: a core box, 2 spine blocks, 8 leaves, and the
+    // uplinks coloured by the load the contention model recorded in fabric-usage.jsonl.
+    QVERIFY(m.fabric() != nullptr);
+    QCOMPARE(m.fabric()->blocks().size(), std::size_t{2});
+    QCOMPARE(m.fabric()->leaves().size(), std::size_t{8});
+    QVERIFY(m.fabric()->usage_records() > 0);
+    QVERIFY(w.show_view("fabric"));
+    FabricView& fabric = *w.fabric_view();
+    QCOMPARE(fabric.switch_boxes().size(), std::size_t{11});
+    bool coloured = false;
+    for (int i = 1; i <= 400 && !coloured; ++i) {
+      w.set_time(m.end_time() * i / 400);
+      for (std::size_t l = 0; l < m.fabric()->link_count() && !coloured; ++l) {
+        if (m.fabric()->use_at(l, w.time()).load <= 0) continue;
+        coloured = true;
+        QVERIFY(fabric.link_colour(l) != kIdleLinkColour);
+        QCOMPARE(pixel_on_link(fabric.grab().toImage(), fabric, l), fabric.link_colour(l));
+        QVERIFY(!m.fabric()->jobs_at(l, w.time()).empty());
+      }
+    }
+    QVERIFY(coloured);
+  }
+
+  void fabricViewDrawsSwitchesAndColoursLinksByUtilization() {
+    MainWindow w;
+    w.resize(1100, 700);
+    w.show();
+    QVERIFY(w.open_run(fabric_run()));
+    w.set_time(50);
+    QVERIFY(w.show_view("fabric"));
+    FabricView& view = *w.fabric_view();
+    QVERIFY(view.message().isEmpty());
+    const QImage image = view.grab().toImage();
+    // One box for the core layer, one per block's spines, one per leaf, each in its kind's colour.
+    QCOMPARE(view.switch_boxes().size(), std::size_t{1 + 2 + 4});
+    for (const auto& s : view.switch_boxes()) {
+      QVERIFY(view.rect().contains(s.rect));
+      const QColor expected = s.kind == FabricView::SwitchKind::Core ? kCoreColour
+                              : s.kind == FabricView::SwitchKind::Spine ? kSpineColour : kLeafColour;
+      QCOMPARE(image.pixelColor(s.rect.topLeft() + QPoint(2, 2)), expected);
+    }
+    QCOMPARE(regions_of(image, kCoreColour), 1);
+    QCOMPARE(regions_of(image, kSpineColour), 2);
+    QCOMPARE(regions_of(image, kLeafColour), 4);
+    // The saturated uplink is hot, the 30 % one is not, the unused ones are idle.
+    const RunModel& m = *w.model();
+    QCOMPARE(pixel_on_link(image, view, m.fabric()->leaf_link(0)), kHotLinkColour);
+    QCOMPARE(pixel_on_link(image, view, m.fabric()->leaf_link(1)), link_utilization_colour(0.3));
+    QVERIFY(link_utilization_colour(0.3) != kHotLinkColour && link_utilization_colour(0.3) != kIdleLinkColour);
+    QCOMPARE(pixel_on_link(image, view, m.fabric()->leaf_link(2)), kIdleLinkColour);
+    QCOMPARE(pixel_on_link(image, view, m.fabric()->block_link(0)), kIdleLinkColour);
+    const QString tip = view.tooltip_at(view.link_line(m.fabric()->leaf_link(0)).center().toPoint());
+    QVERIFY2(tip.contains("leaf pod0.leaf0 -> spines") && tip.contains("capacity 100.0 GB/s") && tip.contains("utilization 100%") &&
+                 tip.contains("demand 150.0 GB/s") && tip.contains("1 job crossing: job-b") && tip.contains("saturated"),
+             qPrintable(tip));
+    QVERIFY(view.tooltip_at(view.switch_boxes()[3].rect.center()).startsWith("leaf pod0.leaf0 (block pod0): 2 servers"));
+    // It follows the time: after job-b ends the link is idle again, and before it starts too.
+    for (double t : {90.0, 10.0}) {
+      w.set_time(t);
+      QCOMPARE(pixel_on_link(view.grab().toImage(), view, m.fabric()->leaf_link(0)), kIdleLinkColour);
+    }
+    QVERIFY(view.link_tooltip(m.fabric()->leaf_link(0)).contains("no job's traffic crosses it"));
+  }
+
+  void fabricViewSaysWhenARunHasNoFabric() {
+    MainWindow w;
+    w.resize(900, 600);
+    w.show();
+    QVERIFY(w.open_run(small_run()));
+    QVERIFY(w.show_view("fabric"));
+    QVERIFY2(w.fabric_view()->message().contains("This run has no fabric (the scenario has no /fabric)"),
+             qPrintable(w.fabric_view()->message()));
+    QVERIFY(w.fabric_view()->switch_boxes().empty());
+    const QImage image = w.fabric_view()->grab().toImage();
+    bool text = false;
+    for (int y = 0; y < image.height() && !text; y += 2) {
+      for (int x = 0; x < image.width() && !text; ++x) text = image.pixelColor(x, y) != QColor(Qt::white);
+    }
+    QVERIFY(text);  // the message is drawn
+    w.set_time(50);  // scrubbing with no fabric is harmless
+  }
+
+  void screenshotOfTheFabricViewDrawsEverySwitchAndTheHotLink() {
+    const QString png = scratch_.filePath("fabric.png");
+    QProcess p;
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert("XDG_RUNTIME_DIR", scratch_.path());
+    p.setProcessEnvironment(env);
+    p.start(KUBETWIN_GUI_BINARY, {QString::fromStdString(fabric_run().string()), "--screenshot", png, "--at", "50", "--view",
+                                  "fabric", "--size", "1000x700"});
+    QVERIFY(p.waitForFinished(60000));
+    QCOMPARE(p.exitCode(), 0);
+    const QImage image(png);
+    QCOMPARE(image.size(), QSize(1000, 700));
+    QSet<QRgb> colours;
+    for (int y = 0; y < image.height(); y += 2) {
+      for (int x = 0; x < image.width(); x += 2) colours.insert(image.pixel(x, y));
+    }
+    QVERIFY2(colours.size() >= 8, qPrintable(QString::number(colours.size())));  // not blank
+    QCOMPARE(regions_of(image, kCoreColour), 1);
+    QCOMPARE(regions_of(image, kSpineColour), 2);
+    QCOMPARE(regions_of(image, kLeafColour), 4);
+    QVERIFY(regions_of(image, kHotLinkColour) >= 1);  // leaf 0's uplink (the legend's swatch too)
+  }
+
+  // The dra example simulated by the real runner: its pods hold GPUs through ResourceClaims (a
+  // template's claim per training pod, one named claim shared by the two inference replicas), and
+  // the tooltip of a GPU cell names pod, job and claims.
+  void gpuCellTooltipsNameTheDraClaimsOfThePod() {
+    MainWindow w;
+    w.resize(1000, 700);
+    w.show();
+    bool done = false, ok = false;
+    w.start_live(fs::path(KUBETWIN_SOURCE_DIR) / "scenarios/examples/dra.json", [&](bool success) {
+      done = true;
+      ok = success;
+    });
+    QTRY_VERIFY_WITH_TIMEOUT(done, 120000);
+    QVERIFY(ok);
+    w.pause();
+    w.set_time(600);  // train-a (from 0) and serve (from 120) run
+    const RunModel& m = *w.model();
+    QCOMPARE(m.cell_count(), std::size_t{32});  // 4 nodes publishing 8 GPUs each as DRA devices
+    const std::int32_t serve = m.find_job("serve"), train = m.find_job("train-a");
+    int serve_cells = 0, train_cells = 0;
+    for (std::uint32_t c = 0; c < m.cell_count(); ++c) {
+      const std::int32_t job = w.state().cell_job[c];
+      if (job == kNoJob) continue;
+      const QString tip = w.cluster_view()->tooltip_text(c);
+      QVERIFY2(tip.contains("\npod ") && tip.contains("\nclaims "), qPrintable(tip));
+      if (job == serve) {
+        ++serve_cells;
+        QVERIFY2(tip.contains("job serve") && tip.contains("claims inference-pair (gpu-"), qPrintable(tip));
+      }
+      if (job == train) {
+        ++train_cells;
+        QVERIFY2(tip.contains("job train-a") && tip.contains("pod train-a-"), qPrintable(tip));
+      }
+    }
+    QCOMPARE(serve_cells, 2);  // one claim of 2 GPUs, shared by both replicas
+    QCOMPARE(train_cells, 8);  // 2 pods x 4 GPUs
   }
 
   // Node 2 of 3 is an autoscaler slot: added at 30, runs job-s from 40 to 60, scaled down at 70.

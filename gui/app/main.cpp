@@ -14,6 +14,7 @@
 #include <fstream>
 
 #include "gui/app/cluster_view.hpp"
+#include "gui/app/fabric_view.hpp"
 #include "gui/app/main_window.hpp"
 
 namespace {
@@ -31,8 +32,9 @@ bool looks_like_conformance_report(const fs::path& file) {
 }
 
 // Load time: RunModel::load plus opening it in the window (layout, charts). Frame time: moving the
-// time forward by 1/frames of the run (the state update) and painting the cluster view once.
-int run_benchmark(const fs::path& run, int frames, int width, int height) {
+// time forward by 1/frames of the run (the state update) and painting the view once (the cluster
+// view, or the fabric view with --view fabric).
+int run_benchmark(const fs::path& run, int frames, int width, int height, const QString& view) {
   kubetwin::gui::MainWindow window;
   window.resize(width, height);
   QString error;
@@ -46,21 +48,23 @@ int run_benchmark(const fs::path& run, int frames, int width, int height) {
     return kExitBadInput;
   }
   const double load_s = static_cast<double>(clock.nsecsElapsed()) / 1e9;
-  window.show_view("cluster");
+  window.show_view(view);
   QApplication::processEvents();
+  QWidget* painted = view == "fabric" ? static_cast<QWidget*>(window.fabric_view()) : window.cluster_view();
   std::vector<double> ms;
   const double end = window.model()->end_time();
   for (int i = 1; i <= frames; ++i) {
     clock.restart();
     window.set_time(end * i / frames);
-    window.cluster_view()->repaint();
+    painted->repaint();
     ms.push_back(static_cast<double>(clock.nsecsElapsed()) / 1e6);
   }
   std::sort(ms.begin(), ms.end());
   const double median = ms[ms.size() / 2], p95 = ms[std::min(ms.size() - 1, ms.size() * 95 / 100)];
-  std::printf("{\"jobs\": %zu, \"gpus\": %zu, \"loadSeconds\": %.3f, \"frames\": %d, \"frameMsMedian\": %.3f, "
-              "\"frameMsP95\": %.3f, \"framesPerSecond\": %.1f}\n",
-              window.model()->jobs().size(), window.model()->cell_count(), load_s, frames, median, p95, 1000.0 / median);
+  std::printf("{\"view\": \"%s\", \"jobs\": %zu, \"nodes\": %zu, \"gpus\": %zu, \"loadSeconds\": %.3f, \"frames\": %d, "
+              "\"frameMsMedian\": %.3f, \"frameMsP95\": %.3f, \"framesPerSecond\": %.1f}\n",
+              view.toLocal8Bit().constData(), window.model()->jobs().size(), window.model()->nodes().size(),
+              window.model()->cell_count(), load_s, frames, median, p95, 1000.0 / median);
   return 0;
 }
 
@@ -101,7 +105,7 @@ int main(int argc, char** argv) {
   const QCommandLineOption colour("colour-by", "Cluster cells coloured by job, queue or utilization.", "WHAT");
   const QCommandLineOption size("size", "Window size for --screenshot (default 1280x800).", "WxH");
   const QCommandLineOption benchmark("benchmark", "Time loading INPUT (a run folder) and N frames of the cluster view "
-                                     "animating over the whole run; print the numbers and exit.", "N");
+                                     "animating over the whole run (or the fabric view, with --view fabric); print the numbers and exit.", "N");
   parser.addOptions({screenshot, at, view, compare, conformance, colour, size, benchmark});
   parser.process(app);
 
@@ -139,7 +143,9 @@ int main(int argc, char** argv) {
     const int frames = parser.value(benchmark).toInt(&ok);
     if (!ok || frames < 1) return fail("--benchmark: \"" + parser.value(benchmark) + "\" is not a frame count >= 1");
     if (parser.positionalArguments().size() != 1) return fail("--benchmark needs a run folder");
-    return run_benchmark(fs::path(parser.positionalArguments()[0].toStdString()), frames, width, height);
+    const QString bench_view = parser.isSet(view) ? parser.value(view) : "cluster";
+    if (bench_view != "cluster" && bench_view != "fabric") return fail("--benchmark times the cluster or the fabric view, not \"" + bench_view + "\"");
+    return run_benchmark(fs::path(parser.positionalArguments()[0].toStdString()), frames, width, height, bench_view);
   }
 
   kubetwin::gui::MainWindow window;

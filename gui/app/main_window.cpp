@@ -20,6 +20,7 @@
 #include <cmath>
 
 #include "gui/app/cluster_view.hpp"
+#include "gui/app/fabric_view.hpp"
 #include "gui/app/views.hpp"
 #include "scenarios/runner.hpp"
 #include "scenarios/scenario_loader.hpp"
@@ -42,7 +43,7 @@ struct LiveResult {
 };
 
 const QStringList& MainWindow::view_names() {
-  static const QStringList kNames = {"cluster", "timeline", "queue", "charts", "compare", "conformance"};
+  static const QStringList kNames = {"cluster", "fabric", "timeline", "queue", "charts", "compare", "conformance"};
   return kNames;
 }
 
@@ -59,12 +60,14 @@ MainWindow::MainWindow() {
   split->addWidget(details_);
   split->setStretchFactor(0, 4);
   split->setStretchFactor(1, 1);
+  fabric_ = new FabricView;
   timeline_ = new TimelineView;
   queue_ = new QueueView;
   charts_ = new ChartsView;
   compare_ = new CompareView;
   conformance_ = new ConformanceView;
   tabs_->addTab(split, "Cluster");
+  tabs_->addTab(fabric_, "Fabric");
   tabs_->addTab(timeline_, "Timeline");
   tabs_->addTab(queue_, "Queue");
   tabs_->addTab(charts_, "Charts");
@@ -168,6 +171,7 @@ bool MainWindow::open_run(const fs::path& dir) {
   model_->advance(state_, 0);
   time_ = 0;
   cluster_->set_model(&*model_, &state_);
+  fabric_->set_model(&*model_, &state_);
   timeline_->set_model(&*model_);
   queue_->set_model(&*model_);
   charts_->set_models(&*model_, other_ ? &*other_ : nullptr);
@@ -282,6 +286,8 @@ void MainWindow::refresh_views() {
   if (view == "cluster") {
     cluster_->update();
     if (cluster_->selected_node() >= 0) details_->setPlainText(node_details());
+  } else if (view == "fabric") {
+    fabric_->refresh();
   } else if (view == "timeline") {
     timeline_->set_time(time_);
   } else if (view == "queue") {
@@ -374,6 +380,7 @@ QString MainWindow::node_details() const {
                 .arg(QString::fromStdString(slice.pod), QString::fromStdString(job.id), QString::fromStdString(job.queue),
                      QString::fromStdString(slice.gpus))
                 .arg(slice.start, 0, 'f', 1);
+    if (!slice.claims.empty()) text += "    claims " + QString::fromStdString(slice.claims) + "\n";
   }
   return text;
 }

@@ -22,6 +22,7 @@ class QTextEdit;
 namespace kubetwin::gui {
 
 class ClusterView;
+class FabricView;
 class TimelineView;
 class QueueView;
 class ChartsView;
@@ -65,6 +66,7 @@ class MainWindow : public QMainWindow {
   const RunModel* model() const { return model_ ? &*model_ : nullptr; }
   const ClusterState& state() const { return state_; }
   ClusterView* cluster_view() const { return cluster_; }
+  FabricView* fabric_view() const { return fabric_; }
   TimelineView* timeline_view() const { return timeline_; }
   QueueView* queue_view() const { return queue_; }
   ChartsView* charts_view() const { return charts_; }
@@ -88,6 +90,7 @@ class MainWindow : public QMainWindow {
   double speed_ = 600;
   bool step_through_changes_ = true;
   ClusterView* cluster_;
+  FabricView* fabric_;
   TimelineView* timeline_;
   QueueView* queue_;
   ChartsView* charts_;

@@ -206,6 +206,7 @@ class RunLoader {
     read_topology();
     read_series();
     read_events();
+    if (fs::exists(dir / "fabric.json")) m_.fabric_ = FabricModel::load(dir, node_index_);
     m_.build_checkpoints();
     return std::move(m_);
   }
@@ -367,6 +368,24 @@ class RunLoader {
 
   void read_events();
 
+  // The DRA claims of a Scheduled event, [{"name":"c","devices":["gpu-0"]}], as "c (gpu-0)".
+  std::string claims_text(std::string_view json) const {
+    const nlohmann::json claims = nlohmann::json::parse(json, nullptr, false);
+    if (!claims.is_array()) fail("\"claims\" is not an array");
+    std::string out;
+    for (const auto& c : claims) {
+      if (!c.is_object() || !c.contains("name") || !c["name"].is_string()) fail("\"claims\": an entry without a \"name\"");
+      out += (out.empty() ? "" : "; ") + c["name"].get<std::string>();
+      if (!c.contains("devices") || !c["devices"].is_array() || c["devices"].empty()) continue;
+      std::string devices;
+      for (const auto& d : c["devices"]) {
+        if (d.is_string()) devices += (devices.empty() ? "" : ", ") + d.get<std::string>();
+      }
+      out += " (" + devices + ")";
+    }
+    return out;
+  }
+
   // Older run folders: cells are numbered once every node is known, so the changes recorded per
   // (node, device) slot are renumbered at the end.
   void infer_cells();
@@ -446,7 +465,8 @@ void RunLoader::read_events() {
       const auto slice = static_cast<std::uint32_t>(m_.slices_.size());
       std::string list;
       for (int d : devices) list += (list.empty() ? "" : ",") + std::to_string(d);
-      m_.slices_.push_back(PodSlice{node, j, std::string(s.str("pod")), t, std::numeric_limits<double>::infinity(), list});
+      m_.slices_.push_back(PodSlice{node, j, std::string(s.str("pod")), t, std::numeric_limits<double>::infinity(), list, {}});
+      if (s.has("claims")) m_.slices_.back().claims = claims_text(s.str("claims"));
       const double share = s.num("gpuMilli");
       const std::int32_t milli = std::isnan(share) ? 1000 : static_cast<std::int32_t>(share);
       if (devices.empty()) held_[static_cast<std::size_t>(j)].push_back(Hold{kNoCell, slice});

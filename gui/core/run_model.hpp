@@ -7,9 +7,12 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
+
+#include "gui/core/fabric_model.hpp"
 
 namespace kubetwin::gui {
 
@@ -69,6 +72,7 @@ struct PodSlice {
   std::string pod;
   double start = 0, stop = 0;  ///< stop = end of the run if still running
   std::string gpus;            ///< device numbers, e.g. "0,1"
+  std::string claims;          ///< DRA claims held, e.g. "gpu-claim (gpu-0, gpu-1)"; empty: none
 };
 
 /// One change of one GPU cell: after it, `job` holds the cell (kNoJob: free) and `milli` of it
@@ -116,6 +120,8 @@ class RunModel {
   const std::vector<CellChange>& changes() const { return changes_; }
   /// NodeAdded and ScaleDown events in time order.
   const std::vector<NodeChange>& node_changes() const { return node_changes_; }
+  /// The fabric's switches and link loads (fabric.json), nullptr when the run has no fabric.
+  const FabricModel* fabric() const { return fabric_ ? &*fabric_ : nullptr; }
   /// Whether any node carries a fabric place (block or leaf label).
   bool has_fabric_places() const;
   /// Index of a job by id, kNoJob if unknown.
@@ -166,6 +172,7 @@ class RunModel {
   std::vector<SeriesRow> series_;
   std::vector<CellChange> changes_;
   std::vector<NodeChange> node_changes_;
+  std::optional<FabricModel> fabric_;
   std::vector<ClusterState> checkpoints_;  ///< state after changes_[k * kCheckpointEvery - 1]
 };
 

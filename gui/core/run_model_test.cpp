@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <iterator>
 
 #include "gui/testing/run_folder_builder.hpp"
 #include "sim/input_error.hpp"
@@ -234,6 +235,108 @@ TEST(RunModel, BadOrTruncatedFoldersGiveOneLineErrors) {
   std::ofstream(bad_label / "topology.json")
       << R"({"nodePools": [{"name": "h100", "gpusPerNode": 8}], "nodes": [{"name": "h100-0", "pool": 0, "labels": {"topology.kubetwin.io/leaf": 3}}]})";
   expect_load_error(bad_label, (bad_label / "topology.json").string() + ": /nodes/0/labels/topology.kubetwin.io~1leaf: not a string");
+}
+
+// Four nodes, one per leaf, two leaves per spine block. Job "x" (nodes 0 and 2) crosses leaf 0's and
+// leaf 2's uplinks and both blocks' core links from 10 to 50; job "y" (nodes 0 and 1) joins leaf
+// 0's uplink from 20 to 40, which saturates it.
+RunFolderBuilder fabric_run(const fs::path& dir) {
+  RunFolderBuilder b(dir, 4, 8);
+  b.fat_tree(2, 2, 1, 100e9, 50e9).series_row(0, 0, 0, 0)
+      .link_usage(10, "x", true, {{0, 60e9, 60e9}, {5, 60e9, 60e9}, {8, 30e9, 30e9}, {11, 30e9, 30e9}})
+      .link_usage(20, "y", true, {{0, 100e9, 140e9}, {3, 80e9, 80e9}})
+      .link_usage(40, "y", false, {{0, 60e9, 60e9}, {3, 0, 0}})
+      .link_usage(50, "x", false, {{0, 0, 0}, {5, 0, 0}, {8, 0, 0}, {11, 0, 0}});
+  return b;
+}
+
+TEST(FabricModel, LoadsSwitchesServersAndLinkLoadsOverTime) {
+  const RunModel m = RunModel::load(fabric_run(scratch("run")).write(100));
+  ASSERT_NE(m.fabric(), nullptr);
+  const FabricModel& f = *m.fabric();
+  EXPECT_EQ(f.kind(), "fatTree");
+  ASSERT_EQ(f.blocks().size(), 2u);
+  ASSERT_EQ(f.leaves().size(), 4u);
+  EXPECT_EQ(f.blocks()[1].leaves, (std::vector<std::uint32_t>{2, 3}));
+  EXPECT_EQ(f.leaves()[2].name, "pod1.leaf0");
+  EXPECT_EQ(f.leaves()[2].nodes, (std::vector<std::uint32_t>{2}));
+  EXPECT_EQ(f.leaves_of_node(3), (std::vector<std::uint32_t>{3}));
+  EXPECT_EQ(f.link_count(), 6u);
+  EXPECT_EQ(f.link_name(f.leaf_link(1)), "leaf pod0.leaf1 -> spines");
+  EXPECT_EQ(f.link_name(f.block_link(0)), "block pod0 spines -> core");
+  EXPECT_EQ(f.usage_records(), 4u);
+
+  EXPECT_EQ(f.use_at(f.leaf_link(0), 5).load, 0.0);
+  EXPECT_DOUBLE_EQ(f.use_at(f.leaf_link(0), 10).utilization(), 0.6);
+  const LinkUse busy = f.use_at(f.leaf_link(0), 30);
+  EXPECT_DOUBLE_EQ(busy.utilization(), 1.0);  // saturated: y and x get less than they ask
+  EXPECT_DOUBLE_EQ(busy.demand, 140e9);
+  EXPECT_EQ(f.jobs_at(f.leaf_link(0), 30), (std::vector<std::string>{"x", "y"}));
+  EXPECT_EQ(f.jobs_at(f.leaf_link(0), 45), (std::vector<std::string>{"x"}));
+  EXPECT_TRUE(f.jobs_at(f.leaf_link(0), 50).empty());
+  // Leaf 1 carries y downwards only (resource 3): the busier direction counts.
+  EXPECT_DOUBLE_EQ(f.use_at(f.leaf_link(1), 30).utilization(), 0.8);
+  EXPECT_DOUBLE_EQ(f.use_at(f.block_link(1), 30).utilization(), 0.6);
+  EXPECT_EQ(f.use_at(f.block_link(1), 60).load, 0.0);
+  EXPECT_EQ(m.state_at(0).busy_cells(), 0);  // the cluster itself is unaffected
+
+  EXPECT_EQ(RunModel::load(two_node_run(scratch("plain")).write(100)).fabric(), nullptr);
+}
+
+TEST(FabricModel, BadOrTruncatedFabricFilesGiveOneLineErrors) {
+  const fs::path cut = fabric_run(scratch("cut")).write(100);
+  std::ofstream(cut / "fabric.json") << "{\"kind\": \"fatTree\", \"blocks\": [";
+  expect_load_error(cut, (cut / "fabric.json").string() + ": not valid JSON");
+
+  const fs::path bad_leaf = fabric_run(scratch("badleaf")).write(100);
+  {
+    std::ifstream in(bad_leaf / "fabric.json");
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    text.replace(text.find("\"block\":1"), 9, "\"block\":7");
+    std::ofstream(bad_leaf / "fabric.json") << text;
+  }
+  expect_load_error(bad_leaf, (bad_leaf / "fabric.json").string() + ": /leaves/2/block: missing or not an index below 2");
+
+  const fs::path ghost = RunFolderBuilder(scratch("ghost"), 1, 8).fat_tree(1, 1, 1, 1e9, 0).write(1);
+  {
+    std::ifstream in(ghost / "fabric.json");
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    text.replace(text.find("h100-0"), 6, "h100-9");
+    std::ofstream(ghost / "fabric.json") << text;
+  }
+  expect_load_error(ghost, (ghost / "fabric.json").string() + ": /servers/0/node: \"h100-9\" is not in topology.json");
+
+  const fs::path cut_usage = fabric_run(scratch("cutusage")).write(100);
+  std::ofstream(cut_usage / "fabric-usage.jsonl", std::ios::app) << "{\"t\":60,\"job\":\"z\",\"chan";
+  expect_load_error(cut_usage, (cut_usage / "fabric-usage.jsonl").string() + ":5: the last line is cut short");
+
+  const fs::path bad_resource = fabric_run(scratch("badresource")).link_usage(60, "z", true, {{99, 1, 1}}).write(100);
+  expect_load_error(bad_resource, (bad_resource / "fabric-usage.jsonl").string() + ":5: resource 99 is not a link direction of fabric.json");
+
+  const fs::path no_start = fabric_run(scratch("nostart")).link_usage(60, "z", false, {{0, 0, 0}}).write(100);
+  expect_load_error(no_start, (no_start / "fabric-usage.jsonl").string() + ":5: job \"z\" ends on a link it did not start on");
+
+  const fs::path no_usage = fabric_run(scratch("nousage")).write(100);
+  fs::remove(no_usage / "fabric-usage.jsonl");
+  expect_load_error(no_usage, (no_usage / "fabric-usage.jsonl").string() + ": missing");
+}
+
+TEST(RunModel, PodSlicesCarryTheirDraClaims) {
+  RunFolderBuilder b(scratch("dra"), 1, 8);
+  b.submit(0, "serve", 2, 2)
+      .raw("{\"t\":1,\"type\":\"Scheduled\",\"job\":\"serve\",\"pod\":\"serve-0\",\"node\":\"h100-0\",\"gpus\":[0,1],"
+           "\"claims\":[{\"name\":\"pair\",\"devices\":[\"gpu-0\",\"gpu-1\"]},{\"name\":\"nic\",\"devices\":[\"nic-0\"]}]}\n")
+      .bind(1, "serve", 1, 0, {2, 3});
+  const RunModel m = RunModel::load(b.series_row(0, 0, 0, 0).write(10));
+  ASSERT_EQ(m.slices().size(), 2u);
+  EXPECT_EQ(m.slices()[0].claims, "pair (gpu-0, gpu-1); nic (nic-0)");
+  EXPECT_EQ(m.slices()[1].claims, "");
+  EXPECT_EQ(m.state_at(5).busy_cells(), 4);
+
+  const fs::path bad = RunFolderBuilder(scratch("badclaims"), 1, 8).submit(0, "a", 1, 1)
+                           .raw("{\"t\":1,\"type\":\"Scheduled\",\"job\":\"a\",\"pod\":\"a-0\",\"node\":\"h100-0\",\"claims\":[{\"devices\":[]}]}\n")
+                           .write(1);
+  expect_load_error(bad, (bad / "events.jsonl").string() + ":2: \"claims\": an entry without a \"name\"");
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "sim/json_writer.hpp"
@@ -92,12 +93,59 @@ class RunFolderBuilder {
     emit(t, "ScaleDown", [&](sim::JsonObjectWriter& w) { w.field("node", node(node_index)); });
     return *this;
   }
+  /// A fat-tree fabric (fabric.json): `blocks` spine blocks of `leaves_per_block` leaves, node i
+  /// on leaf i / nodes_per_leaf (and labelled with its place); each leaf's uplinks to its spines
+  /// carry `leaf_capacity` bytes/s per direction, each block's to the core `core_capacity`.
+  RunFolderBuilder& fat_tree(int blocks, int leaves_per_block, int nodes_per_leaf, double leaf_capacity, double core_capacity) {
+    std::string f = "{\"kind\":\"fatTree\",\"planes\":1,\"gpusPerNode\":" + std::to_string(gpus_) +
+                    ",\"nicBytesPerSecond\":5e10,\"efficiency\":0.9,\"cores\":4,\n\"blocks\": [";
+    for (int b = 0; b < blocks; ++b) {
+      f += b == 0 ? "\n" : ",\n";
+      sim::JsonObjectWriter(f).field("name", "pod" + std::to_string(b)).field("spines", leaves_per_block)
+          .field("coreBytesPerSecond", core_capacity).close();
+    }
+    f += "\n],\n\"leaves\": [";
+    for (int l = 0; l < blocks * leaves_per_block; ++l) {
+      f += l == 0 ? "\n" : ",\n";
+      sim::JsonObjectWriter(f).field("name", leaf_name(l, leaves_per_block)).field("block", l / leaves_per_block)
+          .field("spineBytesPerSecond", leaf_capacity).close();
+    }
+    f += "\n],\n\"servers\": [";
+    for (int n = 0; n < nodes_; ++n) {
+      f += n == 0 ? "\n" : ",\n";
+      const int leaf = n / nodes_per_leaf;
+      sim::JsonObjectWriter(f).field("node", node(n)).raw_field("leaves", "[" + std::to_string(leaf) + "]").close();
+      place(n, "pod" + std::to_string(leaf / leaves_per_block), leaf_name(leaf, leaves_per_block));
+    }
+    fabric_ = f + "\n]}\n";
+    return *this;
+  }
+  /// A fabric-usage.jsonl line: `job` starts (or ends) crossing the resources given as (resource,
+  /// load, demand); resource 2l / 2l+1 is leaf l's uplinks up / down, then 2 per block.
+  RunFolderBuilder& link_usage(double t, const std::string& job, bool start, const std::vector<std::tuple<int, double, double>>& loads) {
+    std::string resources = "[", load = "[";
+    for (const auto& [r, l, d] : loads) {
+      resources += (resources.size() > 1 ? "," : "") + std::to_string(r);
+      load += load.size() > 1 ? ",[" : "[";
+      sim::append_json_number(load, l);
+      load += ',';
+      sim::append_json_number(load, d);
+      load += ']';
+    }
+    sim::JsonObjectWriter w(usage_);
+    w.field("t", t).field("job", job).field("change", start ? "start" : "end").raw_field("resources", resources + "]")
+        .raw_field("load", load + "]");
+    w.close();
+    usage_ += '\n';
+    return *this;
+  }
   RunFolderBuilder& without_topology() {
     topology_ = false;
     return *this;
   }
 
-  /// Writes summary.json, events.jsonl, series.csv and topology.json; returns the folder.
+  /// Writes summary.json, events.jsonl, series.csv, topology.json (and fabric.json with
+  /// fabric-usage.jsonl after fat_tree); returns the folder.
   std::filesystem::path write(double end_time) const {
     std::filesystem::create_directories(dir_);
     std::string summary;
@@ -127,10 +175,18 @@ class RunFolderBuilder {
     } else {
       std::filesystem::remove(dir_ / "topology.json");
     }
+    if (!fabric_.empty()) {
+      std::ofstream(dir_ / "fabric.json") << fabric_;
+      std::ofstream(dir_ / "fabric-usage.jsonl", std::ios::binary) << usage_;
+    }
     return dir_;
   }
 
  private:
+  static std::string leaf_name(int leaf, int leaves_per_block) {
+    return "pod" + std::to_string(leaf / leaves_per_block) + ".leaf" + std::to_string(leaf % leaves_per_block);
+  }
+
   template <class Fields>
   void emit(double t, const char* type, Fields fields) {
     sim::JsonObjectWriter w(events_);
@@ -143,7 +199,7 @@ class RunFolderBuilder {
   std::filesystem::path dir_;
   int nodes_, gpus_;
   std::string pool_;
-  std::string events_, series_;
+  std::string events_, series_, fabric_, usage_;
   bool topology_ = true;
   std::vector<std::pair<std::string, std::string>> places_;  // (block, leaf) per node
   std::vector<bool> slots_;

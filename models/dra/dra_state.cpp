@@ -153,6 +153,16 @@ void DraState::add_consumer(ClaimId claim, PodRef pod) {
   used_by_job_[pod.job].emplace_back(pod.pod, claim);
 }
 
+std::vector<ClaimId> DraState::claims_of(PodRef pod) const {
+  std::vector<ClaimId> out;
+  if (const auto it = used_by_job_.find(pod.job); it != used_by_job_.end()) {
+    for (const auto& [p, claim] : it->second) {
+      if (p == pod.pod) out.push_back(claim);
+    }
+  }
+  return out;
+}
+
 void DraState::mark_reserved_for(PodRef pod) {
   const auto it = used_by_job_.find(pod.job);
   if (it == used_by_job_.end()) return;

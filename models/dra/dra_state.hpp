@@ -90,6 +90,8 @@ class DraState {
   void release_pod(PodRef pod);
   /// release_pod for every pod of job `job` (the job completed or was evicted).
   void release_job(std::uint64_t job);
+  /// The claims `pod` uses (reserved or bound), in the order it took them.
+  std::vector<ClaimId> claims_of(PodRef pod) const;
 
  private:
   struct ShapeDevice {  // indices, not pointers, so that a DraState copies safely

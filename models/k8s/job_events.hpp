@@ -24,10 +24,14 @@ struct PodScheduledEvent {
   std::string_view job, pod, node;
   std::string_view devices_json;  ///< a JSON array of the node's GPU numbers the pod holds; empty: none
   std::int64_t gpu_milli;         ///< the GPU share, for a pod sharing one device; 0 otherwise
+  /// The DRA claims the pod holds, a JSON array of {"name", "devices"}; empty: none (the field is
+  /// left out, so runs without DRA log exactly what they did before).
+  std::string_view claims_json = {};
   void write(sim::JsonObjectWriter& w) const {
     w.field("job", job).field("pod", pod).field("node", node);
     if (!devices_json.empty()) w.raw_field("gpus", devices_json);
     if (gpu_milli > 0) w.field("gpuMilli", gpu_milli);
+    if (!claims_json.empty()) w.raw_field("claims", claims_json);
   }
 };
 

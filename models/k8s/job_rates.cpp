@@ -33,12 +33,19 @@ void JobRates::on_start(const JobState& job) {
     nodes.push_back(static_cast<int>(n));
     devices.push_back(std::move(d));
   }
-  apply(contention_.add(job.seq, job_demands(fabric_, nodes, devices)), job, true);
+  const auto changes = contention_.add(job.seq, job_demands(fabric_, nodes, devices));
+  const auto crossed = contention_.demands(job.seq);
+  if (!crossed.empty()) usage_changed.emit(job, true, crossed);
+  apply(changes, job, true);
 }
 
 void JobRates::on_end(const JobState& job) {
   if (running_.erase(job.seq) == 0) return;
-  apply(contention_.remove(job.seq), job, false);
+  const auto held = contention_.demands(job.seq);
+  const std::vector<ResourceDemand> crossed(held.begin(), held.end());
+  const auto changes = contention_.remove(job.seq);
+  if (!crossed.empty()) usage_changed.emit(job, false, crossed);
+  apply(changes, job, false);
 }
 
 void JobRates::apply(const std::vector<FabricContention::Change>& changes, const JobState& cause, bool started) {

@@ -7,6 +7,7 @@
 // timer moved. Nothing is evaluated per iteration.
 
 #include <cstdint>
+#include <span>
 #include <unordered_map>
 
 #include "models/k8s/control_plane.hpp"
@@ -27,6 +28,11 @@ class JobRates {
   sim::Signal<const JobState& /*job*/, double /*old step*/, double /*new step*/, const JobState& /*cause*/,
               bool /*started*/>
       rate_changed;
+
+  /// A perf job whose inter-node traffic crosses shared resources started (`started`) or ended;
+  /// `crossed` are its demands. Emitted after the shares were recomputed, so contention().load()
+  /// gives each resource's new load (the run folder's fabric-usage.jsonl).
+  sim::Signal<const JobState& /*job*/, bool /*started*/, std::span<const ResourceDemand> /*crossed*/> usage_changed;
 
   const FabricContention& contention() const { return contention_; }
   std::uint64_t rate_changes() const { return rate_changes_; }

@@ -80,6 +80,10 @@ FabricIndex::FabricIndex(const Fabric& fabric, int gpus_per_node, double efficie
   const int planes = planes_of_leaf.empty() ? 1 : planes_of_leaf.front();
   for (double& c : leaf_up_) c *= planes * efficiency;
   for (double& c : block_up_) c *= planes * efficiency;
+  leaf_vertex_ = leaf_vertex;
+  leaf_block_ = leaf_block;
+  block_names_.resize(block_spines.size());
+  for (const auto& [name, id] : block_id) block_names_[static_cast<std::size_t>(id)] = name;
   leaf_nodes_.assign(leaf_vertex.size(), {});
   block_leaves_.assign(block_spines.size(), {});
   for (std::size_t n = 0; n < nodes; ++n) {
@@ -184,6 +188,32 @@ std::vector<FabricContention::Change> FabricContention::remove(std::uint64_t job
 double FabricContention::slowdown(std::uint64_t job) const {
   auto it = jobs_.find(job);
   return it == jobs_.end() ? 1.0 : it->second.slowdown;
+}
+
+std::span<const ResourceDemand> FabricContention::demands(std::uint64_t job) const {
+  auto it = jobs_.find(job);
+  return it == jobs_.end() ? std::span<const ResourceDemand>{} : std::span<const ResourceDemand>(it->second.demands);
+}
+
+double FabricContention::load(std::size_t r) const {
+  double sum = 0;
+  for (std::uint64_t id : jobs_on_[r]) {
+    const Job& j = jobs_.at(id);
+    for (std::size_t i = 0; i < j.demands.size(); ++i) {
+      if (j.demands[i].resource == r) sum += j.shares[i];
+    }
+  }
+  return sum;
+}
+
+double FabricContention::demand(std::size_t r) const {
+  double sum = 0;
+  for (std::uint64_t id : jobs_on_[r]) {
+    for (const ResourceDemand& d : jobs_.at(id).demands) {
+      if (d.resource == r) sum += d.rate;
+    }
+  }
+  return sum;
 }
 
 void FabricContention::share(std::size_t r) {

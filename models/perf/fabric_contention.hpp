@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <map>
 #include <span>
+#include <string>
 #include <utility>
 #include <vector>
 
@@ -39,6 +40,10 @@ class FabricIndex {
   int gpu_leaf(int node, int device) const { return gpu_leaf_[static_cast<std::size_t>(node * gpus_per_node_ + device)]; }
   int leaves() const { return static_cast<int>(leaf_up_.size()); }
   int blocks() const { return static_cast<int>(block_up_.size()); }
+  /// The leaf switch (first plane's) behind leaf id `leaf`, and the name of spine block `block`.
+  VertexId leaf_vertex(int leaf) const { return leaf_vertex_[static_cast<std::size_t>(leaf)]; }
+  const std::string& block_name(int block) const { return block_names_[static_cast<std::size_t>(block)]; }
+  int block_of_leaf(int leaf) const { return leaf_block_[static_cast<std::size_t>(leaf)]; }
   /// Nodes of each leaf and leaves of each block, in index order.
   const std::vector<int>& nodes_of_leaf(int leaf) const { return leaf_nodes_[static_cast<std::size_t>(leaf)]; }
   const std::vector<int>& leaves_of_block(int block) const { return block_leaves_[static_cast<std::size_t>(block)]; }
@@ -58,6 +63,9 @@ class FabricIndex {
   int gpus_per_node_;
   double nic_rate_ = 0;
   std::vector<int> node_leaf_, node_block_, gpu_leaf_;
+  std::vector<VertexId> leaf_vertex_;
+  std::vector<int> leaf_block_;
+  std::vector<std::string> block_names_;
   std::vector<double> leaf_up_, block_up_;  // capacity per direction (symmetric links)
   std::vector<std::vector<int>> leaf_nodes_, block_leaves_;
 };
@@ -88,6 +96,12 @@ class FabricContention {
   /// Unregisters a job (no-op if unknown); returns the others whose slowdown changed.
   std::vector<Change> remove(std::uint64_t job);
   double slowdown(std::uint64_t job) const;
+  /// What a running job pushes through each shared resource when alone (empty if unknown).
+  std::span<const ResourceDemand> demands(std::uint64_t job) const;
+  /// Sum over the jobs on resource `r` of the rate they get (their max-min share), and of what
+  /// they would push alone, bytes/s: the resource's modelled load and demand.
+  double load(std::size_t r) const;
+  double demand(std::size_t r) const;
   /// Jobs whose slowdown was recomputed, in all (a measure of the incremental work).
   std::uint64_t recomputed() const { return recomputed_; }
 

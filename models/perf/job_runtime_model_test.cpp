@@ -147,5 +147,34 @@ TEST(FabricContention, SharesAnOversubscribedUplinkByDemand) {
   EXPECT_DOUBLE_EQ(c.slowdown(3), 1.0);
 }
 
+// The loads the run folder records (fabric-usage.jsonl): shares summed per resource, and demands.
+TEST(FabricContention, ReportsEachResourcesLoadAndDemand) {
+  FabricSpec s;
+  s.kind = FabricKind::FatTree;
+  s.nodes = 4;
+  s.nodes_per_leaf = 2;
+  s.spines_per_pod = 1;
+  s.oversubscription = 2;
+  const Fabric fabric = build_fabric(s);
+  const FabricIndex index(fabric, 8);
+  EXPECT_EQ(index.leaves(), 2);
+  EXPECT_EQ(index.block_of_leaf(1), 0);
+  EXPECT_EQ(fabric.vertex(index.leaf_vertex(1)).kind, VertexKind::Leaf);
+  const std::vector<int> all{0, 1, 2, 3, 4, 5, 6, 7};
+  FabricContention c(index);
+  const std::size_t up = index.leaf_up(0);
+  EXPECT_EQ(c.load(up), 0.0);
+  (void)c.add(1, job_demands(index, std::vector<int>{0, 2}, std::vector<std::vector<int>>{all, all}));
+  EXPECT_DOUBLE_EQ(c.load(up), 360e9);  // 8 NICs x 45 GB/s: exactly the uplink
+  EXPECT_EQ(c.demands(1).size(), 4u);
+  (void)c.add(2, job_demands(index, std::vector<int>{1, 3}, std::vector<std::vector<int>>{all, all}));
+  EXPECT_DOUBLE_EQ(c.load(up), 360e9);    // shared, never above capacity
+  EXPECT_DOUBLE_EQ(c.demand(up), 720e9);  // both would push 360 alone
+  (void)c.remove(1);
+  EXPECT_DOUBLE_EQ(c.load(up), 360e9);
+  EXPECT_DOUBLE_EQ(c.demand(up), 360e9);
+  EXPECT_TRUE(c.demands(1).empty());
+}
+
 }  // namespace
 }  // namespace kubetwin::models

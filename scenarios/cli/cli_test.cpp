@@ -749,6 +749,35 @@ TEST_F(Cli, FabricScenarioTimesJobsOnTheirRoutesAndRecordsContention) {
   }
   EXPECT_GT(rate_changes, 0);  // co-tenants on shared uplinks slow each other
   EXPECT_GT(started_with_step, 0);
+  // With a fabric the folder also holds the fabric and its links' modelled load over time.
+  std::vector<std::string> files = kResultFiles;
+  files.insert(files.begin() + 1, {"fabric-usage.jsonl", "fabric.json"});  // in name order, after events.jsonl
+  EXPECT_EQ(entries_of(path("out")), files) << joined(entries_of(path("out")));
+  const json fabric = json::parse(read_file(path("out/fabric.json")));
+  EXPECT_EQ(fabric["kind"], "fatTree");
+  EXPECT_EQ(fabric["blocks"].size(), 2u);  // 32 servers, 16 per spine block
+  EXPECT_EQ(fabric["leaves"].size(), 8u);  // 4 servers per leaf
+  EXPECT_EQ(fabric["servers"].size(), 32u);
+  EXPECT_EQ(fabric["servers"][5]["leaves"], json::array({1}));
+  // 2:1 oversubscribed: a leaf's uplinks carry half its 4 servers x 8 NICs x 400 Gb/s, times the 0.9 achieved.
+  EXPECT_DOUBLE_EQ(fabric["leaves"][0]["spineBytesPerSecond"].get<double>(), 4 * 8 * 50e9 / 2 * 0.9);
+  // Every start has its end (all jobs complete), loads never exceed the capacity they share.
+  int starts = 0, ends = 0;
+  const std::size_t leaves = fabric["leaves"].size();
+  for (const auto& line : lines_of(read_file(path("out/fabric-usage.jsonl")))) {
+    const json u = json::parse(line);
+    (u["change"] == "start" ? starts : ends) += 1;
+    ASSERT_EQ(u["resources"].size(), u["load"].size());
+    for (std::size_t i = 0; i < u["resources"].size(); ++i) {
+      const auto res = u["resources"][i].get<std::size_t>();
+      const double capacity = res < 2 * leaves ? fabric["leaves"][res / 2]["spineBytesPerSecond"].get<double>()
+                                               : fabric["blocks"][(res - 2 * leaves) / 2]["coreBytesPerSecond"].get<double>();
+      EXPECT_LE(u["load"][i][0].get<double>(), capacity * (1 + 1e-9)) << line;
+      EXPECT_LE(u["load"][i][0].get<double>(), u["load"][i][1].get<double>() * (1 + 1e-9)) << line;
+    }
+  }
+  EXPECT_GT(starts, 0);
+  EXPECT_EQ(starts, ends);
 }
 
 // Issue 5's comparison: on fabric-training's 2:1 fat-tree, the TopologyAware profile keeps gangs
