@@ -516,7 +516,7 @@ class GuiTest : public QObject {
     QCOMPARE(w.time(), 30.0);
   }
 
-  void liveModeSimulatesAScenarioInAWorkerThreadAndPlaysIt() {
+  void liveModeSimulatesInAWorkerThreadThenInAChildProcess() {
     MainWindow w;
     w.show();
     bool done = false, ok = false;
@@ -531,11 +531,30 @@ class GuiTest : public QObject {
     QVERIFY(!w.model()->jobs().empty());
     QVERIFY(!w.model()->topology_inferred());
     QVERIFY(w.playing());
-    // A second live run in the same process is refused with a message, not a crash.
+
+    // SimGrid allows one engine per process: the next live run goes to a child `kubetwin run`.
     QString message;
     w.on_error = [&](const QString& m) { message = m; };
+    qputenv("KUBETWIN_CLI", KUBETWIN_CLI_BINARY);
+    done = ok = false;
+    w.start_live(fs::path(KUBETWIN_SOURCE_DIR) / "scenarios/examples/trace-replay.json", [&](bool success) {
+      done = true;
+      ok = success;
+    });
+    QVERIFY(w.live_running());
     w.start_live(fs::path(KUBETWIN_SOURCE_DIR) / "scenarios/examples/gang-training.json");
-    QVERIFY2(message.contains("one engine per process"), qPrintable(message));
+    QVERIFY2(message.contains("already running"), qPrintable(message));
+    QTRY_VERIFY_WITH_TIMEOUT(done, 120000);
+    QVERIFY2(ok, qPrintable(message));
+    QCOMPARE(w.model()->jobs().size(), std::size_t{10});  // trace-replay's ten jobs, now shown
+    QVERIFY(std::any_of(w.model()->jobs().begin(), w.model()->jobs().end(), [](const auto& j) { return j.id == "train-llm-c"; }));
+
+    // Without the command-line binary the next run is refused in one line, not a crash.
+    message.clear();
+    qputenv("KUBETWIN_CLI", "/nonexistent/kubetwin");
+    w.start_live(fs::path(KUBETWIN_SOURCE_DIR) / "scenarios/examples/gang-training.json");
+    QVERIFY2(message.contains("one engine per process") && message.contains("KUBETWIN_CLI"), qPrintable(message));
+    QVERIFY(!w.live_running());
   }
 };
 

@@ -4,9 +4,11 @@
 #include <QComboBox>
 #include <QDateTime>
 #include <QFileDialog>
+#include <QFileInfo>
 #include <QLabel>
 #include <QMenuBar>
 #include <QMessageBox>
+#include <QProcess>
 #include <QSlider>
 #include <QSplitter>
 #include <QStatusBar>
@@ -33,8 +35,15 @@ namespace fs = std::filesystem;
 namespace {
 constexpr int kSliderSteps = 10000;
 constexpr int kFrameMs = 16;  // about 60 frames per second while playing
-// SimGrid allows one engine per process (sim::Engine), so one live simulation per process.
+// SimGrid allows one engine per process (sim::Engine): the first live run of a process simulates
+// in a worker thread, later ones in a child `kubetwin run`.
 std::atomic<bool> g_live_run_used{false};
+
+// The command-line binary for child runs: $KUBETWIN_CLI, else `kubetwin` beside this program.
+QString cli_binary() {
+  if (const QByteArray env = qgetenv("KUBETWIN_CLI"); !env.isEmpty()) return QString::fromLocal8Bit(env);
+  return QCoreApplication::applicationDirPath() + "/kubetwin";
+}
 }  // namespace
 
 // What the worker thread hands back: the run folder it wrote, or the one-line error.
@@ -87,8 +96,13 @@ MainWindow::MainWindow() {
 
 MainWindow::~MainWindow() {
   if (live_thread_) live_thread_->wait();  // the simulation cannot be interrupted; let it finish
+  if (live_process_) {
+    live_process_->disconnect(this);
+    live_process_->kill();
+    live_process_->waitForFinished();
+  }
   std::error_code ignored;
-  if (live_dir_) fs::remove_all(*live_dir_, ignored);
+  for (const fs::path& dir : live_dirs_) fs::remove_all(dir, ignored);
 }
 
 void MainWindow::build_menus() {
@@ -213,37 +227,74 @@ bool MainWindow::open_conformance_report(const fs::path& file) {
   return true;
 }
 
-bool MainWindow::live_running() const { return live_thread_ != nullptr; }
+bool MainWindow::live_running() const { return live_thread_ != nullptr || live_process_ != nullptr; }
 
-void MainWindow::start_live(const fs::path& scenario_file, std::function<void(bool)> done) {
-  auto finish = [done](bool ok) {
+fs::path MainWindow::next_live_dir() {
+  const fs::path dir = fs::temp_directory_path() / ("kubetwin-gui-live-" + std::to_string(QCoreApplication::applicationPid()) +
+                                                    "-" + std::to_string(live_dirs_.size()));
+  std::error_code ignored;
+  fs::remove_all(dir, ignored);
+  live_dirs_.push_back(dir);
+  return dir;
+}
+
+void MainWindow::live_run_finished(const fs::path& out, const std::string& message, const std::function<void(bool)>& done) {
+  auto finish = [&done](bool ok) {
     if (done) done(ok);
   };
-  if (live_thread_) {
-    error("a live simulation is already running");
+  if (!message.empty()) {
+    error(QString::fromStdString(message));
     return finish(false);
   }
-  if (g_live_run_used.exchange(true)) {
-    error("this window already ran one live simulation (SimGrid allows one engine per process): "
-          "start another kubetwin-gui for the next one");
-    return finish(false);
+  const bool ok = open_run(out);
+  if (ok) play();
+  finish(ok);
+}
+
+void MainWindow::start_live(const fs::path& scenario_file, std::function<void(bool)> done) {
+  if (live_running()) {
+    error("a live simulation is already running");
+    if (done) done(false);
+    return;
   }
   scenarios::Scenario scenario;
-  try {
+  try {  // a bad scenario is reported here, in one line, whichever way it would run
     nlohmann::json doc = scenarios::read_scenario_file(scenario_file);
     scenario = scenarios::load_scenario(doc, scenario_file.string(), scenario_file.parent_path());
   } catch (const std::exception& e) {
     error(QString::fromStdString(e.what()));
-    return finish(false);
+    if (done) done(false);
+    return;
   }
-  // A fresh folder per run, removed when the window closes.
-  live_dir_ = std::make_unique<fs::path>(fs::temp_directory_path() /
-                                         ("kubetwin-gui-live-" + std::to_string(QCoreApplication::applicationPid())));
-  fs::remove_all(*live_dir_);
-  live_result_ = std::make_shared<LiveResult>();
+  const fs::path out = next_live_dir();
   statusBar()->showMessage("simulating " + QString::fromStdString(scenario_file.string()) + " ...");
+  if (g_live_run_used.exchange(true)) {
+    const QString cli = cli_binary();
+    if (!QFileInfo(cli).isExecutable()) {
+      error("this process already ran one live simulation (SimGrid allows one engine per process) and there is no "
+            "kubetwin binary at " + cli + " to run the next one in a child process (set KUBETWIN_CLI)");
+      if (done) done(false);
+      return;
+    }
+    live_process_ = new QProcess(this);
+    live_process_->setProgram(cli);
+    live_process_->setArguments({"run", QString::fromStdString(scenario_file.string()), "--out",
+                                 QString::fromStdString(out.string()), "--quiet"});
+    connect(live_process_, &QProcess::finished, this, [this, out, done](int code, QProcess::ExitStatus status) {
+      std::string message;
+      if (status != QProcess::NormalExit || code != 0) {
+        const QString err = QString::fromLocal8Bit(live_process_->readAllStandardError()).trimmed();
+        message = err.isEmpty() ? "kubetwin run exited with code " + std::to_string(code) : err.section('\n', 0, 0).toStdString();
+      }
+      live_process_->deleteLater();
+      live_process_ = nullptr;
+      live_run_finished(out, message, done);
+    });
+    live_process_->start();
+    return;
+  }
+  live_result_ = std::make_shared<LiveResult>();
   auto result = live_result_;
-  const fs::path out = *live_dir_;
   live_thread_ = QThread::create([scenario = std::move(scenario), out, result] {
     try {
       scenarios::RunOptions options;
@@ -254,16 +305,10 @@ void MainWindow::start_live(const fs::path& scenario_file, std::function<void(bo
       result->error = e.what();
     }
   });
-  connect(live_thread_, &QThread::finished, this, [this, finish, out] {
+  connect(live_thread_, &QThread::finished, this, [this, out, done] {
     live_thread_->deleteLater();
     live_thread_ = nullptr;
-    if (!live_result_->error.empty()) {
-      error(QString::fromStdString(live_result_->error));
-      return finish(false);
-    }
-    const bool ok = open_run(out);
-    if (ok) play();
-    finish(ok);
+    live_run_finished(out, live_result_->error, done);
   });
   live_thread_->start();
 }

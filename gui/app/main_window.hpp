@@ -16,6 +16,7 @@ class QSlider;
 class QLabel;
 class QComboBox;
 class QTimer;
+class QProcess;
 class QThread;
 class QTextEdit;
 
@@ -103,8 +104,13 @@ class MainWindow : public QMainWindow {
   QComboBox* speed_box_;
   QTimer* timer_;
   QThread* live_thread_ = nullptr;
+  QProcess* live_process_ = nullptr;  ///< live runs after the first: `kubetwin run` in a child process
   std::shared_ptr<struct LiveResult> live_result_;
-  std::unique_ptr<std::filesystem::path> live_dir_;
+  std::vector<std::filesystem::path> live_dirs_;  ///< one per live run, removed with the window
+  /// A fresh folder for the next live run's files.
+  std::filesystem::path next_live_dir();
+  /// Opens a finished live run's folder and plays it.
+  void live_run_finished(const std::filesystem::path& out, const std::string& error, const std::function<void(bool)>& done);
   qint64 last_tick_ms_ = 0;
   qint64 last_queue_refresh_ms_ = 0;
 };
