@@ -12,12 +12,15 @@
 #include "models/dra/dra_loader.hpp"
 #include "models/dra/dynamic_resources.hpp"
 #include "models/hardware/gpu_catalog.hpp"
+#include "models/k8s/api_job_controller.hpp"
+#include "models/k8s/api_server.hpp"
 #include "models/k8s/control_plane.hpp"
 #include "models/k8s/job_events.hpp"
 #include "models/k8s/job_controller.hpp"
 #include "models/k8s/job_injector.hpp"
 #include "models/k8s/job_rates.hpp"
 #include "models/k8s/node_lifecycle.hpp"
+#include "models/k8s/pod_status_writer.hpp"
 #include "models/metrics/run_metrics.hpp"
 #include "models/metrics/series_sampler.hpp"
 #include "models/perf/fabric_contention.hpp"
@@ -198,6 +201,40 @@ nlohmann::ordered_json run_scenario(const Scenario& sc, const RunOptions& option
   // Controllers: the Job controller (jobs with batch fields), node faults, inference Deployments.
   models::JobController jobs(engine, cp, streams.stream("failures"));
   models::JobSetController job_sets(engine, jobs);
+  // With /apiServer, batch Jobs go through the object store: their controller sees and writes Job
+  // and Pod objects through the API, and the status writer (scheduler and kubelets) turns new Pod
+  // objects into control-plane units and writes their phases back. Without it nothing changes.
+  std::optional<models::ApiServer> api;
+  std::optional<models::PodStatusWriter> pod_status;
+  std::optional<models::ApiJobController> api_jobs;
+  std::optional<std::ofstream> audit_file;
+  if (sc.api_server) {
+    api.emplace(engine, *sc.api_server, sc.seed);
+    pod_status.emplace(engine, *api, cp, streams.stream("failures"));
+    api_jobs.emplace(engine, *api);
+    // Its Jobs are told to observers (metrics, the event log) as the Job controller's are.
+    api_jobs->job_created.connect([&jobs](const models::BatchJob& j) { jobs.job_created.emit(j); });
+    api_jobs->job_started.connect([&jobs](const models::BatchJob& j) { jobs.job_started.emit(j); });
+    api_jobs->job_completed.connect([&jobs](const models::BatchJob& j) { jobs.job_completed.emit(j); });
+    api_jobs->job_failed.connect([&jobs](const models::BatchJob& j, std::string_view reason, std::string_view message) {
+      jobs.job_failed.emit(j, reason, message);
+    });
+    if (sc.api_server->audit) {
+      audit_file.emplace(out.open("audit.jsonl"));
+      api->audited.connect([&audit_file](const models::AuditEntry& a) {
+        nlohmann::ordered_json line = {{"verb", models::verb_name(a.verb)}, {"kind", a.kind},      {"namespace", a.ns},
+                                       {"name", a.name},                    {"uid", a.uid},        {"resourceVersion", a.resource_version},
+                                       {"client", a.client},                {"submitted", a.submitted}, {"replied", a.replied},
+                                       {"code", a.code}};
+        *audit_file << line.dump() << '\n';
+      });
+    }
+    pod_status->start();
+    api_jobs->start();
+    for (const models::ControllerRestart& r : sc.api_server->faults.restarts) {
+      engine.schedule_at(r.at, [&api_jobs, downtime = r.downtime] { api_jobs->restart(downtime); });
+    }
+  }
   std::optional<models::NodeLifecycleController> node_lifecycle;
   if (!sc.faults.empty()) node_lifecycle.emplace(engine, cluster, cp, sc.node_lifecycle, sc.faults);
   std::optional<models::DeploymentController> deployments;
@@ -346,6 +383,13 @@ nlohmann::ordered_json run_scenario(const Scenario& sc, const RunOptions& option
   jobs.pod_recreated.connect([&](const models::BatchJob& job, const models::JobState& unit, double backoff) {
     log.record(engine.now(), models::PodRecreatedEvent{job.spec.id, unit.pod_name(0), backoff});
   });
+  if (api_jobs) {
+    api_jobs->pod_failed.connect([&](const models::BatchJob& job, std::string_view pod, std::string_view node,
+                                     const models::PodTermination& why, std::string_view action) {
+      log.record(engine.now(), models::PodFailedEvent{job.spec.id, pod, node, why.reason, action, why.exit_code,
+                                                     why.disruption, job.failed, job.batch().backoff_limit});
+    });
+  }
   job_sets.created.connect([&](const models::JobSetState& set) {
     last_activity = engine.now();
     log.record(engine.now(), models::JobSetCreatedEvent{set.spec.name, set.children()});
@@ -436,7 +480,9 @@ nlohmann::ordered_json run_scenario(const Scenario& sc, const RunOptions& option
     });
   }
   models::JobInjector injector(engine, *source, [&](models::JobSpec job) {
-    if (models::JobController::manages(job)) {
+    if (api_jobs && models::ApiJobController::manages(job)) {
+      api_jobs->submit(std::move(job));
+    } else if (models::JobController::manages(job)) {
       jobs.submit(std::move(job));
     } else if (kueue) {
       kueue->submit(std::move(job));
@@ -460,6 +506,7 @@ nlohmann::ordered_json run_scenario(const Scenario& sc, const RunOptions& option
   // The horizon cut the run short if work was still pending or arriving when it stopped.
   const bool horizon_reached =
       std::isfinite(sc.until) && (!cp.live_jobs().empty() || injector.has_more() || jobs.live_jobs() > 0 ||
+                                  (api_jobs && api_jobs->live_jobs() > 0) ||
                                   job_sets.live_sets() > 0 ||
                                   std::any_of(sc.job_sets.begin(), sc.job_sets.end(),
                                               [&](const auto& sub) { return sub.submit_time >= sc.until; }));
@@ -508,6 +555,7 @@ nlohmann::ordered_json run_scenario(const Scenario& sc, const RunOptions& option
   }
   log.flush();
   events_file.close();
+  if (audit_file) audit_file->close();
 
   nlohmann::ordered_json summary;
   summary["scenario"] = sc.name;
@@ -532,7 +580,7 @@ nlohmann::ordered_json run_scenario(const Scenario& sc, const RunOptions& option
     const std::uint64_t replaced = deployments ? deployments->pods_replaced() : 0;
     summary["controllers"] = {{"batchJobs", batch_jobs},
                               {"jobSets", sc.job_sets.size()},
-                              {"podFailures", jobs.pod_failures() + replaced},
+                              {"podFailures", jobs.pod_failures() + replaced + (api_jobs ? api_jobs->pod_failures() : 0)},
                               {"podsRecreated", jobs.pods_recreated() + replaced}};
   }
   if (node_lifecycle) summary["nodeFaults"] = {{"faults", sc.faults.size()}, {"notReady", nodes_not_ready}, {"evictedPods", evicted_pods}};
@@ -547,13 +595,26 @@ nlohmann::ordered_json run_scenario(const Scenario& sc, const RunOptions& option
     }
     summary["deployments"] = list;
   }
+  if (api) {
+    nlohmann::ordered_json errors = nlohmann::ordered_json::object();
+    for (int code : {409, 410, 429, 500, 503}) {
+      if (api->errors(code) > 0) errors[std::to_string(code)] = api->errors(code);
+    }
+    summary["apiServer"] = {{"requests", api->requests()},
+                            {"errors", errors},
+                            {"resourceVersion", api->resource_version()},
+                            {"podsCreated", api_jobs->pods_created()},
+                            {"statusConflicts", api_jobs->conflicts()},
+                            {"controllerRestarts", api_jobs->restarts()},
+                            {"events", api->events().size()}};
+  }
   summary["eventLog"] = {{"records", log.count()}, {"fingerprint", hex64(log.fingerprint())}};
   summary["wallSeconds"] = std::chrono::duration<double>(Clock::now() - wall_start).count();
   {
     std::ofstream f = out.open("summary.json");
     f << summary.dump(2) << '\n';
   }
-  out.commit({"summary.json", "events.jsonl", "timeline.json", "series.csv", "topology.json"});
+  out.commit({"summary.json", "events.jsonl", "timeline.json", "series.csv", "topology.json", "audit.jsonl"});
   if (progress.printed()) std::fprintf(stderr, "kubetwin: done in %.1f s\n", summary["wallSeconds"].get<double>());
   return summary;
 }
