@@ -120,26 +120,24 @@ void ApiJobController::submit(JobSpec spec) {
               {"completionMode", b.indexed ? "Indexed" : "NonIndexed"},
               {"backoffLimit", b.backoff_limit}};
   job.workload = std::make_shared<const JobSpec>(std::move(spec));
+  create_job(std::make_shared<const ApiObject>(std::move(job)), 0);
+}
+
+void ApiJobController::create_job(std::shared_ptr<const ApiObject> job, int failures) {
   // The user's client retries until the API server answers (a failed create is not applied).
-  auto attempt = std::make_shared<std::function<void(int)>>();
-  *attempt = [this, job, attempt](int failures) {
-    api_.create("job-submitter", job, [this, job, attempt, failures](const ApiReply& r) {
-      if (r.status.ok()) {
-        ++live_;
-        job_created.emit(view(*r.object));
-      } else if (r.status.reason == std::string_view("AlreadyExists")) {
-        BatchJob dup = view(job);
-        dup.end_time = engine_.now();
-        job_created.emit(dup);
-        job_failed.emit(dup, "AlreadyExists", "a Job named \"" + job.meta.name + "\" already exists");
-      } else {
-        engine_.schedule_in(ApiServer::client_backoff(failures + 1), [attempt, failures] { (*attempt)(failures + 1); });
-        return;
-      }
-      *attempt = nullptr;  // breaks the cycle the closure holds on itself
-    });
-  };
-  (*attempt)(0);
+  api_.create("job-submitter", *job, [this, job, failures](const ApiReply& r) {
+    if (r.status.ok()) {
+      ++live_;
+      job_created.emit(view(*r.object));
+    } else if (r.status.reason == std::string_view("AlreadyExists")) {
+      BatchJob dup = view(*job);
+      dup.end_time = engine_.now();
+      job_created.emit(dup);
+      job_failed.emit(dup, "AlreadyExists", "a Job named \"" + job->meta.name + "\" already exists");
+    } else {
+      engine_.schedule_in(ApiServer::client_backoff(failures + 1), [this, job, failures] { create_job(job, failures + 1); });
+    }
+  });
 }
 
 void ApiJobController::enqueue(const std::string& name) {

@@ -19,6 +19,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <set>
 #include <string>
 #include <string_view>
@@ -73,6 +74,7 @@ class ApiJobController {
     int write_failures = 0;
     double wake_at = -1;             // a timer is set for then (backoff, deadline)
   };
+  void create_job(std::shared_ptr<const ApiObject> job, int failures);
   /// Schedules a sync of the Job now, once however many times it is asked.
   void enqueue(const std::string& name);
   /// One reconcile; `fresh`: the Job as just read after a Conflict (newer than the cache).
