@@ -212,13 +212,6 @@ nlohmann::ordered_json run_scenario(const Scenario& sc, const RunOptions& option
     api.emplace(engine, *sc.api_server, sc.seed);
     pod_status.emplace(engine, *api, cp, streams.stream("failures"));
     api_jobs.emplace(engine, *api);
-    // Its Jobs are told to observers (metrics, the event log) as the Job controller's are.
-    api_jobs->job_created.connect([&jobs](const models::BatchJob& j) { jobs.job_created.emit(j); });
-    api_jobs->job_started.connect([&jobs](const models::BatchJob& j) { jobs.job_started.emit(j); });
-    api_jobs->job_completed.connect([&jobs](const models::BatchJob& j) { jobs.job_completed.emit(j); });
-    api_jobs->job_failed.connect([&jobs](const models::BatchJob& j, std::string_view reason, std::string_view message) {
-      jobs.job_failed.emit(j, reason, message);
-    });
     if (sc.api_server->audit) {
       audit_file.emplace(out.open("audit.jsonl"));
       api->audited.connect([&audit_file](const models::AuditEntry& a) {
@@ -258,6 +251,7 @@ nlohmann::ordered_json run_scenario(const Scenario& sc, const RunOptions& option
   models::RunMetrics metrics(engine, cp);
   metrics.track(jobs);
   metrics.track(job_sets);
+  if (api_jobs) metrics.track(*api_jobs);
   sim::EventLog log(&events_file);
   ProgressReporter progress(options.progress, engine);
   double last_activity = 0;
@@ -356,24 +350,35 @@ nlohmann::ordered_json run_scenario(const Scenario& sc, const RunOptions& option
     const models::NodeIndex n = unit.pod_nodes[pod];
     return n == models::kUnbound ? std::string_view() : std::string_view(cluster.node_name(n));
   };
-  jobs.job_created.connect([&](const models::BatchJob& job) {
+  // Jobs are logged alike whether the Job controller runs them directly or through the API server.
+  auto batch_job_created = [&](const models::BatchJob& job) {
     ++batch_jobs;
     last_activity = engine.now();
     log.record(engine.now(), models::JobSubmittedEvent{job.spec.id, job.spec.queue, job.spec.priority, job.spec.total_pods(),
                                                       job.spec.total_requests().gpus, job.spec.min_member});
-  });
-  jobs.job_started.connect([&](const models::BatchJob& job) {
+  };
+  auto batch_job_started = [&](const models::BatchJob& job) {
     log.record(engine.now(), models::JobStartedEvent{job.spec.id, job.start_time - job.spec.submit_time});
-  });
-  jobs.job_completed.connect([&](const models::BatchJob& job) {
+  };
+  auto batch_job_completed = [&](const models::BatchJob& job) {
     last_activity = engine.now();
     log.record(engine.now(), models::JobCompletedEvent{job.spec.id, job.end_time - job.spec.submit_time,
                                                       job.end_time - job.start_time});
-  });
-  jobs.job_failed.connect([&](const models::BatchJob& job, std::string_view reason, std::string_view message) {
+  };
+  auto batch_job_failed = [&](const models::BatchJob& job, std::string_view reason, std::string_view message) {
     last_activity = engine.now();
     log.record(engine.now(), models::JobFailedEvent{job.spec.id, reason, message});
-  });
+  };
+  jobs.job_created.connect(batch_job_created);
+  jobs.job_started.connect(batch_job_started);
+  jobs.job_completed.connect(batch_job_completed);
+  jobs.job_failed.connect(batch_job_failed);
+  if (api_jobs) {
+    api_jobs->job_created.connect(batch_job_created);
+    api_jobs->job_started.connect(batch_job_started);
+    api_jobs->job_completed.connect(batch_job_completed);
+    api_jobs->job_failed.connect(batch_job_failed);
+  }
   jobs.pod_failed.connect([&](const models::BatchJob& job, const models::JobState& unit, const models::PodTermination& why,
                               std::string_view action) {
     log.record(engine.now(), models::PodFailedEvent{job.spec.id, unit.pod_name(why.pod), pod_node(unit, why.pod), why.reason,

@@ -388,7 +388,10 @@ void ApiJobController::write_status(const std::string& name, const ApiObject& jo
     const ApiObject& stored = *r.object;
     const nlohmann::json& now = stored.status;
     const BatchJob b = view(stored);
-    if (!before.contains("startTime") && now.contains("startTime")) job_started.emit(b);
+    if (!before.contains("startTime") && now.contains("startTime")) {
+      ++running_;
+      job_started.emit(b);
+    }
     std::set<std::string> was;
     if (before.contains("countedPods")) {
       for (const auto& n : before["countedPods"]) was.insert(n.get<std::string>());
@@ -407,6 +410,7 @@ void ApiJobController::write_status(const std::string& name, const ApiObject& jo
     const std::string type = condition_of(now);
     if (condition_of(before).empty() && !type.empty()) {
       --live_;
+      if (now.contains("startTime")) --running_;
       const nlohmann::json& c = now["conditions"][0];
       api_.record(stored.meta, type == "Complete" ? "Normal" : "Warning", type == "Complete" ? "Completed" : c.value("reason", ""),
                   type == "Complete" ? "Job completed" : c.value("message", ""), client_);

@@ -58,8 +58,9 @@ class ApiJobController {
               std::string_view /*action*/>
       pod_failed;
 
-  /// Jobs created and not finished.
+  /// Jobs created and not finished; running: those that have started a pod.
   std::size_t live_jobs() const { return live_; }
+  std::size_t running_jobs() const { return running_; }
   std::uint64_t pods_created() const { return pods_created_; }
   std::uint64_t conflicts() const { return conflicts_; }
   std::uint64_t restarts() const { return restarts_; }
@@ -94,7 +95,7 @@ class ApiJobController {
   std::map<std::string, Tracked, std::less<>> tracked_;
   std::set<std::string, std::less<>> queued_;
   std::uint64_t incarnation_ = 0;  // bumped by restart(): older callbacks and timers are ignored
-  std::size_t live_ = 0;
+  std::size_t live_ = 0, running_ = 0;
   std::uint64_t pods_created_ = 0, conflicts_ = 0, restarts_ = 0, pod_failures_ = 0;
 };
 
