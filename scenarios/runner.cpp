@@ -12,12 +12,15 @@
 #include "models/dra/dra_loader.hpp"
 #include "models/dra/dynamic_resources.hpp"
 #include "models/hardware/gpu_catalog.hpp"
+#include "models/k8s/api_job_controller.hpp"
+#include "models/k8s/api_server.hpp"
 #include "models/k8s/control_plane.hpp"
 #include "models/k8s/job_events.hpp"
 #include "models/k8s/job_controller.hpp"
 #include "models/k8s/job_injector.hpp"
 #include "models/k8s/job_rates.hpp"
 #include "models/k8s/node_lifecycle.hpp"
+#include "models/k8s/pod_status_writer.hpp"
 #include "models/metrics/run_metrics.hpp"
 #include "models/metrics/series_sampler.hpp"
 #include "models/perf/fabric_contention.hpp"
@@ -214,6 +217,33 @@ nlohmann::ordered_json run_scenario(const Scenario& sc, const RunOptions& option
   // Controllers: the Job controller (jobs with batch fields), node faults, inference Deployments.
   models::JobController jobs(engine, cp, streams.stream("failures"));
   models::JobSetController job_sets(engine, jobs);
+  // With /apiServer, batch Jobs go through the object store: their controller sees and writes Job
+  // and Pod objects through the API, and the status writer (scheduler and kubelets) turns new Pod
+  // objects into control-plane units and writes their phases back. Without it nothing changes.
+  std::optional<models::ApiServer> api;
+  std::optional<models::PodStatusWriter> pod_status;
+  std::optional<models::ApiJobController> api_jobs;
+  std::optional<std::ofstream> audit_file;
+  if (sc.api_server) {
+    api.emplace(engine, *sc.api_server, sc.seed);
+    pod_status.emplace(engine, *api, cp, streams.stream("failures"));
+    api_jobs.emplace(engine, *api);
+    if (sc.api_server->audit) {
+      audit_file.emplace(out.open("audit.jsonl"));
+      api->audited.connect([&audit_file](const models::AuditEntry& a) {
+        nlohmann::ordered_json line = {{"verb", models::verb_name(a.verb)}, {"kind", a.kind},      {"namespace", a.ns},
+                                       {"name", a.name},                    {"uid", a.uid},        {"resourceVersion", a.resource_version},
+                                       {"client", a.client},                {"submitted", a.submitted}, {"replied", a.replied},
+                                       {"code", a.code}};
+        *audit_file << line.dump() << '\n';
+      });
+    }
+    pod_status->start();
+    api_jobs->start();
+    for (const models::ControllerRestart& r : sc.api_server->faults.restarts) {
+      engine.schedule_at(r.at, [&api_jobs, downtime = r.downtime] { api_jobs->restart(downtime); });
+    }
+  }
   std::optional<models::NodeLifecycleController> node_lifecycle;
   if (!sc.faults.empty()) node_lifecycle.emplace(engine, cluster, cp, sc.node_lifecycle, sc.faults);
   std::optional<models::DeploymentController> deployments;
@@ -237,6 +267,7 @@ nlohmann::ordered_json run_scenario(const Scenario& sc, const RunOptions& option
   models::RunMetrics metrics(engine, cp);
   metrics.track(jobs);
   metrics.track(job_sets);
+  if (api_jobs) metrics.track(*api_jobs);
   sim::EventLog log(&events_file);
   ProgressReporter progress(options.progress, engine);
   double last_activity = 0;
@@ -359,24 +390,35 @@ nlohmann::ordered_json run_scenario(const Scenario& sc, const RunOptions& option
     const models::NodeIndex n = unit.pod_nodes[pod];
     return n == models::kUnbound ? std::string_view() : std::string_view(cluster.node_name(n));
   };
-  jobs.job_created.connect([&](const models::BatchJob& job) {
+  // Jobs are logged alike whether the Job controller runs them directly or through the API server.
+  auto batch_job_created = [&](const models::BatchJob& job) {
     ++batch_jobs;
     last_activity = engine.now();
     log.record(engine.now(), models::JobSubmittedEvent{job.spec.id, job.spec.queue, job.spec.priority, job.spec.total_pods(),
                                                       job.spec.total_requests().gpus, job.spec.min_member});
-  });
-  jobs.job_started.connect([&](const models::BatchJob& job) {
+  };
+  auto batch_job_started = [&](const models::BatchJob& job) {
     log.record(engine.now(), models::JobStartedEvent{job.spec.id, job.start_time - job.spec.submit_time});
-  });
-  jobs.job_completed.connect([&](const models::BatchJob& job) {
+  };
+  auto batch_job_completed = [&](const models::BatchJob& job) {
     last_activity = engine.now();
     log.record(engine.now(), models::JobCompletedEvent{job.spec.id, job.end_time - job.spec.submit_time,
                                                       job.end_time - job.start_time});
-  });
-  jobs.job_failed.connect([&](const models::BatchJob& job, std::string_view reason, std::string_view message) {
+  };
+  auto batch_job_failed = [&](const models::BatchJob& job, std::string_view reason, std::string_view message) {
     last_activity = engine.now();
     log.record(engine.now(), models::JobFailedEvent{job.spec.id, reason, message});
-  });
+  };
+  jobs.job_created.connect(batch_job_created);
+  jobs.job_started.connect(batch_job_started);
+  jobs.job_completed.connect(batch_job_completed);
+  jobs.job_failed.connect(batch_job_failed);
+  if (api_jobs) {
+    api_jobs->job_created.connect(batch_job_created);
+    api_jobs->job_started.connect(batch_job_started);
+    api_jobs->job_completed.connect(batch_job_completed);
+    api_jobs->job_failed.connect(batch_job_failed);
+  }
   jobs.pod_failed.connect([&](const models::BatchJob& job, const models::JobState& unit, const models::PodTermination& why,
                               std::string_view action) {
     log.record(engine.now(), models::PodFailedEvent{job.spec.id, unit.pod_name(why.pod), pod_node(unit, why.pod), why.reason,
@@ -386,6 +428,13 @@ nlohmann::ordered_json run_scenario(const Scenario& sc, const RunOptions& option
   jobs.pod_recreated.connect([&](const models::BatchJob& job, const models::JobState& unit, double backoff) {
     log.record(engine.now(), models::PodRecreatedEvent{job.spec.id, unit.pod_name(0), backoff});
   });
+  if (api_jobs) {
+    api_jobs->pod_failed.connect([&](const models::BatchJob& job, std::string_view pod, std::string_view node,
+                                     const models::PodTermination& why, std::string_view action) {
+      log.record(engine.now(), models::PodFailedEvent{job.spec.id, pod, node, why.reason, action, why.exit_code,
+                                                     why.disruption, job.failed, job.batch().backoff_limit});
+    });
+  }
   job_sets.created.connect([&](const models::JobSetState& set) {
     last_activity = engine.now();
     log.record(engine.now(), models::JobSetCreatedEvent{set.spec.name, set.children()});
@@ -489,7 +538,9 @@ nlohmann::ordered_json run_scenario(const Scenario& sc, const RunOptions& option
     });
   }
   models::JobInjector injector(engine, *source, [&](models::JobSpec job) {
-    if (models::JobController::manages(job)) {
+    if (api_jobs && models::ApiJobController::manages(job)) {
+      api_jobs->submit(std::move(job));
+    } else if (models::JobController::manages(job)) {
       jobs.submit(std::move(job));
     } else if (kueue) {
       kueue->submit(std::move(job));
@@ -513,6 +564,7 @@ nlohmann::ordered_json run_scenario(const Scenario& sc, const RunOptions& option
   // The horizon cut the run short if work was still pending or arriving when it stopped.
   const bool horizon_reached =
       std::isfinite(sc.until) && (!cp.live_jobs().empty() || injector.has_more() || jobs.live_jobs() > 0 ||
+                                  (api_jobs && api_jobs->live_jobs() > 0) ||
                                   job_sets.live_sets() > 0 ||
                                   std::any_of(sc.job_sets.begin(), sc.job_sets.end(),
                                               [&](const auto& sub) { return sub.submit_time >= sc.until; }));
@@ -562,6 +614,7 @@ nlohmann::ordered_json run_scenario(const Scenario& sc, const RunOptions& option
   log.flush();
   events_file.close();
   if (fabric_usage) fabric_usage->close();
+  if (audit_file) audit_file->close();
 
   nlohmann::ordered_json summary;
   summary["scenario"] = sc.name;
@@ -586,7 +639,7 @@ nlohmann::ordered_json run_scenario(const Scenario& sc, const RunOptions& option
     const std::uint64_t replaced = deployments ? deployments->pods_replaced() : 0;
     summary["controllers"] = {{"batchJobs", batch_jobs},
                               {"jobSets", sc.job_sets.size()},
-                              {"podFailures", jobs.pod_failures() + replaced},
+                              {"podFailures", jobs.pod_failures() + replaced + (api_jobs ? api_jobs->pod_failures() : 0)},
                               {"podsRecreated", jobs.pods_recreated() + replaced}};
   }
   if (node_lifecycle) summary["nodeFaults"] = {{"faults", sc.faults.size()}, {"notReady", nodes_not_ready}, {"evictedPods", evicted_pods}};
@@ -601,13 +654,27 @@ nlohmann::ordered_json run_scenario(const Scenario& sc, const RunOptions& option
     }
     summary["deployments"] = list;
   }
+  if (api) {
+    nlohmann::ordered_json errors = nlohmann::ordered_json::object();
+    for (int code : {409, 410, 429, 500, 503}) {
+      if (api->errors(code) > 0) errors[std::to_string(code)] = api->errors(code);
+    }
+    summary["apiServer"] = {{"requests", api->requests()},
+                            {"errors", errors},
+                            {"resourceVersion", api->resource_version()},
+                            {"podsCreated", api_jobs->pods_created()},
+                            {"statusConflicts", api_jobs->conflicts()},
+                            {"controllerRestarts", api_jobs->restarts()},
+                            {"events", api->events().size()}};
+  }
   summary["eventLog"] = {{"records", log.count()}, {"fingerprint", hex64(log.fingerprint())}};
   summary["wallSeconds"] = std::chrono::duration<double>(Clock::now() - wall_start).count();
   {
     std::ofstream f = out.open("summary.json");
     f << summary.dump(2) << '\n';
   }
-  out.commit({"summary.json", "events.jsonl", "timeline.json", "series.csv", "topology.json", "fabric.json", "fabric-usage.jsonl"});
+  out.commit({"summary.json", "events.jsonl", "timeline.json", "series.csv", "topology.json", "fabric.json", "fabric-usage.jsonl",
+              "audit.jsonl"});
   if (progress.printed()) std::fprintf(stderr, "kubetwin: done in %.1f s\n", summary["wallSeconds"].get<double>());
   return summary;
 }

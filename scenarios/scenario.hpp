@@ -14,6 +14,7 @@
 #include "models/cluster/node_pool.hpp"
 #include "models/dra/dra_loader.hpp"
 #include "models/autoscaling/horizontal_pod_autoscaler.hpp"
+#include "models/k8s/api_server.hpp"
 #include "models/k8s/control_plane_timing.hpp"
 #include "models/k8s/deployment_controller.hpp"
 #include "models/k8s/jobset_controller.hpp"
@@ -57,6 +58,9 @@ struct Scenario {
   /// How long the API server, the scheduler and the kubelets take (/controlPlane); scenarios get
   /// the calibrated profile unless they say otherwise.
   models::ControlPlaneTiming control_plane = models::ControlPlaneTiming::calibrated();
+  /// The API server as an object store (/apiServer): set, batch Jobs go through it (their Job and
+  /// Pod objects, informers, faults); unset, everything runs as before it existed.
+  std::optional<models::ApiServerConfig> api_server;
   /// Cluster autoscaler settings; it runs when some node pool has `autoscaling`.
   models::ClusterAutoscalerConfig autoscaler;
   /// DRA objects (device classes, claims, templates, per-pool resource slices).

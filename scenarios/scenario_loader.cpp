@@ -788,6 +788,86 @@ static void read_control_plane(StrictObject& c, models::ControlPlaneTiming& t) {
   c.finish();
 }
 
+// /apiServer: the object store's latencies, client rate limits, watch history, faults and audit log.
+static models::ApiServerConfig read_api_server(StrictObject& a, const models::ControlPlaneTiming& timing,
+                                               std::vector<JsonIssue>& issues) {
+  models::ApiServerConfig c = models::ApiServerConfig::with_defaults(timing.api_latency, timing.watch_latency);
+  c.write_latency = a.quantity("writeLatency", Dimension::Time).value_or(c.write_latency);
+  c.read_latency = a.quantity("readLatency", Dimension::Time).value_or(c.read_latency);
+  c.watch_latency = a.quantity("watchLatency", Dimension::Time).value_or(c.watch_latency);
+  c.history = static_cast<std::size_t>(a.integer("history", Required::No, 1, 10000000).value_or(static_cast<std::int64_t>(c.history)));
+  c.audit = a.boolean("audit").value_or(false);
+  auto read_limits = [&issues](const nlohmann::json& v, const std::string& where, models::ApiClientLimits limits) {
+    StrictObject l(v, where, issues);
+    if (!l.valid()) return limits;
+    limits.qps = l.number("qps", Required::No, 0).value_or(limits.qps);
+    limits.burst = static_cast<int>(l.integer("burst", Required::No, 1, 1000000).value_or(limits.burst));
+    l.finish();
+    return limits;
+  };
+  if (const nlohmann::json* d = a.raw("defaultClient")) c.default_client = read_limits(*d, a.pointer_of("defaultClient"), c.default_client);
+  if (const nlohmann::json* clients = a.raw("clients")) {
+    if (!clients->is_object()) {
+      a.issue("clients", "must be an object of client name to {qps, burst}, not " + sim::json_type_name(*clients));
+    } else {
+      for (const auto& [name, v] : clients->items()) {
+        auto it = c.clients.find(name);
+        c.clients[name] = read_limits(v, a.pointer_of("clients") + "/" + sim::json_pointer_token(name),
+                                      it == c.clients.end() ? c.default_client : it->second);
+      }
+    }
+  }
+  if (auto f = a.object("faults")) {
+    models::ApiServerFaults& faults = c.faults;
+    if (auto errors = f->object("errors")) {
+      const std::pair<const char*, models::ApiVerb> verbs[] = {
+          {"create", models::ApiVerb::Create}, {"get", models::ApiVerb::Get},       {"list", models::ApiVerb::List},
+          {"update", models::ApiVerb::Update}, {"patch", models::ApiVerb::Patch},   {"delete", models::ApiVerb::Delete},
+          {"watch", models::ApiVerb::Watch}};
+      for (const auto& [name, verb] : verbs) {
+        if (auto e = errors->object(name)) {
+          models::ApiErrorRate& rate = faults.errors[static_cast<int>(verb)];
+          rate.rate = e->number("rate", Required::Yes, 0, 1).value_or(0);
+          if (auto code = e->integer("code")) {
+            if (*code != 500 && *code != 429) e->issue("code", "must be 500 (InternalError) or 429 (TooManyRequests)");
+            rate.code = static_cast<int>(*code);
+          }
+          e->finish();
+        }
+      }
+      errors->finish();
+    }
+    if (const auto* outages = f->array("outages")) {
+      for (std::size_t i = 0; i < outages->size(); ++i) {
+        StrictObject o((*outages)[i], f->pointer_of("outages") + "/" + std::to_string(i), issues);
+        if (!o.valid()) continue;
+        models::ApiOutage out;
+        out.from = o.quantity("from", Dimension::Time, Required::Yes).value_or(0);
+        out.to = o.quantity("to", Dimension::Time, Required::Yes).value_or(0);
+        if (o.has("from") && o.has("to") && out.from > out.to) o.issue("to", "must not be before from");
+        o.finish();
+        faults.outages.push_back(out);
+      }
+    }
+    faults.conflict_rate = f->number("conflictRate", Required::No, 0, 1).value_or(0);
+    if (const auto* restarts = f->array("restarts")) {
+      for (std::size_t i = 0; i < restarts->size(); ++i) {
+        StrictObject r((*restarts)[i], f->pointer_of("restarts") + "/" + std::to_string(i), issues);
+        if (!r.valid()) continue;
+        models::ControllerRestart restart;
+        restart.client = r.enumeration("controller", {"job-controller"}, Required::Yes).value_or("job-controller");
+        restart.at = r.quantity("at", Dimension::Time, Required::Yes).value_or(0);
+        restart.downtime = r.quantity("downtime", Dimension::Time).value_or(10);
+        r.finish();
+        faults.restarts.push_back(restart);
+      }
+    }
+    f->finish();
+  }
+  a.finish();
+  return c;
+}
+
 Scenario load_scenario(const nlohmann::json& doc, const std::string& source,
                        const std::filesystem::path& base_dir, const models::GpuCatalog& catalog) {
   std::vector<JsonIssue> issues;
@@ -802,6 +882,9 @@ Scenario load_scenario(const nlohmann::json& doc, const std::string& source,
     const bool platform_valid = issues.size() == issues_before_platform && !sc.node_pools.empty();
     sc.scheduler = read_scheduler(root, issues);
     if (auto c = root.object("controlPlane")) read_control_plane(*c, sc.control_plane);
+    if (auto a = root.object("apiServer")) {
+      if (a->valid()) sc.api_server = read_api_server(*a, sc.control_plane, issues);
+    }
     if (auto d = root.object("dra")) models::dra::read_dra(*d, sc.dra, issues);
     if (auto q = root.object("queueing")) sc.queueing = models::queueing::read_queueing(*q, issues);
     if (auto as = root.object("autoscaler")) {

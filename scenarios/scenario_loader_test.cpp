@@ -806,6 +806,73 @@ TEST(ScenarioLoader, ControlPlaneMistakesAreReportedWithPointers) {
   EXPECT_TRUE(has("/controlPlane/gracePeriod")) << joined(lines);
 }
 
+TEST(ScenarioLoader, ApiServerIsOffUnlessGivenAndTakesItsDefaultsFromTheControlPlane) {
+  EXPECT_FALSE(load_scenario(scenario(), kSource, "/base").api_server.has_value());
+  const auto sc = load_scenario(with(scenario(), [](json& d) {
+    d["controlPlane"] = {{"apiLatency", "5ms"}};
+    d["apiServer"] = {
+        {"readLatency", "2ms"},
+        {"history", 7},
+        {"audit", true},
+        {"defaultClient", {{"qps", 1}}},
+        {"clients", {{"job-controller", {{"qps", 100}, {"burst", 200}}}}},
+        {"faults",
+         {{"errors", {{"create", {{"rate", 0.2}}}, {"list", {{"rate", 0.5}, {"code", 429}}}}},
+          {"outages", json::array({{{"from", "1m"}, {"to", "2m"}}})},
+          {"conflictRate", 0.1},
+          {"restarts", json::array({{{"controller", "job-controller"}, {"at", "5m"}}})}}}};
+  }), kSource, "/base");
+  ASSERT_TRUE(sc.api_server.has_value());
+  const models::ApiServerConfig& a = *sc.api_server;
+  EXPECT_DOUBLE_EQ(a.write_latency, 0.005);  // /controlPlane/apiLatency
+  EXPECT_DOUBLE_EQ(a.read_latency, 0.002);
+  EXPECT_DOUBLE_EQ(a.watch_latency, models::ControlPlaneTiming::calibrated().watch_latency);
+  EXPECT_EQ(a.history, 7u);
+  EXPECT_TRUE(a.audit);
+  EXPECT_DOUBLE_EQ(a.default_client.qps, 1);
+  EXPECT_EQ(a.default_client.burst, 10);
+  EXPECT_DOUBLE_EQ(a.clients.at("job-controller").qps, 100);
+  EXPECT_EQ(a.clients.at("job-controller").burst, 200);
+  EXPECT_DOUBLE_EQ(a.faults.errors[static_cast<int>(models::ApiVerb::Create)].rate, 0.2);
+  EXPECT_EQ(a.faults.errors[static_cast<int>(models::ApiVerb::Create)].code, 500);
+  EXPECT_EQ(a.faults.errors[static_cast<int>(models::ApiVerb::List)].code, 429);
+  ASSERT_EQ(a.faults.outages.size(), 1u);
+  EXPECT_DOUBLE_EQ(a.faults.outages[0].from, 60);
+  EXPECT_DOUBLE_EQ(a.faults.outages[0].to, 120);
+  EXPECT_DOUBLE_EQ(a.faults.conflict_rate, 0.1);
+  ASSERT_EQ(a.faults.restarts.size(), 1u);
+  EXPECT_DOUBLE_EQ(a.faults.restarts[0].at, 300);
+  EXPECT_DOUBLE_EQ(a.faults.restarts[0].downtime, 10);
+}
+
+TEST(ScenarioLoader, ApiServerMistakesAreReportedWithPointers) {
+  const auto lines = errors_of(with(scenario(), [](json& d) {
+    d["apiServer"] = {{"latency", "5ms"},
+                      {"history", 0},
+                      {"clients", {{"job-controller", {{"qps", -1}}}}},
+                      {"faults",
+                       {{"errors", {{"create", {{"rate", -0.1}}}, {"update", {{"rate", 0.1}, {"code", 404}}}, {"bind", {}}}},
+                        {"outages", json::array({{{"from", "2m"}, {"to", "1m"}}})},
+                        {"conflictRate", 1.5},
+                        {"restarts", json::array({{{"controller", "scheduler"}, {"at", "1m"}}})}}}};
+  }));
+  const auto has = [&](const std::string& pointer) {
+    return std::any_of(lines.begin(), lines.end(), [&](const std::string& l) {
+      return l.rfind(std::string(kSource) + ": " + pointer + ": ", 0) == 0;
+    });
+  };
+  ASSERT_EQ(lines.size(), 9u) << joined(lines);
+  EXPECT_TRUE(has("/apiServer/latency")) << joined(lines);
+  EXPECT_TRUE(has("/apiServer/history")) << joined(lines);
+  EXPECT_TRUE(has("/apiServer/clients/job-controller/qps")) << joined(lines);
+  EXPECT_TRUE(has("/apiServer/faults/errors/create/rate")) << joined(lines);
+  EXPECT_TRUE(has("/apiServer/faults/errors/update/code")) << joined(lines);
+  EXPECT_TRUE(has("/apiServer/faults/errors/bind")) << joined(lines);
+  EXPECT_TRUE(has("/apiServer/faults/outages/0/to")) << joined(lines);
+  EXPECT_TRUE(has("/apiServer/faults/conflictRate")) << joined(lines);
+  EXPECT_TRUE(has("/apiServer/faults/restarts/0/controller")) << joined(lines);
+}
+
 TEST(ScenarioLoader, SyntheticPrioritiesAreReadAndChecked) {
   const auto sc = load_scenario(with(scenario(), [](json& d) {
     d["workload"]["synthetic"]["priority"] = {{"values", {0, 1000}}, {"weights", {4, 1}}};

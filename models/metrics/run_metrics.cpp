@@ -39,8 +39,8 @@ RunMetrics::RunMetrics(sim::Engine& engine, ControlPlane& cp)
   });
 }
 
-void RunMetrics::track(JobController& jobs) {
-  jobs_ = &jobs;
+template <class Controller>
+void RunMetrics::count_jobs(Controller& jobs) {
   // A JobSet's child Jobs are not counted: the JobSet is (track(JobSetController&)).
   jobs.job_created.connect([this](const BatchJob& job) { submitted_ += job.owner.empty(); });
   jobs.job_started.connect([this](const BatchJob& job) {
@@ -58,6 +58,16 @@ void RunMetrics::track(JobController& jobs) {
     if (!job.owner.empty()) return;
     count_failure(reason);
   });
+}
+
+void RunMetrics::track(JobController& jobs) {
+  jobs_ = &jobs;
+  count_jobs(jobs);
+}
+
+void RunMetrics::track(ApiJobController& jobs) {
+  api_jobs_ = &jobs;
+  count_jobs(jobs);
 }
 
 void RunMetrics::track(JobSetController& sets) {
@@ -94,7 +104,8 @@ nlohmann::ordered_json RunMetrics::summary(double end_time) const {
     return {{"count", d.count()}, {"mean", s->mean}, {"p50", s->p50}, {"p90", s->p90}, {"p99", s->p99}};
   };
   // Running: jobs of the control plane that are no controller's pods, and the controller's started Jobs.
-  std::uint64_t running = (jobs_ != nullptr ? jobs_->running_jobs() : 0) + (sets_ != nullptr ? sets_->running_sets() : 0);
+  std::uint64_t running = (jobs_ != nullptr ? jobs_->running_jobs() : 0) + (sets_ != nullptr ? sets_->running_sets() : 0) +
+                          (api_jobs_ != nullptr ? api_jobs_->running_jobs() : 0);
   for (const auto& [seq, job] : cp_.live_jobs()) running += job.started() && job.spec.owner.empty();
   const std::uint64_t pending = submitted_ - completed_ - failed_ - running;
   const double gpu_seconds = gpu_seconds_ + static_cast<double>(last_allocated_) / 1000.0 * (end_time - last_change_);

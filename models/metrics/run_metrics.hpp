@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "models/k8s/api_job_controller.hpp"
 #include "models/k8s/control_plane.hpp"
 #include "models/k8s/job_controller.hpp"
 #include "models/k8s/jobset_controller.hpp"
@@ -22,6 +23,8 @@ class RunMetrics {
 
   /// Counts the Job controller's Jobs as jobs (the pods it creates are not: they are owned).
   void track(JobController& jobs);
+  /// The same for the Jobs run through the API server (/apiServer).
+  void track(ApiJobController& jobs);
   /// Counts JobSets as jobs (their child Jobs are not).
   void track(JobSetController& sets);
 
@@ -39,6 +42,9 @@ class RunMetrics {
   const ControlPlane& cp_;
   const JobController* jobs_ = nullptr;
   const JobSetController* sets_ = nullptr;
+  const ApiJobController* api_jobs_ = nullptr;
+  template <class Controller>
+  void count_jobs(Controller& jobs);
   std::uint64_t submitted_ = 0, completed_ = 0, failed_ = 0, preemptions_ = 0;
   std::map<std::string, std::uint64_t, std::less<>> failure_reasons_;
   Distribution jct_, queueing_;

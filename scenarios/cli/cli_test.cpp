@@ -308,6 +308,11 @@ TEST_P(CliDeterminism, SameScenarioAndSeedGiveIdenticalFiles) {
     EXPECT_FALSE(a.empty()) << file;
     EXPECT_TRUE(a == read_file(path("b") / file)) << file << " differs between two runs";
   }
+  if (fs::exists(path("a") / "audit.jsonl")) {  // the API server's faults are seeded too
+    const std::string a = read_file(path("a") / "audit.jsonl");
+    EXPECT_FALSE(a.empty());
+    EXPECT_TRUE(a == read_file(path("b") / "audit.jsonl")) << "audit.jsonl differs between two runs";
+  }
   json sa = summary("a"), sb = summary("b");
   sa.erase("wallSeconds");
   sb.erase("wallSeconds");
@@ -319,7 +324,8 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(DeterminismCase{"TraceReplay", shell_quote(example("trace-replay.json"))},
                       DeterminismCase{"SyntheticDefault", "--set /workload/synthetic/jobs=3000"},
                       DeterminismCase{"JobFailuresAndNodeFault", shell_quote(example("job-failures.json"))},
-                      DeterminismCase{"InferenceHpa", shell_quote(example("inference-hpa.json"))}),
+                      DeterminismCase{"InferenceHpa", shell_quote(example("inference-hpa.json"))},
+                      DeterminismCase{"ApiServerFaults", shell_quote(example("api-faults.json"))}),
     [](const auto& test_info) { return test_info.param.name; });
 
 TEST_F(Cli, DifferentSeedChangesTheSyntheticRun) {
@@ -719,6 +725,45 @@ TEST_F(Cli, QuietRunPrintsNothing) {
 // Fingerprint tests: the event log of a fixed scenario and seed, pinned. A change here means the
 // simulation's behaviour changed; if that was intended, put the new fingerprint in and say why in
 // the commit message.
+// Issue 4's API server: under write errors, an outage and two controller restarts every Job of
+// api-faults.json completes with exactly `completions` pods, each Pod created once.
+TEST_F(Cli, ApiFaultsExampleLosesAndDuplicatesNoPodAndAuditsEveryRequest) {
+  const auto r = kubetwin("run " + shell_quote(example("api-faults.json")) + " --quiet --out out");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const json s = summary("out");
+  EXPECT_EQ(s["jobs"]["completed"], 3);
+  EXPECT_EQ(s["jobs"]["failed"], 0);
+  EXPECT_EQ(s["apiServer"]["controllerRestarts"], 2);
+  EXPECT_GT(s["apiServer"]["errors"]["500"].get<int>(), 0);
+  EXPECT_GT(s["apiServer"]["errors"]["503"].get<int>(), 0);
+  std::map<std::string, int> created;  // Pod name -> successful creates
+  int requests = 0;
+  for (const auto& line : lines_of(read_file(path("out/audit.jsonl")))) {
+    const json a = json::parse(line);
+    ++requests;
+    EXPECT_LE(a["submitted"].get<double>(), a["replied"].get<double>());
+    if (a["kind"] == "Pod" && a["verb"] == "create" && a["code"] == 201) ++created[a["name"].get<std::string>()];
+  }
+  EXPECT_EQ(requests, s["apiServer"]["requests"].get<int>());
+  for (const auto& [pod, n] : created) EXPECT_EQ(n, 1) << pod;
+  // sweep: 20 completions and no injected pod failure, so exactly 20 pods.
+  int sweep = 0;
+  for (const auto& [pod, n] : created) sweep += pod.rfind("sweep-", 0) == 0;
+  EXPECT_EQ(sweep, 20);
+  EXPECT_EQ(s["apiServer"]["podsCreated"].get<int>(), static_cast<int>(created.size()));
+}
+
+TEST_F(Cli, RunsWithoutApiServerWriteNoAuditLogAndBadApiServerInputExits2) {
+  ASSERT_EQ(kubetwin("run " + shell_quote(example("job-failures.json")) + " --quiet --out out").exit_code, 0);
+  EXPECT_FALSE(fs::exists(path("out/audit.jsonl")));
+  EXPECT_FALSE(summary("out").contains("apiServer"));
+  const auto r = kubetwin("run " + shell_quote(example("api-faults.json")) +
+                          " --set '/apiServer/faults/outages/0/from=\"30m\"' --quiet --out bad");
+  EXPECT_EQ(r.exit_code, kExitBadInput);
+  EXPECT_NE(r.err.find("/apiServer/faults/outages/0/to: must not be before from"), std::string::npos) << r.err;
+  EXPECT_FALSE(fs::exists(path("bad/summary.json")));
+}
+
 TEST_F(Cli, FingerprintsOfTheExampleRunsArePinned) {
   struct Pinned {
     std::string args;

@@ -100,8 +100,9 @@ void print_summary(const nlohmann::ordered_json& s, const fs::path& out, bool ti
   std::printf("  JCT        %s\n", stat_line(s["jct"]).c_str());
   std::printf("  queueing   %s\n", stat_line(s["queueingDelay"]).c_str());
   std::printf("  GPU util   %s of GPUs allocated (time-averaged)\n", percent(s["gpuUtilization"].get<double>()).c_str());
-  std::printf("results in %s/: summary.json events.jsonl series.csv topology.json%s%s\n", out.string().c_str(),
+  std::printf("results in %s/: summary.json events.jsonl series.csv topology.json%s%s%s\n", out.string().c_str(),
               s.contains("fabric") ? " fabric.json fabric-usage.jsonl" : "",
+              fs::exists(out / "audit.jsonl") ? " audit.jsonl" : "",
               timeline ? " timeline.json (open in https://ui.perfetto.dev)" : "");
 }
 
@@ -339,7 +340,7 @@ int main(int argc, char** argv) {
   bool quiet = false;
   auto* run = app.add_subcommand("run", "Run a scenario (the built-in default if none is given) and write results");
   run->add_option("scenario", run_args.file, "Scenario file (JSON)")->check(CLI::ExistingFile);
-  run->add_option("--out", run_out, "Output folder for summary.json, events.jsonl, timeline.json, series.csv, topology.json (and fabric.json, fabric-usage.jsonl with a /fabric)")
+  run->add_option("--out", run_out, "Output folder for summary.json, events.jsonl, timeline.json, series.csv, topology.json (and fabric.json, fabric-usage.jsonl with a /fabric; audit.jsonl with /apiServer/audit)")
       ->capture_default_str();
   run->add_option("--seed", run_seed, "Override the scenario's seed (0 to 2^63-1)")->check(CLI::NonNegativeNumber);
   run->add_option("--trace", run_args.trace, "Replay this native JSON Lines trace instead of the scenario's workload")
