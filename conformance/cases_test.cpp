@@ -87,6 +87,12 @@ TEST_F(Cases, PodAutoscalingFailsWithTheHpaOff) {
   EXPECT_NE(r.evidence.find("FAIL: replicas never rose above 2"), std::string::npos) << r.evidence;
 }
 
+TEST_F(Cases, GpuSharingPasses) {
+  const auto r = run("gpu_sharing", "default");
+  EXPECT_EQ(r.status, Status::Pass) << r.evidence;
+  EXPECT_NE(r.evidence.find("10/10 completed"), std::string::npos) << r.evidence;
+}
+
 TEST_F(Cases, SuiteReportsUntestedRequirementsWithTheMissingModel) {
   const Report r = run_suite(load_profile("coscheduling"), "1.36", work_);
   ASSERT_EQ(r.requirements.size(), 14u);

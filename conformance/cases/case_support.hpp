@@ -12,6 +12,7 @@ CaseResult gang_scheduling(const CaseContext& ctx);
 CaseResult dra_support(const CaseContext& ctx);
 CaseResult cluster_autoscaling(const CaseContext& ctx);
 CaseResult pod_autoscaling(const CaseContext& ctx);
+CaseResult gpu_sharing(const CaseContext& ctx);
 
 /// "12m30s"-style duration for evidence.
 std::string seconds_text(double s);

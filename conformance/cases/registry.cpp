@@ -11,6 +11,8 @@ const std::vector<Case>& registered_cases() {
   static const std::vector<Case> cases = {
       {"dra_support", "claims whose CEL selectors only some devices satisfy get only matching devices; all pods run",
        cases::dra_support},
+      {"gpu_sharing", "0.25- and 0.5-GPU shares on 2 GPUs: several pods per GPU, never beyond a whole GPU, all complete",
+       cases::gpu_sharing},
       {"gang_scheduling", "5 gangs of 3 full nodes on 4 nodes: never a partial gang, no deadlock, all complete",
        cases::gang_scheduling},
       {"cluster_autoscaling", "N+1 one-GPU pods on N one-GPU nodes: the GPU pool grows within bounds, shrinks back to min",
@@ -31,7 +33,6 @@ const Case* find_case(std::string_view requirement) {
 std::string missing_model(std::string_view requirement) {
   static const std::pair<const char*, const char*> kMissing[] = {
       {"driver_runtime_management", "needs advertised vs actual driver/runtime versions per node and a compatibility matrix"},
-      {"gpu_sharing", "the case (MIG / time-slicing budget on scenarios/examples/gpu-sharing.json) is not written yet"},
       {"virtualized_accelerator", "needs a vGPU device pool with the physical path's accounting"},
       {"ai_inference", "needs a Gateway/HTTPRoute model (weighted backendRefs, header matches)"},
       {"advanced_inference_ingress", "needs a Gateway API Inference Extension endpoint picker (InferencePool)"},
