@@ -254,14 +254,15 @@ nlohmann::ordered_json run_scenario(const Scenario& sc, const RunOptions& option
     for (const auto& d : sc.deployments) specs.push_back(d.deployment);
     deployments.emplace(engine, cp, std::move(specs));
     for (std::size_t d = 0; d < sc.deployments.size(); ++d) {
-      if (sc.deployments[d].hpa) {
+      if (sc.deployments[d].hpa && sc.hpa.enabled) {
         hpas.push_back(std::make_unique<models::HorizontalPodAutoscaler>(engine, *deployments, d, *sc.deployments[d].hpa, sc.hpa));
       }
     }
   }
   std::uint64_t batch_jobs = 0, evicted_pods = 0, nodes_not_ready = 0;
   std::optional<models::ClusterAutoscaler> autoscaler;
-  if (std::any_of(sc.node_pools.begin(), sc.node_pools.end(), [](const auto& p) { return p.autoscaling.has_value(); })) {
+  if (sc.autoscaler.enabled &&
+      std::any_of(sc.node_pools.begin(), sc.node_pools.end(), [](const auto& p) { return p.autoscaling.has_value(); })) {
     autoscaler.emplace(engine, cluster, cp, sc.autoscaler, streams.stream("autoscaler"));
   }
   models::RunMetrics metrics(engine, cp);

@@ -898,6 +898,7 @@ Scenario load_scenario(const nlohmann::json& doc, const std::string& source,
       if (auto e = as->enumeration("expander", {"random", "least-waste"})) {
         a.expander = *e == "least-waste" ? models::Expander::LeastWaste : models::Expander::Random;
       }
+      a.enabled = as->boolean("enabled").value_or(a.enabled);
       as->finish();
     }
     sc.fabric = read_fabric(root, base_dir, sc.node_pools, platform_valid, catalog, issues);
@@ -912,6 +913,7 @@ Scenario load_scenario(const nlohmann::json& doc, const std::string& source,
           c->quantity("defaultTolerationSeconds", Dimension::Time).value_or(sc.node_lifecycle.default_toleration_seconds);
       sc.hpa.sync_period = c->quantity("hpaSyncPeriod", Dimension::Time, Required::No, 1e-3).value_or(sc.hpa.sync_period);
       sc.hpa.tolerance = c->number("hpaTolerance", Required::No, 0, 1).value_or(sc.hpa.tolerance);
+      sc.hpa.enabled = c->boolean("hpaEnabled").value_or(sc.hpa.enabled);
       c->finish();
     }
     if (auto perf = root.object("performance")) {

@@ -19,6 +19,7 @@ const char* status_name(RequirementStatus s) {
     case RequirementStatus::Pass: return "pass";
     case RequirementStatus::Fail: return "fail";
     case RequirementStatus::NotApplicable: return "n/a";
+    case RequirementStatus::Untested: return "untested";
   }
   return "n/a";
 }
@@ -49,7 +50,8 @@ ConformanceReport ConformanceReport::load(const std::filesystem::path& file) {
     if (status == "pass") req.status = RequirementStatus::Pass;
     else if (status == "fail") req.status = RequirementStatus::Fail;
     else if (status == "n/a") req.status = RequirementStatus::NotApplicable;
-    else throw sim::InputError(file.string() + ": " + ptr + "/status: \"" + status + "\" is not pass, fail or n/a");
+    else if (status == "untested") req.status = RequirementStatus::Untested;
+    else throw sim::InputError(file.string() + ": " + ptr + "/status: \"" + status + "\" is not pass, fail, n/a or untested");
     report.requirements.push_back(std::move(req));
   }
   return report;

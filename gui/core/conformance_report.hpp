@@ -3,7 +3,7 @@
 // passes. Qt-free; the GUI's conformance view shows it as a table.
 //
 //   {"profile": "...", "version": "...",
-//    "requirements": [{"id": "...", "level": "MUST", "status": "pass|fail|n/a", "evidence": "..."}]}
+//    "requirements": [{"id": "...", "level": "MUST", "status": "pass|fail|n/a|untested", "evidence": "..."}]}
 
 #include <filesystem>
 #include <string>
@@ -11,7 +11,8 @@
 
 namespace kubetwin::gui {
 
-enum class RequirementStatus { Pass, Fail, NotApplicable };
+/// Untested: kubetwin has no case for the requirement yet (never counted as pass or n/a).
+enum class RequirementStatus { Pass, Fail, NotApplicable, Untested };
 
 struct Requirement {
   std::string id;
@@ -30,7 +31,7 @@ struct ConformanceReport {
   static ConformanceReport load(const std::filesystem::path& file);
 };
 
-/// "pass", "fail" or "n/a".
+/// "pass", "fail", "n/a" or "untested".
 const char* status_name(RequirementStatus s);
 
 }  // namespace kubetwin::gui

@@ -30,10 +30,27 @@ TEST(ConformanceReport, BadStatusNamesItsPointer) {
     (void)ConformanceReport::load(file);
     FAIL();
   } catch (const sim::InputError& e) {
-    EXPECT_EQ(std::string(e.what()), file.string() + ": /requirements/0/status: \"maybe\" is not pass, fail or n/a");
+    EXPECT_EQ(std::string(e.what()), file.string() + ": /requirements/0/status: \"maybe\" is not pass, fail, n/a or untested");
   }
   std::ofstream(file) << R"({"profile": "p", "version": "1"})";
   EXPECT_THROW((void)ConformanceReport::load(file), sim::InputError);
+}
+
+}  // namespace
+}  // namespace kubetwin::gui
+
+namespace kubetwin::gui {
+namespace {
+namespace fs = std::filesystem;
+
+TEST(ConformanceReport, ReadsUntested) {
+  const fs::path file = fs::temp_directory_path() / "kubetwin-conformance-untested.json";
+  std::ofstream(file) << R"({"profile": "p", "version": "1.36", "requirements": [{"id": "ai_inference", "level": "MUST", "status": "untested", "evidence": "no Gateway model"}]})";
+  const auto r = ConformanceReport::load(file);
+  ASSERT_EQ(r.requirements.size(), 1u);
+  EXPECT_EQ(r.requirements[0].status, RequirementStatus::Untested);
+  EXPECT_EQ(r.count(RequirementStatus::Untested), 1);
+  EXPECT_STREQ(status_name(r.requirements[0].status), "untested");
 }
 
 }  // namespace

@@ -33,6 +33,9 @@ struct ClusterAutoscalerConfig {
   double scale_down_unneeded_time = 600;   ///< --scale-down-unneeded-time
   double scale_down_delay_after_add = 600; ///< --scale-down-delay-after-add
   Expander expander = Expander::Random;
+  /// false: no cluster autoscaler runs even where pools declare `autoscaling` (a deliberately
+  /// broken platform for conformance checks: pools stay at their starting size).
+  bool enabled = true;
 };
 
 class ClusterAutoscaler {

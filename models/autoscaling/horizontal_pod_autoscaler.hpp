@@ -54,6 +54,9 @@ struct HpaSpec {
 struct HpaControllerConfig {
   double sync_period = 15;  ///< --horizontal-pod-autoscaler-sync-period
   double tolerance = 0.1;   ///< --horizontal-pod-autoscaler-tolerance
+  /// false: the HPA controller does not run (--controllers=-horizontalpodautoscaling); HPAs are
+  /// accepted and ignored, as on a cluster without the controller (a broken platform for conformance).
+  bool enabled = true;
 };
 
 class HorizontalPodAutoscaler {

@@ -122,6 +122,10 @@ std::optional<CelSelector> read_selector(const std::string& expression, const st
 }
 
 void read_dra(StrictObject& dra, DraObjects& out, std::vector<JsonIssue>& issues) {
+  if (auto faults = dra.object("faults")) {
+    out.ignore_request_selectors = faults->boolean("ignoreRequestSelectors").value_or(false);
+    faults->finish();
+  }
   std::set<std::string, std::less<>> classes;
   if (const auto* list = dra.array("deviceClasses")) {
     for (std::size_t i = 0; i < list->size(); ++i) {
@@ -247,6 +251,7 @@ void read_pool_resource_slices(StrictObject& pool, const std::string& pool_name,
 
 DraState build_dra_state(const DraObjects& objects, const Cluster& cluster) {
   DraState state(cluster.node_count());
+  state.set_ignore_request_selectors(objects.ignore_request_selectors);
   for (const auto& c : objects.device_classes) state.add_device_class(c);
   for (const auto& c : objects.resource_claims) state.add_claim(c);
   for (const auto& t : objects.resource_claim_templates) state.add_claim_template(t);

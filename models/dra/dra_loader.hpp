@@ -27,6 +27,10 @@ struct DraObjects {
   std::vector<ResourceClaim> resource_claims;
   std::vector<ResourceClaimTemplate> resource_claim_templates;
   std::vector<PoolSlices> pool_slices;
+  /// `/dra/faults/ignoreRequestSelectors`: a fault for conformance checks, off by default. The
+  /// allocator then ignores the CEL selectors of claim requests (a DeviceClass's still apply), as a
+  /// buggy allocator would; dra_support must then fail.
+  bool ignore_request_selectors = false;
   bool empty() const {
     return device_classes.empty() && resource_claims.empty() && resource_claim_templates.empty() && pool_slices.empty();
   }

@@ -74,6 +74,9 @@ class DraState {
   /// The claim holding a device, or kNoClaim.
   ClaimId holder(std::uint32_t slot) const { return holders_[slot]; }
   std::size_t max_devices_per_node() const { return max_devices_per_node_; }
+  /// The allocator fault `/dra/faults/ignoreRequestSelectors` (off by default; see DraObjects).
+  void set_ignore_request_selectors(bool on) { ignore_request_selectors_ = on; }
+  bool ignores_request_selectors() const { return ignore_request_selectors_; }
 
   // --- allocation (the DynamicResources plugin) ---
   /// Creates the claim for `pod`'s entry `entry` from template `t`, unallocated.
@@ -135,6 +138,7 @@ class DraState {
   std::vector<ClaimId> holders_;
   std::vector<std::vector<DeviceSlot>> node_devices_;
   std::size_t max_devices_per_node_ = 0;
+  bool ignore_request_selectors_ = false;
   std::size_t slices_defined_ = 0;
 };
 

@@ -80,7 +80,7 @@ class Allocator {
       }
     };
     check(p.device_class->selectors);  // the class first, as upstream
-    check(p.spec->selectors);
+    if (!state_.ignores_request_selectors()) check(p.spec->selectors);
     return static_cast<Match>(m);
   }
   bool free(const DeviceSlot& d) const {

@@ -1,4 +1,4 @@
-// kubetwin: the command-line tool. Verbs: run, validate, generate.
+// kubetwin: the command-line tool. Verbs: run, validate, generate, experiment, predict, conformance.
 
 #include <CLI/CLI.hpp>
 #include <sstream>
@@ -22,6 +22,7 @@
 #include "scenarios/experiments/fgd_grid.hpp"
 #include "scenarios/cli/predict_command.hpp"
 #include "scenarios/cli/philly_command.hpp"
+#include "scenarios/cli/conformance_command.hpp"
 #include "scenarios/runner.hpp"
 #include "scenarios/scenario_loader.hpp"
 #include "sim/input_error.hpp"
@@ -333,6 +334,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.set_version_flag("--version", std::string(KUBETWIN_VERSION));
   const kubetwin::cli::PredictCommand predict(app);  // kubetwin predict train (predict_command.cpp)
+  const kubetwin::cli::ConformanceCommand conformance(app);  // kubetwin conformance (conformance_command.cpp)
 
   ScenarioArgs run_args;
   std::string run_out = "kubetwin-out";
@@ -410,6 +412,7 @@ int main(int argc, char** argv) {
   try {
     if (predict.selected()) return predict.run();
     if (philly.selected()) return philly.run();
+    if (conformance.selected()) return conformance.run();
     if (*run) return cmd_run(run_args, run_out, run_seed, quiet);
     if (*validate) return cmd_validate(validate_args);
     if (*generate) return cmd_generate(gen);

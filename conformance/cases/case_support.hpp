@@ -1,0 +1,20 @@
+#pragma once
+// What every case file needs: the case API and one function per case (cases/registry.cpp lists them).
+
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "conformance/case.hpp"
+
+namespace kubetwin::conformance::cases {
+
+CaseResult gang_scheduling(const CaseContext& ctx);
+CaseResult dra_support(const CaseContext& ctx);
+CaseResult cluster_autoscaling(const CaseContext& ctx);
+CaseResult pod_autoscaling(const CaseContext& ctx);
+CaseResult gpu_sharing(const CaseContext& ctx);
+
+/// "12m30s"-style duration for evidence.
+std::string seconds_text(double s);
+
+}  // namespace kubetwin::conformance::cases
