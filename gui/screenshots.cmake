@@ -1,5 +1,5 @@
 # Regenerates the README's screenshots from real runs (ctest gui.screenshots): runs the default
-# scenario (and fabric-training for the fabric view), renders each view with kubetwin-gui
+# scenario (fabric-training for the fabric view, the conformance suite for its viewer), renders each view with kubetwin-gui
 # --screenshot into docs/images/, and checks each PNG exists and is not tiny (a blank PNG
 # compresses to almost nothing).
 #   cmake -DKUBETWIN=... -DKUBETWIN_GUI=... -DSOURCE_DIR=... -DWORK=... -P gui/screenshots.cmake
@@ -39,8 +39,14 @@ file(SIZE ${png} bytes)
 if(bytes LESS 8000)
   message(FATAL_ERROR "${png}: only ${bytes} bytes, a blank screenshot?")
 endif()
-execute_process(COMMAND ${KUBETWIN_GUI} ${SOURCE_DIR}/gui/testdata/conformance-report.json
-                        --screenshot ${SOURCE_DIR}/docs/images/gui-conformance.png --size 1100x400
+# The conformance viewer: a real report of the suite (the coscheduling profile, version 1.36).
+execute_process(COMMAND ${KUBETWIN} conformance --profile coscheduling --version 1.36 --out ${WORK}/conformance
+                RESULT_VARIABLE rc OUTPUT_QUIET ERROR_VARIABLE err)
+if(NOT rc EQUAL 0)
+  message(FATAL_ERROR "kubetwin conformance failed (${rc}): ${err}")
+endif()
+execute_process(COMMAND ${KUBETWIN_GUI} ${WORK}/conformance/report.json
+                        --screenshot ${SOURCE_DIR}/docs/images/gui-conformance.png --size 1100x560
                 RESULT_VARIABLE rc ERROR_VARIABLE err)
 if(NOT rc EQUAL 0)
   message(FATAL_ERROR "kubetwin-gui --screenshot conformance failed (${rc}): ${err}")
