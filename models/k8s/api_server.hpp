@@ -123,7 +123,8 @@ struct ApiServerConfig {
   static ApiServerConfig with_defaults(double api_latency, double watch_latency);
 };
 
-/// One answered request, for the audit log.
+/// One answered request, for the audit log, as the `audited` signal hands it out. The string_views point into the
+/// server's request record: valid only during the callback, so copy what must outlive it.
 struct AuditEntry {
   ApiVerb verb;
   std::string_view kind, ns, name, uid, client;
