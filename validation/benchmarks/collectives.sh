@@ -16,7 +16,7 @@ BENCH="$BUILD_DIR/collectives_bench"
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 
-median() { sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+. validation/benchmarks/lib.sh
 
 for i in $(seq "$REPEAT"); do "$BENCH" "$NODES" > "$WORK/run$i.txt"; done
 
@@ -24,7 +24,7 @@ for i in $(seq "$REPEAT"); do "$BENCH" "$NODES" > "$WORK/run$i.txt"; done
   echo "# Topology and collectives benchmark"
   echo
   echo "- date: $(date -u +%Y-%m-%dT%H:%MZ)"
-  echo "- machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
+  echo "- machine: $(machine_description)"
   echo "- kubetwin: $(git rev-parse --short HEAD 2>/dev/null || echo unknown), build $BUILD_DIR ($(grep -m1 CMAKE_BUILD_TYPE "$BUILD_DIR/CMakeCache.txt" | cut -d= -f2))"
   echo "- command: \`validation/benchmarks/collectives.sh $BUILD_DIR\` (REPEAT=$REPEAT, NODES=$NODES), i.e. \`$BENCH $NODES\`"
   echo "- fabric: $(grep -m1 '^vertices' "$WORK/run1.txt")"

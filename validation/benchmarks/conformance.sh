@@ -15,7 +15,7 @@ KUBETWIN="$BUILD_DIR/kubetwin"
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 
-median() { sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+. validation/benchmarks/lib.sh
 wall_of() { awk -F': ' '/Elapsed \(wall clock\)/ {n=split($2,p,":"); s=0; for(i=1;i<=n;i++) s=s*60+p[i]; print s}' "$1"; }
 rss_of() { awk -F': ' '/Maximum resident set size/ {printf "%.1f\n", $2/1024}' "$1"; }
 
@@ -23,7 +23,7 @@ rss_of() { awk -F': ' '/Maximum resident set size/ {printf "%.1f\n", $2/1024}' "
   echo "# Conformance suite benchmark"
   echo
   echo "- date: $(date -u +%Y-%m-%dT%H:%MZ)"
-  echo "- machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
+  echo "- machine: $(machine_description)"
   echo "- kubetwin: $(git rev-parse --short HEAD 2>/dev/null || echo unknown), build $BUILD_DIR ($(grep -m1 CMAKE_BUILD_TYPE "$BUILD_DIR/CMakeCache.txt" | cut -d= -f2))"
   echo "- command: \`validation/benchmarks/conformance.sh $BUILD_DIR\` (REPEAT=$REPEAT): medians of"
   echo "  \`/usr/bin/time -v kubetwin conformance --profile P --version 1.35 --out DIR\`"

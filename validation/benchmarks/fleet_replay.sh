@@ -16,13 +16,13 @@ KUBETWIN="$BUILD_DIR/kubetwin"
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 
-median() { sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+. validation/benchmarks/lib.sh
 
 {
   echo "# Fleet replay benchmark"
   echo
   echo "- date: $(date -u +%Y-%m-%dT%H:%MZ)"
-  echo "- machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
+  echo "- machine: $(machine_description)"
   echo "- kubetwin: $(git rev-parse --short HEAD 2>/dev/null || echo unknown), build $BUILD_DIR ($(grep -m1 CMAKE_BUILD_TYPE "$BUILD_DIR/CMakeCache.txt" | cut -d= -f2))"
   echo "- command: \`validation/benchmarks/fleet_replay.sh $BUILD_DIR\` (REPEAT=$REPEAT), i.e. for each load L:"
   echo "  \`kubetwin generate --nodes 1000 --gpus-per-node 8 --jobs 100000 --load L --seed 1 --out DIR\`"

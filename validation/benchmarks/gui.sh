@@ -21,7 +21,7 @@ WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 export QT_QPA_PLATFORM=offscreen
 
-median() { sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+. validation/benchmarks/lib.sh
 field() { grep -o "\"$1\": [0-9.]*" | grep -o '[0-9.]*$'; }
 
 "$KUBETWIN" generate --nodes 1250 --gpus-per-node 8 --jobs 100000 --load 0.8 --seed 1 --out "$WORK/study" >/dev/null
@@ -67,7 +67,7 @@ fload=$(median < "$WORK/fload"); fframe=$(median < "$WORK/fframe"); fp95=$(media
   echo "# Visualizer benchmark"
   echo
   echo "- date: $(date -u +%Y-%m-%dT%H:%MZ)"
-  echo "- machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'); Qt offscreen platform (raster painting, no GPU)"
+  echo "- machine: $(machine_description); Qt offscreen platform (raster painting, no GPU)"
   echo "- kubetwin: $(git rev-parse --short HEAD 2>/dev/null || echo unknown), build $BUILD_DIR ($(grep -m1 CMAKE_BUILD_TYPE "$BUILD_DIR/CMakeCache.txt" | cut -d= -f2))"
   echo "- command: \`validation/benchmarks/gui.sh $BUILD_DIR\` (REPEAT=$REPEAT, FRAMES=$FRAMES), i.e."
   echo "  \`kubetwin generate --nodes 1250 --gpus-per-node 8 --jobs 100000 --load 0.8 --seed 1 --out DIR\`,"

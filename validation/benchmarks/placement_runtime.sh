@@ -14,7 +14,7 @@ KUBETWIN="$BUILD_DIR/kubetwin"
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 
-median() { sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+. validation/benchmarks/lib.sh
 
 "$KUBETWIN" generate --nodes 1000 --gpus-per-node 8 --jobs 20000 --seed 1 --perf --fabric railOptimized \
   --oversubscription 2:1 --out "$WORK/study" >/dev/null

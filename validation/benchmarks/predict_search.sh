@@ -13,7 +13,7 @@ KUBETWIN="$BUILD_DIR/kubetwin"
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 
-median() { sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+. validation/benchmarks/lib.sh
 
 CONFIGS=(
   "--model gpt3-175b --gpus 1024 --gpu A100-SXM-80GB --seq 2048 --global-batch 1536"
@@ -27,7 +27,7 @@ CONFIGS=(
   echo "# predict search benchmark"
   echo
   echo "- date: $(date -u +%Y-%m-%dT%H:%MZ)"
-  echo "- machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
+  echo "- machine: $(machine_description)"
   echo "- kubetwin: $(git rev-parse --short HEAD 2>/dev/null || echo unknown) plus uncommitted changes, build $BUILD_DIR ($(grep -m1 CMAKE_BUILD_TYPE "$BUILD_DIR/CMakeCache.txt" | cut -d= -f2))"
   echo "- command: \`validation/benchmarks/predict_search.sh $BUILD_DIR\` (REPEAT=$REPEAT): each row is"
   echo "  \`kubetwin predict search ARGS --json\`, timed as a whole process (start-up and the calibration fits included)"

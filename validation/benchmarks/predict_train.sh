@@ -13,7 +13,7 @@ KUBETWIN="$BUILD_DIR/kubetwin"
 WORK=$(mktemp -d)
 trap 'rm -rf "$WORK"' EXIT
 
-median() { sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+. validation/benchmarks/lib.sh
 
 CONFIGS=(
   "--model llama-3-8b --seq 8192 --global-batch 512 --micro-batch 1 --gpu H100-SXM-80GB --gpus 64 --zero 3"
@@ -29,7 +29,7 @@ CONFIGS=(
   echo "# predict train benchmark"
   echo
   echo "- date: $(date -u +%Y-%m-%dT%H:%MZ)"
-  echo "- machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
+  echo "- machine: $(machine_description)"
   echo "- kubetwin: $(git rev-parse --short HEAD 2>/dev/null || echo unknown) plus uncommitted changes, build $BUILD_DIR ($(grep -m1 CMAKE_BUILD_TYPE "$BUILD_DIR/CMakeCache.txt" | cut -d= -f2))"
   echo "- command: \`validation/benchmarks/predict_train.sh $BUILD_DIR\` (REPEAT=$REPEAT): each row is"
   echo "  \`kubetwin predict train ARGS --json\`, timed as a whole process (start-up and the calibration fits included)"

@@ -21,14 +21,14 @@ for i in $(seq "$REPEAT"); do
   awk '{printf "%.2f\n", $1 + $2}' "$WORK/time" >> "$WORK/cpu"
 done
 bound=$(grep -c '"type":"Scheduled"' "$WORK/out/events.jsonl")
-median() { sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+. validation/benchmarks/lib.sh
 median=$(median < "$WORK/wall")
 cpu=$(median < "$WORK/cpu")
 cat > "$RESULTS" <<MD
 # Scheduling throughput benchmark
 
 - date: $(date -u +%Y-%m-%dT%H:%MZ)
-- machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')
+- machine: $(machine_description)
 - kubetwin: $(git rev-parse --short HEAD 2>/dev/null || echo unknown), build $BUILD_DIR
 - command: \`validation/benchmarks/scheduling_throughput.sh $BUILD_DIR\` (REPEAT=$REPEAT), i.e. \`kubetwin run $SCENARIO --quiet\`
 - scenario: 5,000 nodes, 50,000 single-pod jobs arriving at once; default scheduler settings (BestEffortFIFO,

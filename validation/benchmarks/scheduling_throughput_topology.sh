@@ -7,6 +7,7 @@
 #   validation/benchmarks/scheduling_throughput_topology.sh [BUILD_DIR] [RESULTS]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+. validation/benchmarks/lib.sh
 BUILD_DIR=${1:-build}
 RESULTS=${2:-validation/benchmarks/scheduling_throughput_topology_results.md}
 REPEAT=${REPEAT:-5}
@@ -44,7 +45,7 @@ cat > "$RESULTS" <<MD
 # Scheduling throughput with TopologyAware
 
 - date: $(date -u +%Y-%m-%dT%H:%MZ)
-- machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')
+- machine: $(machine_description)
 - load average (1, 5, 15 min) when written: $(cut -d' ' -f1-3 /proc/loadavg) (a shared machine: compare rows of one file only)
 - kubetwin: $(git rev-parse --short HEAD 2>/dev/null || echo unknown), build $BUILD_DIR
 - command: \`validation/benchmarks/scheduling_throughput_topology.sh $BUILD_DIR\` (REPEAT=$REPEAT), i.e. \`kubetwin run $SCENARIO --quiet\`
