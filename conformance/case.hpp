@@ -25,8 +25,11 @@ struct CaseResult {
 struct SimulationResult {
   nlohmann::json summary;              ///< summary.json
   std::vector<nlohmann::json> events;  ///< events.jsonl, in order
+  std::filesystem::path out_dir;       ///< the run folder, for the other output files a case reads
   /// Events of `type`, in order.
   std::vector<const nlohmann::json*> of_type(std::string_view type) const;
+  /// The text of output file `name` in the run folder; throws std::runtime_error naming it if absent.
+  std::string read_output(const std::string& name) const;
 };
 
 class CaseContext {

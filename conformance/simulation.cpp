@@ -48,6 +48,12 @@ std::string read_text(const fs::path& file) {
 
 }  // namespace
 
+std::string SimulationResult::read_output(const std::string& name) const {
+  const fs::path file = out_dir / name;
+  if (!fs::is_regular_file(file)) throw std::runtime_error("the run wrote no " + file.string());
+  return read_text(file);
+}
+
 SimulationResult CaseContext::simulate(const nlohmann::json& case_scenario) const {
   nlohmann::json doc = profile_.apply(case_scenario);
   const std::string source = "case scenario \"" + doc.value("name", std::string("?")) + "\" with profile " + profile_.source;
@@ -78,6 +84,7 @@ SimulationResult CaseContext::simulate(const nlohmann::json& case_scenario) cons
     throw std::runtime_error(source + ": simulation failed: " + read_text(work_dir_ / (sc.name + ".error")));
   }
   SimulationResult r;
+  r.out_dir = out;
   r.summary = sim::parse_json_document(read_text(out / "summary.json"), (out / "summary.json").string());
   std::istringstream lines(read_text(out / "events.jsonl"));
   for (std::string line; std::getline(lines, line);) {
