@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 
 #include "conformance/case.hpp"
@@ -110,6 +111,21 @@ TEST_F(Cases, SuiteReportsUntestedRequirementsWithTheMissingModel) {
   }
   // Deterministic: the same report, byte for byte.
   EXPECT_EQ(report_json(r), report_json(run_suite(load_profile("coscheduling"), "1.36", work_ / "again")));
+}
+
+TEST_F(Cases, AConditionalMustDeclaredNotApplicableIsNaWithItsNoteAndDoesNotRun) {
+  Profile p = load_profile("default");
+  p.not_applicable["cluster_autoscaling"] = "on-premises cluster of fixed size";
+  // The autoscaler stays on: the declaration, not the platform's switches, decides n/a.
+  const Report r = run_suite(p, "1.36", work_);
+  const auto it = std::find_if(r.requirements.begin(), r.requirements.end(),
+                               [](const auto& q) { return q.id == "cluster_autoscaling"; });
+  ASSERT_NE(it, r.requirements.end());
+  EXPECT_EQ(it->status, Status::NotApplicable);
+  EXPECT_EQ(it->evidence, "declared n/a by the profile: on-premises cluster of fixed size (the requirement applies if "
+                          "the platform provides a cluster autoscaler); the case did not run");
+  EXPECT_FALSE(fs::exists(work_ / "cluster_autoscaling")) << "the case ran";
+  EXPECT_EQ(r.count(Status::NotApplicable), 1);
 }
 
 }  // namespace

@@ -47,6 +47,7 @@ Catalog Catalog::parse(std::string_view text, const std::string& source) {
       spec.category = r.string("category", Required::Yes).value_or("");
       spec.kar = r.string("kar", Required::Yes).value_or("");
       spec.description = r.string("description", Required::Yes).value_or("");
+      spec.condition = r.string("condition").value_or("");
       if (auto levels = r.object("levels", Required::Yes)) {
         for (const auto& v : c.versions_) {
           if (auto level = levels->enumeration(v, {"MUST", "SHOULD"})) spec.levels[v] = *level;
@@ -64,6 +65,13 @@ Catalog Catalog::parse(std::string_view text, const std::string& source) {
     throw sim::InputError(std::move(lines));
   }
   return c;
+}
+
+const RequirementSpec* Catalog::find(std::string_view id) const {
+  for (const auto& r : requirements_) {
+    if (r.id == id) return &r;
+  }
+  return nullptr;
 }
 
 bool Catalog::has_version(std::string_view v) const {

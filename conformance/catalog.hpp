@@ -14,6 +14,9 @@ struct RequirementSpec {
   std::string category;  ///< the checklist's YAML key: accelerators, networking, ...
   std::string kar;       ///< KAR number ("0053"), empty where there is none
   std::string description;
+  /// For a conditional MUST ("if the platform provides X"): X. Only such a requirement may be
+  /// declared n/a by a profile. Empty: unconditional.
+  std::string condition;
   std::map<std::string, std::string> levels;  ///< version -> "MUST" | "SHOULD"; absent: not in that checklist
 };
 
@@ -31,6 +34,8 @@ class Catalog {
   /// Requirements of `version` in catalog order, with their level there.
   std::vector<std::pair<const RequirementSpec*, std::string>> for_version(std::string_view version) const;
   const std::vector<RequirementSpec>& requirements() const { return requirements_; }
+  /// The requirement `id`, or nullptr.
+  const RequirementSpec* find(std::string_view id) const;
 
  private:
   std::vector<std::string> versions_;

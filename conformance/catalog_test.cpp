@@ -100,7 +100,26 @@ TEST(Profiles, BadFileNamesFileAndPointer) {
   EXPECT_EQ(first_line(R"({"name": "x", "scheduler": {"profiles": [{"plugins": {"permit": {"enabled": [{"name": "Nope"}]}}}]}})")
                 .rfind(file.string() + ": /scheduler/profiles/0/plugins/permit/enabled/0", 0), 0u);
   EXPECT_EQ(first_line("{\"name\": ").rfind(file.string() + ": not valid JSON", 0), 0u);
+  // n/a only for a conditional MUST, and only with a note.
+  EXPECT_EQ(first_line(R"({"name": "x", "notApplicable": {"gang_scheduling": "we do not support gangs"}})"),
+            file.string() + ": /notApplicable/gang_scheduling: \"gang_scheduling\" is not a conditional requirement: only "
+                            "requirements that apply if the platform provides something may be n/a");
+  EXPECT_EQ(first_line(R"({"name": "x", "notApplicable": {"autoscaling": "fixed size"}})"),
+            file.string() + ": /notApplicable/autoscaling: unknown requirement \"autoscaling\" (see kubetwin conformance --list)");
+  EXPECT_EQ(first_line(R"({"name": "x", "notApplicable": {"cluster_autoscaling": ""}})"),
+            file.string() + ": /notApplicable/cluster_autoscaling: must be a non-empty note saying why the condition "
+                            "(the platform provides a cluster autoscaler) does not hold");
+  EXPECT_EQ(first_line(R"({"name": "x", "notApplicable": ["cluster_autoscaling"]})"),
+            file.string() + ": /notApplicable: must be an object: requirement id -> note");
   fs::remove(file);
+}
+
+TEST(Catalog, OnlyTheAutoscalingMustsAreConditional) {
+  std::vector<std::string> conditional;
+  for (const auto& r : Catalog::builtin().requirements()) {
+    if (!r.condition.empty()) conditional.push_back(r.id);
+  }
+  EXPECT_EQ(conditional, (std::vector<std::string>{"cluster_autoscaling", "pod_autoscaling"}));
 }
 
 }  // namespace

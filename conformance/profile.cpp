@@ -4,6 +4,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "conformance/catalog.hpp"
 #include "scenarios/scenario_loader.hpp"
 #include "sim/input_error.hpp"
 #include "sim/strict_json.hpp"
@@ -68,6 +69,23 @@ Profile parse_profile(const nlohmann::json& doc, const std::string& source) {
     p.name = root.string("name", sim::Required::Yes).value_or("");
     p.description = root.string("description").value_or("");
     p.queue = root.string("queue").value_or("");
+    if (const nlohmann::json* na = root.raw("notApplicable"); na != nullptr && !na->is_object()) {
+      issues.push_back({"/notApplicable", "must be an object: requirement id -> note"});
+    } else if (na != nullptr) {
+      // Only a conditional MUST may be N/A, and only with a note (the checklist's rule); a
+      // requirement the platform simply lacks is a fail, never n/a.
+      for (const auto& [id, note] : na->items()) {
+        const RequirementSpec* spec = Catalog::builtin().find(id);
+        const std::string ptr = "/notApplicable/" + id;
+        if (spec == nullptr) issues.push_back({ptr, "unknown requirement \"" + id + "\" (see kubetwin conformance --list)"});
+        else if (spec->condition.empty())
+          issues.push_back({ptr, "\"" + id + "\" is not a conditional requirement: only requirements that apply if the "
+                                 "platform provides something may be n/a"});
+        else if (!note.is_string() || note.get<std::string>().empty())
+          issues.push_back({ptr, "must be a non-empty note saying why the condition (" + spec->condition + ") does not hold"});
+        else p.not_applicable[id] = note.get<std::string>();
+      }
+    }
     for (const char* key : kScenarioKeys) {
       if (const auto* v = root.raw(key)) p.scenario[key] = *v;
     }

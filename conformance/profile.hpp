@@ -4,6 +4,7 @@
 // Built-in profiles are conformance/profiles/*.json, compiled in; a user's file works the same.
 
 #include <nlohmann/json.hpp>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -14,6 +15,9 @@ struct Profile {
   std::string description;
   std::string source;  ///< "built-in profile default" or the file
   std::string queue;   ///< LocalQueue (leaf queue) the cases' jobs are submitted to; empty: none
+  /// Conditional requirements the platform declares not applicable, with the note the checklist
+  /// requires for N/A (e.g. "on-premises cluster of fixed size"): requirement id -> note.
+  std::map<std::string, std::string> not_applicable;
   nlohmann::json scenario = nlohmann::json::object();  ///< scheduler, queueing, autoscaler, controllers, controlPlane, dra
 
   /// `doc` with the profile's scenario keys merged over it (RFC 7386 merge patch: objects merge,

@@ -17,7 +17,11 @@ Report run_suite(const Profile& profile, const std::string& version, const std::
   Report report{profile.name, profile.description, version, {}};
   for (const auto& [spec, level] : Catalog::builtin().for_version(version)) {
     RequirementResult r{spec->id, spec->category, spec->kar, level, Status::Untested, ""};
-    if (const Case* c = find_case(spec->id)) {
+    if (auto na = profile.not_applicable.find(spec->id); na != profile.not_applicable.end()) {
+      r.status = Status::NotApplicable;
+      r.evidence = "declared n/a by the profile: " + na->second + " (the requirement applies if " + spec->condition +
+                   "); the case did not run";
+    } else if (const Case* c = find_case(spec->id)) {
       const CaseResult result = c->run(CaseContext(profile, work_dir / spec->id));
       r.status = result.status;
       r.evidence = result.evidence;
