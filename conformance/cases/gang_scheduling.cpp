@@ -1,5 +1,6 @@
 // gang_scheduling: more gangs than fit at once. Pass iff no gang ever has some but not all of its
-// pods bound (checked after every instant's events), and every gang completes (no deadlock).
+// pods bound (checked after every instant's events), every gang completes (no deadlock), and each
+// completed gang had all its pods Running (KAR-0053's test watches Running) before it completed.
 // A profile without a gang mechanism fails by what it does: it binds gangs partially.
 
 #include <map>
@@ -63,14 +64,26 @@ CaseResult gang_scheduling(const CaseContext& ctx) {
     }
     max_concurrent = std::max(max_concurrent, running);
   };
+  std::map<std::string, std::pair<double, int>> running;  // job -> first PodRunning of this run, pods Running
+  int gangs_all_running = 0;
+  double max_spread = 0;  // first to last member Running, over gangs
   double now = 0;
   for (const auto& e : sim.events) {
     const double t = e["t"].get<double>();
     if (t != now) check(now);  // the state after every event of an instant
     now = t;
     const std::string type = e["type"].get<std::string>();
-    if (type == "Scheduled") ++bound[e["job"].get<std::string>()];
-    else if (type == "JobCompleted" || type == "JobFailed" || type == "Preempted" || type == "Evicted") bound[e["job"].get<std::string>()] = 0;
+    const std::string job = e["job"].get<std::string>();
+    if (type == "Scheduled") ++bound[job];
+    else if (type == "PodRunning") {
+      auto& [first, n] = running[job];
+      if (n++ == 0) first = t;
+      if (n == kGangPods) max_spread = std::max(max_spread, t - first);
+    } else if (type == "JobCompleted" || type == "JobFailed" || type == "Preempted" || type == "Evicted") {
+      bound[job] = 0;
+      if (type == "JobCompleted" && running[job].second == kGangPods) ++gangs_all_running;
+      running.erase(job);
+    }
   }
   check(now);
   for (const auto& [job, since] : partial_since) {  // still partial at the end: a deadlock
@@ -88,9 +101,11 @@ CaseResult gang_scheduling(const CaseContext& ctx) {
     ev << " (first: " << first_partial << "; longest: " << longest_job << " partially bound for " << seconds_text(longest) << ")";
   }
   ev << ", at most " << max_concurrent << " whole gangs bound at once, " << sim.of_type("PermitRejected").size()
-     << " PermitRejected";
-  const bool pass = partial_instants == 0 && completed == kGangs;
-  if (!pass && completed < kGangs) ev << "; not all gangs completed within 6h (deadlock)";
+     << " PermitRejected; " << gangs_all_running << " gangs completed with all " << kGangPods
+     << " pods Running (first to last member Running at most " << seconds_text(max_spread) << " apart)";
+  const bool pass = partial_instants == 0 && completed == kGangs && gangs_all_running == completed;
+  if (completed < kGangs) ev << "; FAIL: not all gangs completed within 6h (deadlock)";
+  if (gangs_all_running < completed) ev << "; FAIL: a gang completed without all its pods Running";
   return {pass ? Status::Pass : Status::Fail, ev.str()};
 }
 
