@@ -51,6 +51,20 @@ struct Case {
   CaseResult (*run)(const CaseContext&);
 };
 
+/// A scenario of one of the program's three workload families, run against the profile in the same
+/// report as the cases: realistic work of that family, decided by what users of it expect.
+struct WorkloadScenario {
+  const char* family;   ///< "training", "inference" or "mlops"
+  const char* name;     ///< unique, a DNS label
+  const char* summary;  ///< one line for --list and the docs
+  CaseResult (*run)(const CaseContext&);
+};
+
+/// The three families, in report order: {"training", "Large-scale training and fine-tuning"}, ...
+const std::vector<std::pair<std::string, std::string>>& workload_families();
+/// Every workload scenario, grouped by family in family order (conformance/workloads/registry.cpp).
+const std::vector<WorkloadScenario>& workload_scenarios();
+
 /// Every case, in catalog order of their requirements.
 const std::vector<Case>& registered_cases();
 /// The case for `requirement`, or nullptr.

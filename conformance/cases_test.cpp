@@ -113,6 +113,19 @@ TEST_F(Cases, SuiteReportsUntestedRequirementsWithTheMissingModel) {
   EXPECT_EQ(report_json(r), report_json(run_suite(load_profile("coscheduling"), "1.36", work_ / "again")));
 }
 
+TEST_F(Cases, WorkloadFamiliesPassOnAGangProfileAndTrainingFailsWithoutGangs) {
+  const Report ok = run_suite(load_profile("coscheduling"), "1.36", work_);
+  ASSERT_EQ(ok.workloads.size(), 3u);
+  for (const auto& w : ok.workloads) EXPECT_EQ(w.status, Status::Pass) << w.name << ": " << w.evidence;
+  EXPECT_NE(ok.workloads[2].evidence.find("pipeline-1 training failed, eval and register skipped"), std::string::npos)
+      << ok.workloads[2].evidence;
+  const Report broken_run = run_suite(load_profile(broken("no-gang-permit")), "1.36", work_ / "broken");
+  EXPECT_EQ(broken_run.workloads[0].family, "training");
+  EXPECT_EQ(broken_run.workloads[0].status, Status::Fail) << broken_run.workloads[0].evidence;
+  EXPECT_NE(broken_run.workloads[0].evidence.find("FAIL: a gang was partially bound"), std::string::npos)
+      << broken_run.workloads[0].evidence;
+}
+
 TEST_F(Cases, AConditionalMustDeclaredNotApplicableIsNaWithItsNoteAndDoesNotRun) {
   Profile p = load_profile("default");
   p.not_applicable["cluster_autoscaling"] = "on-premises cluster of fixed size";

@@ -13,8 +13,12 @@ int Report::count(Status s) const {
   return static_cast<int>(std::count_if(requirements.begin(), requirements.end(), [&](const auto& r) { return r.status == s; }));
 }
 
+int Report::count_workloads(Status s) const {
+  return static_cast<int>(std::count_if(workloads.begin(), workloads.end(), [&](const auto& w) { return w.status == s; }));
+}
+
 Report run_suite(const Profile& profile, const std::string& version, const std::filesystem::path& work_dir) {
-  Report report{profile.name, profile.description, version, {}};
+  Report report{profile.name, profile.description, version, {}, {}};
   for (const auto& [spec, level] : Catalog::builtin().for_version(version)) {
     RequirementResult r{spec->id, spec->category, spec->kar, level, Status::Untested, ""};
     if (auto na = profile.not_applicable.find(spec->id); na != profile.not_applicable.end()) {
@@ -30,6 +34,10 @@ Report run_suite(const Profile& profile, const std::string& version, const std::
     }
     report.requirements.push_back(std::move(r));
   }
+  for (const auto& w : workload_scenarios()) {
+    const CaseResult result = w.run(CaseContext(profile, work_dir / "workloads" / w.name));
+    report.workloads.push_back({w.family, w.name, result.status, result.evidence});
+  }
   return report;
 }
 
@@ -43,6 +51,12 @@ std::string report_json(const Report& r) {
   doc["summary"] = {{"pass", r.count(Status::Pass)}, {"fail", r.count(Status::Fail)},
                     {"n/a", r.count(Status::NotApplicable)}, {"untested", r.count(Status::Untested)}};
   doc["requirements"] = std::move(list);
+  nlohmann::ordered_json workloads = nlohmann::ordered_json::array();
+  for (const auto& w : r.workloads) {
+    workloads.push_back({{"family", w.family}, {"name", w.name}, {"status", status_name(w.status)}, {"evidence", w.evidence}});
+  }
+  doc["workloadSummary"] = {{"pass", r.count_workloads(Status::Pass)}, {"fail", r.count_workloads(Status::Fail)}};
+  doc["workloads"] = std::move(workloads);
   return doc.dump(2) + "\n";
 }
 
@@ -86,6 +100,18 @@ std::string report_markdown(const Report& r) {
     md << "| `" << q.id << "` | " << q.category << " | " << q.level << " | **" << status_name(q.status) << "** | "
        << md_cell(q.evidence) << " |\n";
   }
+  if (!r.workloads.empty()) {
+    md << "\n## Workload families\n\nRealistic work of the program's three families, run against the same profile: "
+       << r.count_workloads(Status::Pass) << " pass, " << r.count_workloads(Status::Fail) << " fail.\n\n"
+       << "| family | scenario | status | evidence |\n|---|---|---|---|\n";
+    for (const auto& w : r.workloads) {
+      std::string title = w.family;
+      for (const auto& [id, t] : workload_families()) {
+        if (id == w.family) title = t;
+      }
+      md << "| " << title << " | `" << w.name << "` | **" << status_name(w.status) << "** | " << md_cell(w.evidence) << " |\n";
+    }
+  }
   return md.str();
 }
 
@@ -108,7 +134,18 @@ std::string report_junit(const Report& r) {
       x << ">\n      <skipped message=\"" << status_name(q.status) << ": " << xml_escape(q.evidence) << "\"/>\n    </testcase>\n";
     }
   }
-  x << "  </testsuite>\n</testsuites>\n";
+  x << "  </testsuite>\n";
+  if (!r.workloads.empty()) {
+    x << "  <testsuite name=\"kubetwin-ai-workloads-" << xml_escape(r.version) << "-" << xml_escape(r.profile) << "\" tests=\""
+      << r.workloads.size() << "\" failures=\"" << r.count_workloads(Status::Fail) << "\" skipped=\"0\" errors=\"0\">\n";
+    for (const auto& w : r.workloads) {
+      x << "    <testcase classname=\"ai-workloads." << xml_escape(w.family) << "\" name=\"" << xml_escape(w.name) << "\"";
+      if (w.status == Status::Fail) x << ">\n      <failure message=\"" << xml_escape(w.evidence) << "\"/>\n    </testcase>\n";
+      else x << ">\n      <system-out>" << xml_escape(w.evidence) << "</system-out>\n    </testcase>\n";
+    }
+    x << "  </testsuite>\n";
+  }
+  x << "</testsuites>\n";
   return x.str();
 }
 

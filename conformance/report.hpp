@@ -16,16 +16,26 @@ struct RequirementResult {
   std::string evidence;
 };
 
+/// One workload-family scenario's outcome.
+struct WorkloadResult {
+  std::string family, name;
+  Status status = Status::Untested;
+  std::string evidence;
+};
+
 struct Report {
   std::string profile;
   std::string profile_description;
   std::string version;
   std::vector<RequirementResult> requirements;
-  int count(Status s) const;
+  std::vector<WorkloadResult> workloads;  ///< in family order
+  int count(Status s) const;  ///< requirements with status `s`
+  int count_workloads(Status s) const;
 };
 
-/// Runs every case of `version` against `profile` (simulations under `work_dir`). Requirements
-/// without a case are `untested`, with the model they still need as evidence.
+/// Runs every case of `version` against `profile` (simulations under `work_dir`), then the workload
+/// families' scenarios. Requirements without a case are `untested`, with the model they still need
+/// as evidence.
 Report run_suite(const Profile& profile, const std::string& version, const std::filesystem::path& work_dir);
 
 std::string report_json(const Report& r);

@@ -14,7 +14,8 @@ Report sample() {
           {{"gang_scheduling", "schedulingOrchestration", "0053", "MUST", Status::Pass, "0 partial <gangs> & \"ok\""},
            {"cluster_autoscaling", "schedulingOrchestration", "0055", "MUST", Status::Fail, "never scaled | up"},
            {"pod_autoscaling", "schedulingOrchestration", "0057", "MUST", Status::NotApplicable, "no HPA"},
-           {"ai_inference", "networking", "", "MUST", Status::Untested, "untested: needs a Gateway model"}}};
+           {"ai_inference", "networking", "", "MUST", Status::Untested, "untested: needs a Gateway model"}},
+          {{"training", "mix", Status::Pass, "all <done>"}, {"mlops", "pipes", Status::Fail, "step early"}}};
 }
 
 TEST(Report, JsonHasTheGuiFields) {
@@ -30,6 +31,21 @@ TEST(Report, JsonHasTheGuiFields) {
   }
   EXPECT_EQ(doc["summary"]["untested"], 1);
   EXPECT_EQ(doc["summary"]["fail"], 1);
+  ASSERT_EQ(doc["workloads"].size(), 2u);
+  EXPECT_EQ(doc["workloads"][1]["family"], "mlops");
+  EXPECT_EQ(doc["workloads"][1]["status"], "fail");
+  EXPECT_EQ(doc["workloadSummary"]["pass"], 1);
+}
+
+TEST(Report, WorkloadFamiliesAreTheirOwnTableAndTestsuite) {
+  const std::string md = report_markdown(sample());
+  EXPECT_NE(md.find("## Workload families"), std::string::npos) << md;
+  EXPECT_NE(md.find("| Large-scale training and fine-tuning | `mix` | **pass** | all <done> |"), std::string::npos) << md;
+  EXPECT_NE(md.find("| MLOps pipelines | `pipes` | **fail** | step early |"), std::string::npos) << md;
+  const std::string x = report_junit(sample());
+  EXPECT_NE(x.find("<testsuite name=\"kubetwin-ai-workloads-1.36-p\" tests=\"2\" failures=\"1\""), std::string::npos) << x;
+  EXPECT_NE(x.find("<testcase classname=\"ai-workloads.mlops\" name=\"pipes\">\n      <failure message=\"step early\"/>"),
+            std::string::npos) << x;
 }
 
 TEST(Report, JunitHasOneTestcasePerRequirement) {
@@ -40,7 +56,8 @@ TEST(Report, JunitHasOneTestcasePerRequirement) {
   EXPECT_NE(x.find("<skipped message=\"n/a: no HPA\"/>"), std::string::npos);
   EXPECT_NE(x.find("0 partial &lt;gangs&gt; &amp; &quot;ok&quot;"), std::string::npos);
   std::size_t cases = 0;
-  for (std::size_t at = x.find("<testcase"); at != std::string::npos; at = x.find("<testcase", at + 1)) ++cases;
+  const std::string requirement_case = "<testcase classname=\"ai-conformance.";
+  for (std::size_t at = x.find(requirement_case); at != std::string::npos; at = x.find(requirement_case, at + 1)) ++cases;
   EXPECT_EQ(cases, 4u);
 }
 

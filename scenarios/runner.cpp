@@ -17,6 +17,7 @@
 #include "models/k8s/control_plane.hpp"
 #include "models/k8s/job_events.hpp"
 #include "models/k8s/job_controller.hpp"
+#include "models/k8s/job_dependencies.hpp"
 #include "models/k8s/job_injector.hpp"
 #include "models/k8s/job_rates.hpp"
 #include "models/k8s/node_lifecycle.hpp"
@@ -538,7 +539,8 @@ nlohmann::ordered_json run_scenario(const Scenario& sc, const RunOptions& option
       log.record(engine.now(), models::queueing::WorkloadPendingEvent{j.spec.id, cq, message});
     });
   }
-  models::JobInjector injector(engine, *source, [&](models::JobSpec job) {
+  // Pipeline steps (dependsOn) wait here for their dependencies; every job passes through.
+  models::JobDependencies dependencies(engine, [&](models::JobSpec job) {
     if (api_jobs && models::ApiJobController::manages(job)) {
       api_jobs->submit(std::move(job));
     } else if (models::JobController::manages(job)) {
@@ -549,6 +551,28 @@ nlohmann::ordered_json run_scenario(const Scenario& sc, const RunOptions& option
       cp.submit(std::move(job));
     }
   });
+  // Connected after the loggers above, so a step's JobSubmitted follows its dependency's JobCompleted.
+  cp.job_completed.connect([&](const models::JobState& job) {
+    if (job.spec.owner.empty()) dependencies.finished(job.spec.id, true);
+  });
+  cp.job_failed.connect([&](const models::JobState& job, std::string_view, std::string_view) {
+    if (job.spec.owner.empty()) dependencies.finished(job.spec.id, false);
+  });
+  auto batch_succeeded = [&](const models::BatchJob& job) { dependencies.finished(job.spec.id, true); };
+  auto batch_failed = [&](const models::BatchJob& job, std::string_view, std::string_view) {
+    dependencies.finished(job.spec.id, false);
+  };
+  jobs.job_completed.connect(batch_succeeded);
+  jobs.job_failed.connect(batch_failed);
+  if (api_jobs) {
+    api_jobs->job_completed.connect(batch_succeeded);
+    api_jobs->job_failed.connect(batch_failed);
+  }
+  dependencies.job_skipped.connect([&](const models::JobSpec& job, std::string_view dependency) {
+    last_activity = engine.now();
+    log.record(engine.now(), models::JobSkippedEvent{job.id, dependency});
+  });
+  models::JobInjector injector(engine, *source, [&](models::JobSpec job) { dependencies.arrive(std::move(job)); });
   injector.start();
   for (const auto& sub : sc.job_sets) {
     engine.schedule_at(sub.submit_time, [&job_sets, &sub] { job_sets.submit(sub.spec); });
@@ -564,7 +588,7 @@ nlohmann::ordered_json run_scenario(const Scenario& sc, const RunOptions& option
 
   // The horizon cut the run short if work was still pending or arriving when it stopped.
   const bool horizon_reached =
-      std::isfinite(sc.until) && (!cp.live_jobs().empty() || injector.has_more() || jobs.live_jobs() > 0 ||
+      std::isfinite(sc.until) && (!cp.live_jobs().empty() || injector.has_more() || dependencies.held() > 0 || jobs.live_jobs() > 0 ||
                                   (api_jobs && api_jobs->live_jobs() > 0) ||
                                   job_sets.live_sets() > 0 ||
                                   std::any_of(sc.job_sets.begin(), sc.job_sets.end(),
@@ -642,6 +666,10 @@ nlohmann::ordered_json run_scenario(const Scenario& sc, const RunOptions& option
                               {"jobSets", sc.job_sets.size()},
                               {"podFailures", jobs.pod_failures() + replaced + (api_jobs ? api_jobs->pod_failures() : 0)},
                               {"podsRecreated", jobs.pods_recreated() + replaced}};
+  }
+  if (dependencies.used()) {
+    summary["dependencies"] = {{"released", dependencies.released()}, {"skipped", dependencies.skipped()},
+                               {"heldAtEnd", dependencies.held()}};
   }
   if (node_lifecycle) summary["nodeFaults"] = {{"faults", sc.faults.size()}, {"notReady", nodes_not_ready}, {"evictedPods", evicted_pods}};
   if (deployments) {

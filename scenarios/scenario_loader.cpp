@@ -453,6 +453,12 @@ Workload read_workload(StrictObject& root, const std::filesystem::path& base_dir
       if (issues.size() != before) continue;
       if (job.submit_time < last) issues.push_back({ptr + "/submitTime", "jobs must be sorted by submit time"});
       if (!ids.insert(job.id).second) issues.push_back({ptr + "/jobId", "duplicate job id \"" + job.id + "\""});
+      for (std::size_t k = 0; k < job.depends_on.size(); ++k) {
+        // Only earlier jobs: that rules out cycles, and a streamed trace checks the same way.
+        if (!ids.contains(job.depends_on[k]) || job.depends_on[k] == job.id) {
+          issues.push_back({ptr + "/dependsOn/" + std::to_string(k), "\"" + job.depends_on[k] + "\" is not the jobId of an earlier job"});
+        }
+      }
       last = job.submit_time;
       inline_jobs.jobs.push_back(std::move(job));
     }

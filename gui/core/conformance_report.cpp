@@ -42,17 +42,28 @@ ConformanceReport ConformanceReport::load(const std::filesystem::path& file) {
   if (!doc.contains("requirements") || !doc["requirements"].is_array()) {
     throw sim::InputError(file.string() + ": /requirements: missing or not an array");
   }
+  auto status_at = [&](const nlohmann::json& r, const std::string& ptr) {
+    const std::string status = string_at(r, "status", ptr);
+    if (status == "pass") return RequirementStatus::Pass;
+    if (status == "fail") return RequirementStatus::Fail;
+    if (status == "n/a") return RequirementStatus::NotApplicable;
+    if (status == "untested") return RequirementStatus::Untested;
+    throw sim::InputError(file.string() + ": " + ptr + "/status: \"" + status + "\" is not pass, fail, n/a or untested");
+  };
   for (std::size_t i = 0; i < doc["requirements"].size(); ++i) {
     const auto& r = doc["requirements"][i];
     const std::string ptr = "/requirements/" + std::to_string(i);
-    Requirement req{string_at(r, "id", ptr), string_at(r, "level", ptr), {}, string_at(r, "evidence", ptr)};
-    const std::string status = string_at(r, "status", ptr);
-    if (status == "pass") req.status = RequirementStatus::Pass;
-    else if (status == "fail") req.status = RequirementStatus::Fail;
-    else if (status == "n/a") req.status = RequirementStatus::NotApplicable;
-    else if (status == "untested") req.status = RequirementStatus::Untested;
-    else throw sim::InputError(file.string() + ": " + ptr + "/status: \"" + status + "\" is not pass, fail, n/a or untested");
-    report.requirements.push_back(std::move(req));
+    report.requirements.push_back({string_at(r, "id", ptr), string_at(r, "level", ptr), status_at(r, ptr), string_at(r, "evidence", ptr)});
+  }
+  // The workload families' scenarios follow as rows "family/name" of level "workload".
+  if (doc.contains("workloads")) {
+    if (!doc["workloads"].is_array()) throw sim::InputError(file.string() + ": /workloads: not an array");
+    for (std::size_t i = 0; i < doc["workloads"].size(); ++i) {
+      const auto& w = doc["workloads"][i];
+      const std::string ptr = "/workloads/" + std::to_string(i);
+      report.requirements.push_back({string_at(w, "family", ptr) + "/" + string_at(w, "name", ptr), "workload",
+                                     status_at(w, ptr), string_at(w, "evidence", ptr)});
+    }
   }
   return report;
 }

@@ -3,7 +3,8 @@
 // passes. Qt-free; the GUI's conformance view shows it as a table.
 //
 //   {"profile": "...", "version": "...",
-//    "requirements": [{"id": "...", "level": "MUST", "status": "pass|fail|n/a|untested", "evidence": "..."}]}
+//    "requirements": [{"id": "...", "level": "MUST", "status": "pass|fail|n/a|untested", "evidence": "..."}],
+//    "workloads": [{"family": "...", "name": "...", "status": "...", "evidence": "..."}]}  (optional)
 
 #include <filesystem>
 #include <string>
@@ -24,7 +25,7 @@ struct Requirement {
 struct ConformanceReport {
   std::string profile;
   std::string version;
-  std::vector<Requirement> requirements;
+  std::vector<Requirement> requirements;  ///< then the workload scenarios, id "family/name", level "workload"
 
   int count(RequirementStatus s) const;
   /// Reads report.json; bad input throws sim::InputError naming the file and JSON pointer.

@@ -55,3 +55,30 @@ TEST(ConformanceReport, ReadsUntested) {
 
 }  // namespace
 }  // namespace kubetwin::gui
+
+namespace kubetwin::gui {
+namespace {
+namespace fs = std::filesystem;
+
+TEST(ConformanceReport, WorkloadScenariosBecomeRowsAfterTheRequirements) {
+  const fs::path file = fs::temp_directory_path() / "kubetwin-conformance-workloads.json";
+  std::ofstream(file) << R"({"profile": "p", "version": "1.36",
+    "requirements": [{"id": "gang_scheduling", "level": "MUST", "status": "pass", "evidence": "ok"}],
+    "workloads": [{"family": "mlops", "name": "pipelines", "status": "fail", "evidence": "step early"}]})";
+  const auto r = ConformanceReport::load(file);
+  ASSERT_EQ(r.requirements.size(), 2u);
+  EXPECT_EQ(r.requirements[1].id, "mlops/pipelines");
+  EXPECT_EQ(r.requirements[1].level, "workload");
+  EXPECT_EQ(r.requirements[1].status, RequirementStatus::Fail);
+  std::ofstream(file) << R"({"profile": "p", "version": "1.36", "requirements": [],
+    "workloads": [{"family": "mlops", "status": "pass", "evidence": ""}]})";
+  try {
+    (void)ConformanceReport::load(file);
+    FAIL();
+  } catch (const sim::InputError& e) {
+    EXPECT_EQ(std::string(e.what()), file.string() + ": /workloads/0/name: missing or not a string");
+  }
+}
+
+}  // namespace
+}  // namespace kubetwin::gui

@@ -130,6 +130,15 @@ struct JobFailedEvent {
   }
 };
 
+/// A job with dependsOn will never be submitted: `dependency` failed or was itself skipped.
+struct JobSkippedEvent {
+  static constexpr std::string_view kType = "JobSkipped";
+  std::string_view job, dependency;
+  void write(sim::JsonObjectWriter& w) const {
+    w.field("job", job).field("reason", "DependencyFailed").field("dependency", dependency);
+  }
+};
+
 /// The cluster autoscaler decided to add `nodes` nodes to `pool`; they join at `readyAt`.
 struct ScaleUpEvent {
   static constexpr std::string_view kType = "TriggeredScaleUp";

@@ -103,6 +103,9 @@ struct JobSpec {
   std::string scheduler_name = "default-scheduler";
   /// Pod schedulingGates: the pods are not considered for scheduling while any remains.
   std::vector<std::string> scheduling_gates;
+  /// Jobs (ids of earlier jobs) that must succeed before this one is submitted (a pipeline step's
+  /// DAG dependencies; models/k8s/job_dependencies.hpp).
+  std::vector<std::string> depends_on;
   std::optional<double> duration;  ///< run time in seconds, independent of placement
   std::optional<double> work;      ///< FLOP to execute; run time then depends on the GPUs granted
   /// Steps of a training profile; the step time depends on the placement and the fabric.

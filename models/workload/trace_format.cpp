@@ -1,5 +1,6 @@
 #include "models/workload/trace_format.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <optional>
 #include <string>
@@ -525,6 +526,21 @@ JobSpec read_job_record(const nlohmann::json& record, const std::string& pointer
       gate.finish();
     }
   }
+  if (const auto* deps = r.array("dependsOn")) {
+    for (std::size_t i = 0; i < deps->size(); ++i) {
+      const std::string ptr = r.pointer_of("dependsOn") + "/" + std::to_string(i);
+      const auto& d = (*deps)[i];
+      if (!d.is_string() || d.get<std::string>().empty()) {
+        issues.push_back({ptr, "must be the jobId of an earlier job"});
+      } else if (d.get<std::string>() == job.id) {
+        issues.push_back({ptr, "a job cannot depend on itself"});
+      } else if (std::find(job.depends_on.begin(), job.depends_on.end(), d.get<std::string>()) != job.depends_on.end()) {
+        issues.push_back({ptr, "\"" + d.get<std::string>() + "\" is listed twice"});
+      } else {
+        job.depends_on.push_back(d.get<std::string>());
+      }
+    }
+  }
   job.duration = r.quantity("duration", Dimension::Time, Required::No, 0);
   job.work = r.quantity("work", Dimension::Flops, Required::No, 0);
   if (int(r.has("duration")) + int(r.has("work")) + int(r.has("perf")) != 1) {
@@ -577,6 +593,7 @@ nlohmann::json job_record(const JobSpec& job) {
     for (const auto& g : job.scheduling_gates) gates.push_back({{"name", g}});
     r["schedulingGates"] = gates;
   }
+  if (!job.depends_on.empty()) r["dependsOn"] = job.depends_on;
   if (job.duration) r["duration"] = *job.duration;
   if (job.work) r["work"] = *job.work;
   if (job.perf) r["perf"] = perf_json(*job.perf);

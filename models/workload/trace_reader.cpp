@@ -43,6 +43,12 @@ std::optional<JobSpec> TraceReader::next() {
     if (!seen_ids_.insert(sim::fnv1a64(job.id)).second) {
       throw sim::InputError(where + "/jobId: duplicate job id \"" + job.id + "\"");
     }
+    for (std::size_t k = 0; k < job.depends_on.size(); ++k) {
+      if (!seen_ids_.contains(sim::fnv1a64(job.depends_on[k])) || job.depends_on[k] == job.id) {
+        throw sim::InputError(where + "/dependsOn/" + std::to_string(k) + ": \"" + job.depends_on[k] +
+                              "\" is not the jobId of an earlier record");
+      }
+    }
     last_submit_ = job.submit_time;
     return job;
   }

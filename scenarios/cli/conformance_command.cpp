@@ -56,6 +56,13 @@ int ConformanceCommand::run() const {
       std::printf("  %-28s %-6s %-24s %s\n", spec->id.c_str(), level.c_str(), spec->category.c_str(),
                   c != nullptr ? c->summary : ("untested: " + missing_model(spec->id)).c_str());
     }
+    std::printf("workload families (every version):\n");
+    for (const auto& [family, title] : workload_families()) {
+      std::printf("  %s (%s):\n", family.c_str(), title.c_str());
+      for (const auto& w : workload_scenarios()) {
+        if (w.family == family) std::printf("    %-36s %s\n", w.name, w.summary);
+      }
+    }
     return 0;
   }
   if (args_->profile.empty()) throw sim::InputError("--profile is required (or --list)");
