@@ -300,6 +300,13 @@ INSTANTIATE_TEST_SUITE_P(
                       d["workload"] = {{"jobs", json::array({job("a", 0), job("a", 5)})}};
                     },
                     "/workload/jobs/1/jobId", "duplicate job id \"a\""},
+        InvalidCase{"InlineJobDependsOnALaterJob",
+                    [](json& d) {
+                      json a = job("a", 0);
+                      a["dependsOn"] = {"b"};
+                      d["workload"] = {{"jobs", json::array({a, job("b", 5)})}};
+                    },
+                    "/workload/jobs/0/dependsOn/0", "\"b\" is not the jobId of an earlier job"},
         InvalidCase{"UnknownQueueingStrategy",
                     [](json& d) { d["scheduler"]["queueingStrategy"] = "Fifo"; },
                     "/scheduler/queueingStrategy", "BestEffortFIFO, StrictFIFO"},
