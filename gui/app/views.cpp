@@ -371,12 +371,18 @@ ConformanceView::ConformanceView(QWidget* parent) : QWidget(parent) {
 int ConformanceView::row_count() const { return table_->rowCount(); }
 
 void ConformanceView::set_report(const ConformanceReport& report) {
-  header_->setText(QString("<b>%1</b> %2: %3 pass, %4 fail, %5 n/a, %6 untested")
+  QString header = QString("<b>%1</b> %2: %3 pass, %4 fail, %5 n/a, %6 untested")
                        .arg(QString::fromStdString(report.profile), QString::fromStdString(report.version))
                        .arg(report.count(RequirementStatus::Pass))
                        .arg(report.count(RequirementStatus::Fail))
                        .arg(report.count(RequirementStatus::NotApplicable))
-                       .arg(report.count(RequirementStatus::Untested)));
+                       .arg(report.count(RequirementStatus::Untested));
+  if (report.has_workloads()) {
+    header += QString("; workload families: %1 pass, %2 fail")
+                  .arg(report.count_workloads(RequirementStatus::Pass))
+                  .arg(report.count_workloads(RequirementStatus::Fail));
+  }
+  header_->setText(header);
   table_->setRowCount(static_cast<int>(report.requirements.size()));
   for (int r = 0; r < table_->rowCount(); ++r) {
     const Requirement& req = report.requirements[static_cast<std::size_t>(r)];

@@ -10,8 +10,22 @@
 
 namespace kubetwin::gui {
 
+namespace {
+constexpr const char* kWorkloadLevel = "workload";
+}
+
 int ConformanceReport::count(RequirementStatus s) const {
-  return static_cast<int>(std::count_if(requirements.begin(), requirements.end(), [&](const Requirement& r) { return r.status == s; }));
+  return static_cast<int>(std::count_if(requirements.begin(), requirements.end(),
+                                        [&](const Requirement& r) { return r.status == s && r.level != kWorkloadLevel; }));
+}
+
+int ConformanceReport::count_workloads(RequirementStatus s) const {
+  return static_cast<int>(std::count_if(requirements.begin(), requirements.end(),
+                                        [&](const Requirement& r) { return r.status == s && r.level == kWorkloadLevel; }));
+}
+
+bool ConformanceReport::has_workloads() const {
+  return std::any_of(requirements.begin(), requirements.end(), [](const Requirement& r) { return r.level == kWorkloadLevel; });
 }
 
 const char* status_name(RequirementStatus s) {
@@ -61,7 +75,7 @@ ConformanceReport ConformanceReport::load(const std::filesystem::path& file) {
     for (std::size_t i = 0; i < doc["workloads"].size(); ++i) {
       const auto& w = doc["workloads"][i];
       const std::string ptr = "/workloads/" + std::to_string(i);
-      report.requirements.push_back({string_at(w, "family", ptr) + "/" + string_at(w, "name", ptr), "workload",
+      report.requirements.push_back({string_at(w, "family", ptr) + "/" + string_at(w, "name", ptr), kWorkloadLevel,
                                      status_at(w, ptr), string_at(w, "evidence", ptr)});
     }
   }

@@ -27,7 +27,9 @@ struct ConformanceReport {
   std::string version;
   std::vector<Requirement> requirements;  ///< then the workload scenarios, id "family/name", level "workload"
 
-  int count(RequirementStatus s) const;
+  int count(RequirementStatus s) const;  ///< requirements (not workload rows) with status `s`
+  int count_workloads(RequirementStatus s) const;
+  bool has_workloads() const;
   /// Reads report.json; bad input throws sim::InputError naming the file and JSON pointer.
   static ConformanceReport load(const std::filesystem::path& file);
 };

@@ -70,6 +70,9 @@ TEST(ConformanceReport, WorkloadScenariosBecomeRowsAfterTheRequirements) {
   EXPECT_EQ(r.requirements[1].id, "mlops/pipelines");
   EXPECT_EQ(r.requirements[1].level, "workload");
   EXPECT_EQ(r.requirements[1].status, RequirementStatus::Fail);
+  EXPECT_EQ(r.count(RequirementStatus::Fail), 0);  // requirements only
+  EXPECT_EQ(r.count_workloads(RequirementStatus::Fail), 1);
+  EXPECT_TRUE(r.has_workloads());
   std::ofstream(file) << R"({"profile": "p", "version": "1.36", "requirements": [],
     "workloads": [{"family": "mlops", "status": "pass", "evidence": ""}]})";
   try {
