@@ -57,7 +57,7 @@ TEST_F(Cases, GangSchedulingFailsOnStockKubeScheduler) {
 TEST_F(Cases, DraSupportPasses) {
   const auto r = run("dra_support", "coscheduling");
   EXPECT_EQ(r.status, Status::Pass) << r.evidence;
-  EXPECT_NE(r.evidence.find(", 0 not satisfying the selector; 6/6 pods completed"), std::string::npos) << r.evidence;
+  EXPECT_NE(r.evidence.find(", 0 not satisfying the selector (2 CEL selectors evaluated on each allocated device as published); 6/6 pods completed"), std::string::npos) << r.evidence;
 }
 
 TEST_F(Cases, DraSupportFailsWhenTheAllocatorIgnoresSelectors) {
