@@ -141,5 +141,37 @@ TEST_F(Cases, AConditionalMustDeclaredNotApplicableIsNaWithItsNoteAndDoesNotRun)
   EXPECT_EQ(r.count(Status::NotApplicable), 1);
 }
 
+TEST_F(Cases, HighPerformanceNetworkingPasses) {
+  for (const char* profile : {"default", "coscheduling", "kueue", "hierarchical"}) {
+    const auto r = run("high_performance_networking", profile);
+    EXPECT_EQ(r.status, Status::Pass) << profile << ": " << r.evidence;
+    EXPECT_NE(r.evidence.find("(only RDMA nodes)"), std::string::npos) << r.evidence;
+    EXPECT_NE(r.evidence.find(", 0 without RDMA, 0 claims across NUMA nodes, 3/3 two-interface pods with 2 distinct NICs, "
+                              "0 undiscoverable device properties"),
+              std::string::npos)
+        << r.evidence;
+    EXPECT_NE(r.evidence.find("15/15 pods completed"), std::string::npos) << r.evidence;
+  }
+}
+
+TEST_F(Cases, HighPerformanceNetworkingFailsWhenTheAllocatorIgnoresConstraints) {
+  const auto r = run("high_performance_networking", broken("dra-ignores-constraints"));
+  EXPECT_EQ(r.status, Status::Fail) << r.evidence;
+  EXPECT_NE(r.evidence.find("FAIL: GPU and NIC on different NUMA nodes"), std::string::npos) << r.evidence;
+  EXPECT_NE(r.evidence.find("NUMA nodes on rdma-"), std::string::npos) << r.evidence;
+}
+
+TEST_F(Cases, DisaggregatedInferencePasses) {
+  const auto r = run("disaggregated_inference", "coscheduling");
+  EXPECT_EQ(r.status, Status::Pass) << r.evidence;
+  EXPECT_NE(r.evidence.find("Co-located: 80/80 completed, 0 failed, 80 request ids in both a prefill and a decode pod's log, "
+                            "0 role violations"),
+            std::string::npos)
+      << r.evidence;
+  EXPECT_NE(r.evidence.find("(2 shared), K/V paths node 80"), std::string::npos) << r.evidence;
+  EXPECT_NE(r.evidence.find("(0 shared), K/V paths spineBlock 80"), std::string::npos) << r.evidence;
+  EXPECT_EQ(r.evidence.find("FAIL"), std::string::npos) << r.evidence;
+}
+
 }  // namespace
 }  // namespace kubetwin::conformance

@@ -11,6 +11,7 @@
 #include "models/cluster/cluster.hpp"
 #include "models/dra/dra_loader.hpp"
 #include "models/dra/dynamic_resources.hpp"
+#include "models/dra/resource_slice_output.hpp"
 #include "models/hardware/gpu_catalog.hpp"
 #include "models/k8s/api_job_controller.hpp"
 #include "models/k8s/api_server.hpp"
@@ -32,6 +33,7 @@
 #include "models/workload/synthetic_workload.hpp"
 #include "models/workload/trace_reader.hpp"
 #include "scenarios/fabric_output.hpp"
+#include "scenarios/serving_output.hpp"
 #include "sim/engine.hpp"
 #include "sim/event_log.hpp"
 #include "sim/output_directory.hpp"
@@ -258,6 +260,27 @@ nlohmann::ordered_json run_scenario(const Scenario& sc, const RunOptions& option
       if (sc.deployments[d].hpa && sc.hpa.enabled) {
         hpas.push_back(std::make_unique<models::HorizontalPodAutoscaler>(engine, *deployments, d, *sc.deployments[d].hpa, sc.hpa));
       }
+    }
+  }
+  // Prefill/decode-split serving: its two roles are Deployments above; each request goes through both.
+  std::vector<std::unique_ptr<models::DisaggregatedServing>> serving;
+  std::optional<std::ofstream> serving_file;
+  std::string serving_line;
+  if (!sc.disaggregated_serving.empty()) {
+    serving_file.emplace(out.open("serving-requests.jsonl"));
+    for (models::DisaggregatedServingSpec spec : sc.disaggregated_serving) {
+      spec.requests.seed += sc.seed * 1000;
+      auto& s = *serving.emplace_back(std::make_unique<models::DisaggregatedServing>(engine, cp, cluster, *fabric_index, std::move(spec)));
+      s.prefilled.connect([&](const models::ServedRequest& r) {
+        serving_line.clear();
+        append_prefill_line(serving_line, engine.now(), r);
+        *serving_file << serving_line;
+      });
+      s.finished.connect([&](const models::ServedRequest& r) {
+        serving_line.clear();
+        append_finished_line(serving_line, engine.now(), r);
+        *serving_file << serving_line;
+      });
     }
   }
   std::uint64_t batch_jobs = 0, evicted_pods = 0, nodes_not_ready = 0;
@@ -518,6 +541,10 @@ nlohmann::ordered_json run_scenario(const Scenario& sc, const RunOptions& option
   }
 
   write_topology(out, cluster, dra);
+  if (dra.max_devices_per_node() > 0) {  // what each published device is, for readers of the claims
+    std::ofstream f = out.open("resourceslices.json");
+    models::dra::write_resource_slices(f, dra, cluster);
+  }
   if (fabric_index) {
     std::ofstream f = out.open("fabric.json");
     write_fabric_json(f, *sc.fabric, *fabric_index, cluster, kFabricEfficiency);
@@ -581,6 +608,7 @@ nlohmann::ordered_json run_scenario(const Scenario& sc, const RunOptions& option
     deployments->start();
     for (auto& hpa : hpas) hpa->start();
   }
+  for (auto& s : serving) s->start();
   models::SeriesSampler sampler(engine, cp, sc.sample_interval);
   sampler.start();
 
@@ -640,6 +668,7 @@ nlohmann::ordered_json run_scenario(const Scenario& sc, const RunOptions& option
   events_file.close();
   if (fabric_usage) fabric_usage->close();
   if (audit_file) audit_file->close();
+  if (serving_file) serving_file->close();
 
   nlohmann::ordered_json summary;
   summary["scenario"] = sc.name;
@@ -683,6 +712,11 @@ nlohmann::ordered_json run_scenario(const Scenario& sc, const RunOptions& option
     }
     summary["deployments"] = list;
   }
+  if (!serving.empty()) {
+    nlohmann::ordered_json list = nlohmann::ordered_json::array();
+    for (const auto& s : serving) list.push_back(serving_summary(*s));
+    summary["disaggregatedServing"] = list;
+  }
   if (api) {
     nlohmann::ordered_json errors = nlohmann::ordered_json::object();
     for (int code : {409, 410, 429, 500, 503}) {
@@ -703,7 +737,7 @@ nlohmann::ordered_json run_scenario(const Scenario& sc, const RunOptions& option
     f << summary.dump(2) << '\n';
   }
   out.commit({"summary.json", "events.jsonl", "timeline.json", "series.csv", "topology.json", "fabric.json", "fabric-usage.jsonl",
-              "audit.jsonl"});
+              "audit.jsonl", "resourceslices.json", "serving-requests.jsonl"});
   if (progress.printed()) std::fprintf(stderr, "kubetwin: done in %.1f s\n", summary["wallSeconds"].get<double>());
   return summary;
 }

@@ -17,6 +17,7 @@
 #include "models/k8s/api_server.hpp"
 #include "models/k8s/control_plane_timing.hpp"
 #include "models/k8s/deployment_controller.hpp"
+#include "models/serving/disaggregated_serving.hpp"
 #include "models/k8s/jobset_controller.hpp"
 #include "models/k8s/node_lifecycle.hpp"
 #include "models/queueing/queueing_config.hpp"
@@ -77,6 +78,9 @@ struct Scenario {
   /// Deployments for inference services (/deployments) and the HPA controller's settings.
   std::vector<ServiceDeployment> deployments;
   models::HpaControllerConfig hpa;
+  /// Prefill/decode-split serving stacks (/disaggregatedServing); their two roles' Deployments
+  /// are in `deployments` (named <name>-prefill and <name>-decode).
+  std::vector<models::DisaggregatedServingSpec> disaggregated_serving;
   /// JobSet-like multi-role jobs (/jobSets), sorted by submission time.
   std::vector<JobSetSubmission> job_sets;
   double mfu = 0.4;  ///< fraction of peak achieved by work-based jobs

@@ -10,6 +10,7 @@
 #include "models/cluster/node_pool.hpp"
 #include "models/queueing/queueing_loader.hpp"
 #include "models/scheduling/plugin_registry.hpp"
+#include "models/perf/transformer_spec.hpp"
 #include "models/topology/fabric_file.hpp"
 #include "models/workload/trace_format.hpp"
 #include "sim/input_error.hpp"
@@ -654,6 +655,97 @@ std::vector<ServiceDeployment> read_deployments(StrictObject& root, const models
   return out;
 }
 
+// /disaggregatedServing: prefill/decode-split serving stacks. Each becomes two Deployments (the
+// roles' pod groups, appended to `deployments`) and a request stream that goes through both.
+std::vector<models::DisaggregatedServingSpec> read_disaggregated_serving(StrictObject& root, const models::GpuCatalog& catalog,
+                                                                         const std::vector<models::NodePoolSpec>& pools,
+                                                                         bool has_fabric, std::vector<ServiceDeployment>& deployments,
+                                                                         std::vector<JsonIssue>& issues) {
+  std::vector<models::DisaggregatedServingSpec> out;
+  const auto* list = root.array("disaggregatedServing");
+  if (list == nullptr) return out;
+  if (!list->empty() && !has_fabric) {
+    root.issue("disaggregatedServing", "needs /fabric: the K/V cache moves over the interconnect between the roles' pods");
+  }
+  for (const auto& pool : pools) {
+    if (!list->empty() && pool.capacity.gpus > 0 && catalog.find(pool.gpu_model) == nullptr) {
+      root.issue("disaggregatedServing", "needs every GPU node pool to name a catalog gpuModel (pool \"" + pool.name + "\" does not)");
+    }
+  }
+  std::set<std::string> names;
+  for (const auto& d : deployments) names.insert(d.deployment.name);
+  for (std::size_t i = 0; i < list->size(); ++i) {
+    StrictObject o((*list)[i], root.pointer_of("disaggregatedServing") + "/" + std::to_string(i), issues);
+    if (!o.valid()) continue;
+    models::DisaggregatedServingSpec spec;
+    spec.name = o.string("name", Required::Yes).value_or("");
+    if (o.has("name") && !is_dns_label(spec.name)) o.issue("name", "must be a lowercase DNS label (a-z, 0-9, '-'), got \"" + spec.name + "\"");
+    if (auto model = o.string("model", Required::Yes)) {
+      if (const auto* m = models::ModelCatalog::builtin().find(*model)) spec.model = *m;
+      else o.issue("model", "unknown model \"" + *model + "\" (known: " + models::ModelCatalog::builtin().names() + ")");
+    }
+    int tp[2] = {0, 0};
+    for (int r = 0; r < 2; ++r) {
+      const char* role = r == 0 ? "prefill" : "decode";
+      auto g = o.object(role, Required::Yes);
+      if (!g) continue;
+      ServiceDeployment svc;
+      models::DeploymentSpec& dep = svc.deployment;
+      dep.name = spec.name + "-" + role;
+      if (!spec.name.empty() && !names.insert(dep.name).second) o.issue("name", "Deployment \"" + dep.name + "\" already exists");
+      dep.replicas = static_cast<int>(g->integer("replicas", Required::No, 1, 100000).value_or(1));
+      dep.pod.id = dep.name;
+      dep.pod.runs_forever = true;
+      if (const auto* tmpl = g->raw("template", Required::Yes)) {
+        models::PodGroupSpec pod = models::read_pod_template(*tmpl, g->pointer_of("template"), "server", catalog, issues);
+        // llm-d's role label, and the stack's name, so that affinity terms can select the other role.
+        pod.labels["llm-d.ai/role"] = role;
+        pod.labels["kubetwin.io/serving"] = spec.name;
+        tp[r] = static_cast<int>(pod.requests.gpus);
+        if (pod.requests.gpus < 1) g->issue("template", "must request at least one whole nvidia.com/gpu (its tensor-parallel group)");
+        else if (!spec.model.name.empty()) {
+          for (const std::string& problem : models::InferenceStepModel::check(spec.model, tp[r])) g->issue("template", problem);
+        }
+        dep.pod.pods.push_back(std::move(pod));
+      }
+      g->finish();
+      (r == 0 ? spec.prefill_deployment : spec.decode_deployment) = dep.name;
+      deployments.push_back(std::move(svc));
+    }
+    if (tp[0] > 0 && tp[1] > 0 && tp[0] != tp[1]) {
+      o.issue("decode", "must request as many GPUs as prefill (" + std::to_string(tp[0]) +
+                            "): the K/V cache moves rank to rank, resharding is not modelled");
+    }
+    if (auto r = o.object("requests", Required::Yes)) {
+      spec.start = r->quantity("start", Dimension::Time, Required::No, 0).value_or(0);
+      spec.requests.rate = r->number("rate", Required::Yes, 1e-9).value_or(1);
+      spec.requests.requests = static_cast<int>(r->integer("count", Required::Yes, 1, 1000000).value_or(1));
+      auto lengths = [&](std::string_view key) {
+        models::TokenLengths l;
+        const auto* v = r->raw(key, Required::Yes);
+        if (v != nullptr && v->is_number_integer()) {
+          l.min = l.max = static_cast<int>(r->integer(key, Required::Yes, 1, 1000000).value_or(1));
+        } else if (v != nullptr) {
+          if (auto range = r->object(key)) {
+            l.min = static_cast<int>(range->integer("min", Required::Yes, 1, 1000000).value_or(1));
+            l.max = static_cast<int>(range->integer("max", Required::Yes, 1, 1000000).value_or(1));
+            if (l.max < l.min) range->issue("max", "must be at least min");
+            range->finish();
+          }
+        }
+        return l;
+      };
+      spec.requests.input = lengths("inputTokens");
+      spec.requests.output = lengths("outputTokens");
+      r->finish();
+    }
+    spec.requests.seed = i + 1;  // mixed with the scenario seed by the runner
+    o.finish();
+    out.push_back(std::move(spec));
+  }
+  return out;
+}
+
 // /jobSets: replicated jobs whose templates are trace records without jobId and submitTime.
 std::vector<JobSetSubmission> read_job_sets(StrictObject& root, const models::GpuCatalog& catalog,
                                             std::vector<JsonIssue>& issues) {
@@ -911,6 +1003,7 @@ Scenario load_scenario(const nlohmann::json& doc, const std::string& source,
     sc.workload = read_workload(root, base_dir, sc.node_pools, platform_valid, catalog, issues);
     sc.faults = read_faults(root, platform_valid ? sc.node_pools : std::vector<models::NodePoolSpec>{}, issues);
     sc.deployments = read_deployments(root, catalog, issues);
+    sc.disaggregated_serving = read_disaggregated_serving(root, catalog, sc.node_pools, sc.fabric.has_value(), sc.deployments, issues);
     sc.job_sets = read_job_sets(root, catalog, issues);
     if (auto c = root.object("controllers")) {
       sc.node_lifecycle.node_monitor_grace_period =

@@ -968,6 +968,58 @@ TEST(ScenarioLoader, ReadsBatchFieldsFaultsAndDeployments) {
   EXPECT_EQ(sc.deployments[0].hpa->scale_up.policies.size(), 2u);
 }
 
+json disaggregated(const std::function<void(json&)>& edit) {
+  return with(scenario(), [&](json& d) {
+    json role = {{"replicas", 2}, {"template", {{"name", "server"}, {"requests", {{"cpu", "8"}, {"memory", "64Gi"}, {"nvidia.com/gpu", 2}}}}}};
+    d["fabric"] = {{"topology", "fatTree"}};
+    d["simulation"] = {{"until", "1h"}};
+    d["disaggregatedServing"] = json::array({{{"name", "llm"}, {"model", "llama-3-8b"}, {"prefill", role}, {"decode", role},
+                                              {"requests", {{"start", "1m"}, {"rate", 2}, {"count", 10},
+                                                            {"inputTokens", {{"min", 128}, {"max", 256}}}, {"outputTokens", 16}}}}});
+    edit(d);
+  });
+}
+
+TEST(ScenarioLoader, ReadsDisaggregatedServingAsTwoDeploymentsAndARequestStream) {
+  const Scenario sc = load_scenario(disaggregated([](json&) {}), kSource, "/base");
+  ASSERT_EQ(sc.disaggregated_serving.size(), 1u);
+  const auto& s = sc.disaggregated_serving[0];
+  EXPECT_EQ(s.model.name, "llama-3-8b");
+  EXPECT_EQ(s.prefill_deployment, "llm-prefill");
+  EXPECT_EQ(s.decode_deployment, "llm-decode");
+  EXPECT_EQ(s.start, 60.0);
+  EXPECT_EQ(s.requests.requests, 10);
+  EXPECT_EQ(s.requests.input.min, 128);
+  EXPECT_EQ(s.requests.input.max, 256);
+  EXPECT_EQ(s.requests.output.min, 16);
+  ASSERT_EQ(sc.deployments.size(), 2u);
+  EXPECT_EQ(sc.deployments[1].deployment.name, "llm-decode");
+  EXPECT_EQ(sc.deployments[1].deployment.replicas, 2);
+  EXPECT_EQ(sc.deployments[1].deployment.pod.pods[0].labels.at("llm-d.ai/role"), "decode");
+  EXPECT_EQ(sc.deployments[0].deployment.pod.pods[0].labels.at("kubetwin.io/serving"), "llm");
+}
+
+TEST(ScenarioLoader, ReportsBadDisaggregatedServingWithPointers) {
+  const std::vector<std::pair<std::function<void(json&)>, std::string>> cases = {
+      {[](json& d) { d.erase("fabric"); }, "test.json: /disaggregatedServing: needs /fabric"},
+      {[](json& d) { d["disaggregatedServing"][0]["model"] = "gpt-5"; }, "test.json: /disaggregatedServing/0/model: unknown model \"gpt-5\""},
+      {[](json& d) { d["disaggregatedServing"][0]["decode"]["template"]["requests"]["nvidia.com/gpu"] = 4; },
+       "test.json: /disaggregatedServing/0/decode: must request as many GPUs as prefill (2)"},
+      {[](json& d) { d["disaggregatedServing"][0]["prefill"]["template"]["requests"]["nvidia.com/gpu"] = 0; },
+       "test.json: /disaggregatedServing/0/prefill/template: must request at least one whole nvidia.com/gpu"},
+      {[](json& d) { d["disaggregatedServing"][0]["requests"]["inputTokens"] = {{"min", 9}, {"max", 3}}; },
+       "test.json: /disaggregatedServing/0/requests/inputTokens/max: must be at least min"},
+      {[](json& d) { d["deployments"] = json::array({with(deployment(), [](json& x) { x["name"] = "llm-prefill"; })}); },
+       "test.json: /disaggregatedServing/0/name: Deployment \"llm-prefill\" already exists"},
+      {[](json& d) { d.erase("simulation"); }, "test.json: /simulation/until: is required"},
+  };
+  for (const auto& [edit, message] : cases) {
+    SCOPED_TRACE(message);
+    const auto errors = errors_of(disaggregated(edit));
+    EXPECT_NE(joined(errors).find(message), std::string::npos) << joined(errors);
+  }
+}
+
 json job_set() {
   json worker = job("ignored", 0);
   worker.erase("jobId");

@@ -58,10 +58,10 @@ ResourceClaimSpec read_claim_spec(StrictObject& spec, const std::set<std::string
   spec.finish();
   if (!devices) return out;
   const auto* requests = devices->array("requests");
-  devices->finish();  // constraints and config are not modelled: reported as unknown
-  if (requests == nullptr) return out;
+  const auto* constraints = devices->array("constraints");
+  devices->finish();  // config is not modelled: reported as unknown
   std::set<std::string> names;
-  for (std::size_t i = 0; i < requests->size(); ++i) {
+  for (std::size_t i = 0; requests != nullptr && i < requests->size(); ++i) {
     StrictObject r((*requests)[i], item_pointer(*devices, "requests", i), issues);
     DeviceRequest req;
     req.name = r.string("name", Required::Yes).value_or("");
@@ -86,6 +86,31 @@ ResourceClaimSpec read_claim_spec(StrictObject& spec, const std::set<std::string
     }
     r.finish();
     out.requests.push_back(std::move(req));
+  }
+  for (std::size_t i = 0; constraints != nullptr && i < constraints->size(); ++i) {
+    StrictObject c((*constraints)[i], item_pointer(*devices, "constraints", i), issues);
+    if (!c.valid()) continue;
+    DeviceConstraint constraint;
+    if (const auto* list = c.array("requests")) {
+      for (std::size_t k = 0; k < list->size(); ++k) {
+        const auto& name = (*list)[k];
+        const std::string pointer = item_pointer(c, "requests", k);
+        if (!name.is_string()) issues.push_back({pointer, "must be a string, not " + sim::json_type_name(name)});
+        else if (!names.contains(name.get<std::string>())) issues.push_back({pointer, "names no request of this claim"});
+        else constraint.requests.push_back(name.get<std::string>());
+      }
+    }
+    if (c.has("distinctAttribute")) {
+      c.raw("distinctAttribute");
+      c.issue("distinctAttribute", "is not supported by kubetwin (matchAttribute is)");
+    }
+    constraint.match_attribute = c.string("matchAttribute", Required::Yes).value_or("");
+    // Upstream requires a fully qualified name: the same attribute across drivers.
+    if (c.has("matchAttribute") && constraint.match_attribute.find('/') == std::string::npos) {
+      c.issue("matchAttribute", "must be a fully qualified name (\"domain/name\")");
+    }
+    c.finish();
+    out.constraints.push_back(std::move(constraint));
   }
   return out;
 }
@@ -124,6 +149,7 @@ std::optional<CelSelector> read_selector(const std::string& expression, const st
 void read_dra(StrictObject& dra, DraObjects& out, std::vector<JsonIssue>& issues) {
   if (auto faults = dra.object("faults")) {
     out.ignore_request_selectors = faults->boolean("ignoreRequestSelectors").value_or(false);
+    out.ignore_constraints = faults->boolean("ignoreConstraints").value_or(false);
     faults->finish();
   }
   std::set<std::string, std::less<>> classes;
@@ -252,6 +278,7 @@ void read_pool_resource_slices(StrictObject& pool, const std::string& pool_name,
 DraState build_dra_state(const DraObjects& objects, const Cluster& cluster) {
   DraState state(cluster.node_count());
   state.set_ignore_request_selectors(objects.ignore_request_selectors);
+  state.set_ignore_constraints(objects.ignore_constraints);
   for (const auto& c : objects.device_classes) state.add_device_class(c);
   for (const auto& c : objects.resource_claims) state.add_claim(c);
   for (const auto& t : objects.resource_claim_templates) state.add_claim_template(t);

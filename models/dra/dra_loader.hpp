@@ -31,6 +31,10 @@ struct DraObjects {
   /// allocator then ignores the CEL selectors of claim requests (a DeviceClass's still apply), as a
   /// buggy allocator would; dra_support must then fail.
   bool ignore_request_selectors = false;
+  /// `/dra/faults/ignoreConstraints`: likewise, the allocator ignores the claims'
+  /// `constraints[].matchAttribute` (a GPU and a NIC from different NUMA nodes);
+  /// high_performance_networking must then fail.
+  bool ignore_constraints = false;
   bool empty() const {
     return device_classes.empty() && resource_claims.empty() && resource_claim_templates.empty() && pool_slices.empty();
   }

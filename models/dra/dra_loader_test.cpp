@@ -53,6 +53,26 @@ TEST(DraLoader, ReadsUpstreamShapedObjects) {
   EXPECT_EQ(out.resource_claim_templates[0].spec.requests.at(0).allocation_mode, AllocationMode::All);
 }
 
+TEST(DraLoader, ReadsMatchAttributeConstraintsAndTheFault) {
+  std::vector<JsonIssue> issues;
+  const json doc = json::parse(R"({"faults": {"ignoreConstraints": true},
+    "deviceClasses": [{"metadata": {"name": "gpu"}}, {"metadata": {"name": "nic"}}],
+    "resourceClaimTemplates": [{"metadata": {"name": "t"}, "spec": {"spec": {"devices": {
+      "requests": [{"name": "gpu", "exactly": {"deviceClassName": "gpu"}}, {"name": "nic", "exactly": {"deviceClassName": "nic"}}],
+      "constraints": [{"requests": ["gpu", "nic"], "matchAttribute": "kubetwin.io/numaNode"}, {"matchAttribute": "resource.kubernetes.io/pcieRoot"}]}}}}]})");
+  StrictObject dra(doc, "/dra", issues);
+  DraObjects out;
+  read_dra(dra, out, issues);
+  ASSERT_TRUE(issues.empty()) << issues[0].pointer << ": " << issues[0].message;
+  EXPECT_TRUE(out.ignore_constraints);
+  EXPECT_FALSE(out.ignore_request_selectors);
+  const auto& constraints = out.resource_claim_templates.at(0).spec.constraints;
+  ASSERT_EQ(constraints.size(), 2u);
+  EXPECT_EQ(constraints[0].requests, (std::vector<std::string>{"gpu", "nic"}));
+  EXPECT_EQ(constraints[0].match_attribute, "kubetwin.io/numaNode");
+  EXPECT_TRUE(constraints[1].requests.empty());
+}
+
 struct BadInput {
   const char* what;
   const char* dra;
@@ -75,6 +95,9 @@ TEST(DraLoader, ReportsBadInputWithJsonPointers) {
       R"({"deviceClasses": [{"metadata": {"name": "gpu"}, "spec": {"selectors": [{"cel": {"expression": "dev.driver == 'x'"}}]}}]})",
       R"({"resourceClaims": [{"metadata": {"name": "c"}, "spec": {"devices": {"requests": [{"name": "r", "firstAvailable": []}]}}}]})",
       R"({"deviceClasses": [{"apiVersion": "resource.k8s.io/v1beta1", "metadata": {"name": "gpu"}}]})",
+      std::string("{") + cls + R"(, "resourceClaims": [{"metadata": {"name": "c"}, "spec": {"devices": {"requests": [{"name": "r", "exactly": {"deviceClassName": "gpu"}}], "constraints": [{"requests": ["x"], "matchAttribute": "a.b/numa"}]}}}]})",
+      std::string("{") + cls + R"(, "resourceClaims": [{"metadata": {"name": "c"}, "spec": {"devices": {"requests": [{"name": "r", "exactly": {"deviceClassName": "gpu"}}], "constraints": [{"matchAttribute": "numa"}]}}}]})",
+      std::string("{") + cls + R"(, "resourceClaims": [{"metadata": {"name": "c"}, "spec": {"devices": {"requests": [{"name": "r", "exactly": {"deviceClassName": "gpu"}}], "constraints": [{"distinctAttribute": "a.b/numa"}]}}}]})",
   };
   const std::vector<BadInput> cases = {
       {"a selector that does not parse", nullptr,
@@ -90,6 +113,11 @@ TEST(DraLoader, ReportsBadInputWithJsonPointers) {
        "undeclared reference to 'dev'"},
       {"firstAvailable", nullptr, "/dra/resourceClaims/0/spec/devices/requests/0/firstAvailable", "not supported"},
       {"an older API version", nullptr, "/dra/deviceClasses/0/apiVersion", "must be resource.k8s.io/v1"},
+      {"a constraint naming no request", nullptr, "/dra/resourceClaims/0/spec/devices/constraints/0/requests/0",
+       "names no request of this claim"},
+      {"an unqualified matchAttribute", nullptr, "/dra/resourceClaims/0/spec/devices/constraints/0/matchAttribute",
+       "fully qualified"},
+      {"distinctAttribute", nullptr, "/dra/resourceClaims/0/spec/devices/constraints/0/distinctAttribute", "not supported"},
   };
   ASSERT_EQ(docs.size(), cases.size());
   for (std::size_t i = 0; i < cases.size(); ++i) {

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -47,9 +48,28 @@ struct DeviceRequest {
   std::int64_t count = 1;  ///< with ExactCount
 };
 
+/// One entry of spec.devices.constraints: every device allocated for the listed requests (all of
+/// the claim's requests when the list is empty) must carry attribute `match_attribute` (a fully
+/// qualified name, "domain/id") with one and the same value, e.g. a GPU and a NIC on one NUMA node.
+struct DeviceConstraint {
+  std::vector<std::string> requests;
+  std::string match_attribute;
+};
+
 struct ResourceClaimSpec {
   std::vector<DeviceRequest> requests;
+  std::vector<DeviceConstraint> constraints = {};
 };
+
+/// The value of `device`'s attribute `qualified` ("domain/id"), published by `driver` (a bare
+/// attribute name in the slice is in the driver's domain); nullptr if it has none.
+inline const AttributeValue* find_attribute(const Device& device, std::string_view driver, std::string_view qualified) {
+  const auto wanted = split_qualified_name(qualified, driver);
+  for (const auto& a : device.attributes) {
+    if (split_qualified_name(a.first, driver) == wanted) return &a.second;
+  }
+  return nullptr;
+}
 
 /// A pod that uses a claim: its job's submission sequence number and its index in the job.
 struct PodRef {

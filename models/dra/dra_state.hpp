@@ -77,6 +77,13 @@ class DraState {
   /// The allocator fault `/dra/faults/ignoreRequestSelectors` (off by default; see DraObjects).
   void set_ignore_request_selectors(bool on) { ignore_request_selectors_ = on; }
   bool ignores_request_selectors() const { return ignore_request_selectors_; }
+  /// The allocator fault `/dra/faults/ignoreConstraints` (off by default; see DraObjects).
+  void set_ignore_constraints(bool on) { ignore_constraints_ = on; }
+  bool ignores_constraints() const { return ignore_constraints_; }
+  /// The device definition of device slot `slot`.
+  std::uint32_t shape_device_of(std::uint32_t slot) const { return slots_[slot].shape_device; }
+  /// The pool name of device slot `slot` (its ResourceSlice's spec.pool.name).
+  const std::string& pool_of_slot(std::uint32_t slot) const { return slots_[slot].pool; }
 
   // --- allocation (the DynamicResources plugin) ---
   /// Creates the claim for `pod`'s entry `entry` from template `t`, unallocated.
@@ -139,6 +146,7 @@ class DraState {
   std::vector<std::vector<DeviceSlot>> node_devices_;
   std::size_t max_devices_per_node_ = 0;
   bool ignore_request_selectors_ = false;
+  bool ignore_constraints_ = false;
   std::size_t slices_defined_ = 0;
 };
 

@@ -27,9 +27,11 @@ struct DraCycle {
     std::uint32_t request = 0;  // index in the claim's spec.devices.requests
     const DeviceClass* device_class = nullptr;
     const DeviceRequest* spec = nullptr;
+    std::vector<std::uint32_t> constraints;  // indices into `constraints` that cover this request
   };
   std::vector<Need> needs;
   std::vector<Plan> plans;
+  std::vector<const DeviceConstraint*> constraints;  // matchAttribute constraints of unallocated claims
   std::vector<NodeIndex> pinned;  // nodes of the pod's allocated claims
 
   // Search scratch, reused node after node (Filter only gets a const state).
@@ -43,7 +45,9 @@ struct DraCycle {
 enum Match : std::int8_t { kUnknown = -1, kNo = 0, kYes = 1, kError = 2 };
 
 /// The backtracking search over one node's devices: for each plan in order, `count` free devices
-/// that match (ExactCount, lowest-numbered first) or every matching device (All).
+/// that match (ExactCount, lowest-numbered first) or every matching device (All), each agreeing
+/// with the devices picked before it on the attributes of its claim's matchAttribute constraints;
+/// when a later plan finds no such device, the earlier ones move on to their next candidates.
 class Allocator {
  public:
   Allocator(const DraState& state, const DraCycle& cycle, NodeIndex node)
@@ -83,6 +87,25 @@ class Allocator {
     if (!state_.ignores_request_selectors()) check(p.spec->selectors);
     return static_cast<Match>(m);
   }
+  // matchAttribute: `d` must carry every constrained attribute of `plan`, with the value the
+  // devices already picked for requests under the same constraint have (they all agree, so the
+  // first one decides).
+  bool meets_constraints(std::uint32_t plan, const DeviceSlot& d) const {
+    if (state_.ignores_constraints()) return true;
+    for (std::uint32_t ci : c_.plans[plan].constraints) {
+      const std::string& name = c_.constraints[ci]->match_attribute;
+      const AttributeValue* value = find_attribute(state_.device(d.shape_device), state_.driver(d.shape_device), name);
+      if (value == nullptr) return false;
+      for (std::size_t i = 0; i < c_.picked_slots.size(); ++i) {
+        const auto& covered = c_.plans[c_.picked_plans[i]].constraints;
+        if (std::find(covered.begin(), covered.end(), ci) == covered.end()) continue;
+        const std::uint32_t sd = state_.shape_device_of(c_.picked_slots[i]);
+        if (*find_attribute(state_.device(sd), state_.driver(sd), name) != *value) return false;
+        break;
+      }
+    }
+    return true;
+  }
   bool free(const DeviceSlot& d) const {
     return state_.holder(d.slot) == kNoClaim &&
            std::find(c_.picked_slots.begin(), c_.picked_slots.end(), d.slot) == c_.picked_slots.end();
@@ -115,7 +138,7 @@ class Allocator {
       const Match m = matches(plan, d);
       if (m == kError) return false;
       if (m == kNo) continue;
-      if (!free(d)) {  // All wants every matching device
+      if (!free(d) || !meets_constraints(plan, d)) {  // All wants every matching device
         pop_to(before);
         return false;
       }
@@ -134,7 +157,7 @@ class Allocator {
       if (!free(d)) continue;
       const Match m = matches(plan, d);
       if (m == kError) return false;
-      if (m == kNo) continue;
+      if (m == kNo || !meets_constraints(plan, d)) continue;
       c_.picked_slots.push_back(d.slot);
       c_.picked_plans.push_back(plan);
       if (choose(plan, need - 1, k + 1)) return true;
@@ -186,7 +209,18 @@ Status DynamicResources::pre_filter(CycleState& state, const PodGroupSpec& pod, 
         return Status::unresolvable(kName, "request " + request.name + ": device class " + request.device_class_name +
                                                " does not exist");
       }
-      c.plans.push_back({need_index, r, device_class, &request});
+      c.plans.push_back({need_index, r, device_class, &request, {}});
+    }
+    for (const DeviceConstraint& constraint : spec->constraints) {
+      const auto ci = static_cast<std::uint32_t>(c.constraints.size());
+      c.constraints.push_back(&constraint);
+      for (DraCycle::Plan& plan : c.plans) {
+        const auto& names = constraint.requests;
+        if (plan.need == need_index &&
+            (names.empty() || std::find(names.begin(), names.end(), plan.spec->name) != names.end())) {
+          plan.constraints.push_back(ci);
+        }
+      }
     }
   }
   c.match.assign(c.plans.size() * state_->shape_device_count(), kUnknown);

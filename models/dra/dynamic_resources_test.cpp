@@ -272,6 +272,99 @@ TEST(DynamicResources, BacktracksWhenTheFirstChoiceStarvesALaterRequest) {
   EXPECT_EQ(results[1].device, "gpu-0");
 }
 
+// --- matchAttribute constraints -------------------------------------------------------------
+
+constexpr const char* kNicDriver = "dra.net";
+constexpr const char* kNuma = "kubetwin.io/numaNode";
+
+/// A node with 4 GPUs (gpu-0/1 on NUMA 0, gpu-2/3 on NUMA 1) and the given NICs: (numa, rdma) each.
+Bench numa_bench(const std::vector<std::pair<std::int64_t, bool>>& nics) {
+  Bench b(cpu_cluster(1), {});
+  b.state.add_device_class({"dra.net", {cel("device.driver == \"dra.net\"")}});
+  ResourceSlice g;
+  g.driver = kGpuDriver;
+  for (int i = 0; i < 4; ++i) {
+    g.devices.push_back({"gpu-" + std::to_string(i), {{kNuma, std::int64_t{i / 2}}}, {}});
+  }
+  b.state.add_slice(0, b.cluster.node_name(0), g);
+  ResourceSlice n;
+  n.driver = kNicDriver;
+  for (std::size_t i = 0; i < nics.size(); ++i) {
+    n.devices.push_back({"nic-" + std::to_string(i), {{kNuma, nics[i].first}, {"rdma", nics[i].second}}, {}});
+  }
+  b.state.add_slice(0, b.cluster.node_name(0), n);
+  return b;
+}
+
+DeviceRequest nic_request(std::int64_t count) {
+  DeviceRequest r = request("nic", {cel("device.attributes[\"dra.net\"].rdma == true")}, count);
+  r.device_class_name = "dra.net";
+  return r;
+}
+
+/// GPUs then RDMA NICs under one numaNode constraint (empty `requests`: all of the claim's).
+ResourceClaimTemplate gpu_and_nic(std::int64_t gpus, std::int64_t nics, std::vector<std::string> constrained = {}) {
+  return {"gpu-nic", {{request("gpus", {}, gpus), nic_request(nics)}, {{std::move(constrained), kNuma}}}};
+}
+
+std::vector<std::string> place_gpu_and_nic(Bench& b, std::uint64_t seq = 1) {
+  const JobSpec j = job_of(pod_with_claim("dev", "gpu-nic", true));
+  if (!b.place(j, seq, 0)) return {};
+  return b.devices_of(b.state.generated_claim({seq, 0}, "dev"));
+}
+
+TEST(DynamicResources, MatchAttributeBacktracksToTheNumaNodeWithAnRdmaNic) {
+  // NUMA 0's NIC has no RDMA: the GPUs the search tries first (gpu-0, gpu-1) leave no NIC to
+  // match, so it moves on to NUMA 1's GPUs.
+  Bench b = numa_bench({{0, false}, {1, true}});
+  b.state.add_claim_template(gpu_and_nic(2, 1));
+  EXPECT_EQ(place_gpu_and_nic(b), (std::vector<std::string>{"gpu-2", "gpu-3", "nic-1"}));
+}
+
+TEST(DynamicResources, MatchAttributeCountsOnlyFreeDevicesOfTheSameValue) {
+  // Two RDMA NICs, one per NUMA node: a pod wanting two NICs beside its GPU fits nowhere.
+  Bench b = numa_bench({{0, true}, {1, true}});
+  b.state.add_claim_template(gpu_and_nic(1, 2));
+  EXPECT_TRUE(b.feasible(job_of(pod_with_claim("dev", "gpu-nic", true)).pods[0]).empty());
+  EXPECT_EQ(b.last_rejection, DynamicResources::kCannotAllocate);
+}
+
+TEST(DynamicResources, MatchAttributeWithTwoNicsTakesTwoDistinctOnesOfOneNumaNode) {
+  Bench b = numa_bench({{0, true}, {1, true}, {1, true}, {0, false}});
+  b.state.add_claim_template(gpu_and_nic(1, 2));
+  EXPECT_EQ(place_gpu_and_nic(b), (std::vector<std::string>{"gpu-2", "nic-1", "nic-2"}));
+  // NUMA 1's RDMA NICs are held now, NUMA 0 has one: a second such pod does not fit.
+  EXPECT_TRUE(place_gpu_and_nic(b, 2).empty());
+}
+
+TEST(DynamicResources, MatchAttributeExcludesDevicesWithoutTheAttribute) {
+  Bench b = numa_bench({{1, true}});
+  // gpu-4, the only GPU the request selects, has no numaNode: it can never be under the constraint.
+  ResourceSlice extra;
+  extra.driver = kGpuDriver;
+  extra.devices.push_back({"gpu-4", {{"model", std::string("B200")}}, {}});
+  b.state.add_slice(0, b.cluster.node_name(0), extra);
+  b.state.add_claim_template({"gpu-nic", {{request("gpus", {cel("\"model\" in device.attributes[\"gpu.nvidia.com\"]")}, 1),
+                                          nic_request(1)},
+                                         {{{}, kNuma}}}});
+  EXPECT_TRUE(place_gpu_and_nic(b).empty());
+}
+
+TEST(DynamicResources, MatchAttributeAppliesOnlyToTheRequestsItNames) {
+  // The constraint names the NIC and one GPU request: the other GPU request may come from NUMA 0.
+  Bench b = numa_bench({{1, true}});
+  b.state.add_claim_template({"gpu-nic", {{request("any-gpu"), request("gpus"), nic_request(1)},
+                                         {{{"gpus", "nic"}, kNuma}}}});
+  EXPECT_EQ(place_gpu_and_nic(b), (std::vector<std::string>{"gpu-0", "gpu-2", "nic-0"}));
+}
+
+TEST(DynamicResources, IgnoreConstraintsFaultMixesNumaNodes) {
+  Bench b = numa_bench({{0, false}, {1, true}});
+  b.state.set_ignore_constraints(true);
+  b.state.add_claim_template(gpu_and_nic(2, 1));
+  EXPECT_EQ(place_gpu_and_nic(b), (std::vector<std::string>{"gpu-0", "gpu-1", "nic-1"}));
+}
+
 TEST(DynamicResources, SharedClaimIsAllocatedOnceAndPinsItsUsers) {
   Bench b(cpu_cluster(3), {{"H100", "H100"}, {"H100", "H100"}, {"H100", "H100"}});
   b.state.add_claim({"shared", {{request("gpus", {}, 2)}}, {}});
