@@ -29,10 +29,10 @@ struct Submitted {
 
 // Valid TrainJobs: some arrive while the operator is down (20-35 s, 70-90 s, 130-135 s), during the
 // API outage (40-55 s) and while the webhook is down (95-110 s).
-const std::vector<Submitted> kValid = {{"llama-sft", 5, 2},   {"bert-ft", 12, 1},     {"vit-pretrain", 22, 4},
-                                       {"gpt-small", 28, 2},  {"t5-ft", 38, 3},       {"resnet", 45, 1},
-                                       {"mixtral-lora", 60, 2}, {"whisper-ft", 75, 3}, {"clip", 85, 1},
-                                       {"mamba", 100, 2},     {"llama-dpo", 115, 4},  {"bert-distill", 132, 2}};
+const std::vector<Submitted> kValid = {
+    {"llama-sft", 5, 2}, {"bert-ft", 12, 1}, {"vit-pretrain", 22, 4}, {"gpt-small", 28, 2},
+    {"t5-ft", 38, 3},    {"resnet", 45, 1},  {"mixtral-lora", 60, 2}, {"whisper-ft", 75, 3},
+    {"clip", 85, 1},     {"mamba", 100, 2},  {"llama-dpo", 115, 4},   {"bert-distill", 132, 2}};
 // Invalid ones: no nodes, an unknown runtime, a name that is no DNS label, negative nodes.
 const std::vector<Submitted> kInvalid = {{"zero-nodes", 10, 0},
                                          {"unknown-runtime", 30, 2, "pytorch-v0"},
@@ -45,7 +45,8 @@ nlohmann::json train_job(const Submitted& s, int i) {
           {"numNodes", s.nodes},
           {"runtimeRef", s.runtime},
           {"duration", std::to_string(60 + 30 * (i % 4)) + "s"},
-          {"podTemplate", {{"requests", {{"cpu", "16"}, {"memory", "128Gi"}, {"nvidia.com/gpu", 1 + i % 2}}}}}};
+          {"podTemplate",
+           {{"requests", {{"cpu", "16"}, {"memory", "128Gi"}, {"nvidia.com/gpu", 1 + i % 2}}}}}};
 }
 
 nlohmann::json scenario() {
@@ -53,26 +54,38 @@ nlohmann::json scenario() {
   int i = 0;
   for (const auto& s : kValid) jobs.push_back(train_job(s, i++));
   for (const auto& s : kInvalid) jobs.push_back(train_job(s, i++));
-  const nlohmann::json restarts = {{{"controller", "trainjob-controller"}, {"at", "20s"}, {"downtime", "15s"}},
-                                   {{"controller", "trainjob-controller"}, {"at", "70s"}, {"downtime", "20s"}},
-                                   {{"controller", "trainjob-controller"}, {"at", "130s"}, {"downtime", "5s"}}};
+  const nlohmann::json restarts = {
+      {{"controller", "trainjob-controller"}, {"at", "20s"}, {"downtime", "15s"}},
+      {{"controller", "trainjob-controller"}, {"at", "70s"}, {"downtime", "20s"}},
+      {{"controller", "trainjob-controller"}, {"at", "130s"}, {"downtime", "5s"}}};
   return {{"name", "robust-controller"},
           {"seed", 7},
-          {"platform", {{"nodePools", {{{"name", "gpu"}, {"count", 4},
-                                        {"capacity", {{"cpu", "128"}, {"memory", "1Ti"}, {"nvidia.com/gpu", 8}}},
-                                        {"gpuModel", "H100-SXM-80GB"}}}}}},
-          {"apiServer", {{"audit", true},
-                         {"faults", {{"errors", {{"create", {{"rate", 0.2}}},
-                                                 {"update", {{"rate", 0.15}, {"code", 429}}},
-                                                 {"list", {{"rate", 0.1}}},
-                                                 {"get", {{"rate", 0.1}}},
-                                                 {"watch", {{"rate", 0.05}}}}},
-                                     {"conflictRate", 0.1},
-                                     {"outages", {{{"from", "40s"}, {"to", "55s"}}}},
-                                     {"restarts", restarts}}}}},
-          {"trainJobs", {{"webhook", {{"latency", "20ms"}, {"timeout", "5s"}, {"failurePolicy", "Fail"}, {"timeoutRate", 0.1},
-                                      {"down", {{{"from", "95s"}, {"to", "110s"}}}}}},
-                         {"jobs", jobs}}},
+          {"platform",
+           {{"nodePools",
+             {{{"name", "gpu"},
+               {"count", 4},
+               {"capacity", {{"cpu", "128"}, {"memory", "1Ti"}, {"nvidia.com/gpu", 8}}},
+               {"gpuModel", "H100-SXM-80GB"}}}}}},
+          {"apiServer",
+           {{"audit", true},
+            {"faults",
+             {{"errors",
+               {{"create", {{"rate", 0.2}}},
+                {"update", {{"rate", 0.15}, {"code", 429}}},
+                {"list", {{"rate", 0.1}}},
+                {"get", {{"rate", 0.1}}},
+                {"watch", {{"rate", 0.05}}}}},
+              {"conflictRate", 0.1},
+              {"outages", {{{"from", "40s"}, {"to", "55s"}}}},
+              {"restarts", restarts}}}}},
+          {"trainJobs",
+           {{"webhook",
+             {{"latency", "20ms"},
+              {"timeout", "5s"},
+              {"failurePolicy", "Fail"},
+              {"timeoutRate", 0.1},
+              {"down", {{{"from", "95s"}, {"to", "110s"}}}}}},
+            {"jobs", jobs}}},
           {"workload", {{"jobs", nlohmann::json::array()}}},
           {"simulation", {{"until", "2h"}}},
           {"output", {{"timeline", false}}}};
@@ -94,7 +107,8 @@ CaseResult robust_controller(const CaseContext& ctx) {
   std::map<std::string, double> succeeded_at;
   std::map<std::string, std::string> terminal;
   double first_stored = -1;
-  for (const nlohmann::json* e : sim.of_type("TrainJobRejected")) rejected_code[(*e)["trainJob"]] = (*e)["code"].get<int>();
+  for (const nlohmann::json* e : sim.of_type("TrainJobRejected"))
+    rejected_code[(*e)["trainJob"]] = (*e)["code"].get<int>();
   for (const nlohmann::json* e : sim.of_type("TrainJobStored")) {
     stored.insert((*e)["trainJob"].get<std::string>());
     if (first_stored < 0) first_stored = (*e)["t"].get<double>();
@@ -110,19 +124,23 @@ CaseResult robust_controller(const CaseContext& ctx) {
   std::istringstream audit(sim.read_output("audit.jsonl"));
   for (std::string line; std::getline(audit, line);) {
     const nlohmann::json a = nlohmann::json::parse(line);
-    if (a["verb"] != "create" || a["kind"] != "Pod" || a["client"] != "trainjob-controller") continue;
+    if (a["verb"] != "create" || a["kind"] != "Pod" || a["client"] != "trainjob-controller")
+      continue;
     if (a["code"] == 201) ++pod_creates[a["name"].get<std::string>()];
     if (a["code"] == 409) ++already_existed;
   }
 
   if (established_at < 0) fail("the TrainJob CRD was never established");
-  if (first_stored >= 0 && established_at >= 0 && first_stored < established_at) fail("a TrainJob was stored before its CRD was established");
+  if (first_stored >= 0 && established_at >= 0 && first_stored < established_at)
+    fail("a TrainJob was stored before its CRD was established");
   int rejected = 0;
   for (const auto& s : kInvalid) {
     auto it = rejected_code.find(s.name);
     if (it != rejected_code.end() && it->second == 403 && !stored.count(s.name)) ++rejected;
-    if (stored.count(s.name)) fail("invalid TrainJob " + s.name + " was stored");
-    else if (it == rejected_code.end()) fail("invalid TrainJob " + s.name + " was never answered by the webhook");
+    if (stored.count(s.name))
+      fail("invalid TrainJob " + s.name + " was stored");
+    else if (it == rejected_code.end())
+      fail("invalid TrainJob " + s.name + " was never answered by the webhook");
   }
   int on_time = 0, expected_pods = 0, duplicates = 0, missing = 0;
   double slowest = 0;
@@ -137,8 +155,10 @@ CaseResult robust_controller(const CaseContext& ctx) {
       continue;
     }
     slowest = std::max(slowest, it->second - s.at);
-    if (it->second - s.at <= kSucceedWithin) ++on_time;
-    else late.push_back(s.name);
+    if (it->second - s.at <= kSucceedWithin)
+      ++on_time;
+    else
+      late.push_back(s.name);
   }
   std::string first_duplicate, first_missing;
   for (const std::string& name : expected_names) {
@@ -158,18 +178,25 @@ CaseResult robust_controller(const CaseContext& ctx) {
     }
   }
   for (const std::string& name : stored) {
-    if (!terminal.count(name) && std::find(unreconciled.begin(), unreconciled.end(), name) == unreconciled.end()) {
+    if (!terminal.count(name) &&
+        std::find(unreconciled.begin(), unreconciled.end(), name) == unreconciled.end()) {
       unreconciled.push_back(name);
     }
   }
-  if (!late.empty()) fail(std::to_string(late.size()) + " valid TrainJobs reached Succeeded later than " + seconds_text(kSucceedWithin) + " (first: " + late[0] + ")");
+  if (!late.empty())
+    fail(std::to_string(late.size()) + " valid TrainJobs reached Succeeded later than " +
+         seconds_text(kSucceedWithin) + " (first: " + late[0] + ")");
   if (!unreconciled.empty()) {
     std::string names;
     for (const auto& n : unreconciled) names += (names.empty() ? "" : ", ") + n;
-    fail(std::to_string(unreconciled.size()) + " TrainJobs never reconciled to Succeeded: " + names);
+    fail(std::to_string(unreconciled.size()) +
+         " TrainJobs never reconciled to Succeeded: " + names);
   }
-  if (duplicates > 0) fail(std::to_string(duplicates) + " duplicate or unexpected pod creates (first: " + first_duplicate + ")");
-  if (missing > 0) fail(std::to_string(missing) + " pods never created (first: " + first_missing + ")");
+  if (duplicates > 0)
+    fail(std::to_string(duplicates) +
+         " duplicate or unexpected pod creates (first: " + first_duplicate + ")");
+  if (missing > 0)
+    fail(std::to_string(missing) + " pods never created (first: " + first_missing + ")");
 
   // The faults must have happened, or the case proved nothing.
   const nlohmann::json& api = sim.summary["apiServer"];
@@ -178,19 +205,27 @@ CaseResult robust_controller(const CaseContext& ctx) {
   auto errs = [&errors](const char* code) { return errors.value(code, 0); };
   const int restarts = tj["operatorRestarts"].get<int>();
   const int failed_closed = tj["webhook"]["failedClosed"].get<int>();
-  if (restarts < kRestarts) fail("only " + std::to_string(restarts) + " operator restarts happened");
-  if (errs("500") == 0 || errs("503") == 0 || failed_closed == 0) fail("the injected API errors, outage or webhook outage did not happen");
+  if (restarts < kRestarts)
+    fail("only " + std::to_string(restarts) + " operator restarts happened");
+  if (errs("500") == 0 || errs("503") == 0 || failed_closed == 0)
+    fail("the injected API errors, outage or webhook outage did not happen");
 
   std::ostringstream ev;
-  ev << "CRD trainjobs.trainer.kubeflow.org established at t=" << established_at << " s; " << kValid.size() << " valid and "
-     << kInvalid.size() << " invalid TrainJobs submitted through " << api["requests"].get<int>() << " API requests (errors: 500x"
-     << errs("500") << ", 429x" << errs("429") << ", 503x" << errs("503") << ", 409x" << errs("409") << "), a 15 s API outage, "
-     << tj["statusConflicts"].get<int>() << " status conflicts re-read, a 15 s webhook outage (" << failed_closed
-     << " creates failed closed and were retried, " << tj["webhook"]["timeouts"].get<int>() << " webhook timeouts) and "
-     << restarts << " operator restarts: " << rejected << "/" << kInvalid.size() << " invalid rejected by the webhook (403), " << stored.size() << " TrainJobs stored; " << on_time << "/" << kValid.size() << " valid Succeeded within " << seconds_text(kSucceedWithin)
-     << " (slowest " << seconds_text(slowest) << "); " << expected_pods << " pods expected, " << pod_creates.size()
-     << " created, " << duplicates << " duplicates, " << missing << " missing (" << already_existed
-     << " repeated creates met AlreadyExists); " << unreconciled.size() << " TrainJobs left unreconciled.";
+  ev << "CRD trainjobs.trainer.kubeflow.org established at t=" << established_at << " s; "
+     << kValid.size() << " valid and " << kInvalid.size() << " invalid TrainJobs submitted through "
+     << api["requests"].get<int>() << " API requests (errors: 500x" << errs("500") << ", 429x"
+     << errs("429") << ", 503x" << errs("503") << ", 409x" << errs("409")
+     << "), a 15 s API outage, " << tj["statusConflicts"].get<int>()
+     << " status conflicts re-read, a 15 s webhook outage (" << failed_closed
+     << " creates failed closed and were retried, " << tj["webhook"]["timeouts"].get<int>()
+     << " webhook timeouts) and " << restarts << " operator restarts: " << rejected << "/"
+     << kInvalid.size() << " invalid rejected by the webhook (403), " << stored.size()
+     << " TrainJobs stored; " << on_time << "/" << kValid.size() << " valid Succeeded within "
+     << seconds_text(kSucceedWithin) << " (slowest " << seconds_text(slowest) << "); "
+     << expected_pods << " pods expected, " << pod_creates.size() << " created, " << duplicates
+     << " duplicates, " << missing << " missing (" << already_existed
+     << " repeated creates met AlreadyExists); " << unreconciled.size()
+     << " TrainJobs left unreconciled.";
   for (const auto& f : fails) ev << ' ' << f << '.';
   return {fails.empty() ? Status::Pass : Status::Fail, ev.str()};
 }

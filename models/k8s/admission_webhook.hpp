@@ -42,8 +42,8 @@ class AdmissionWebhook {
   using Validator = std::function<std::optional<std::string>(const ApiObject&)>;
 
   /// Registers itself as `api`'s admission step.
-  AdmissionWebhook(sim::Engine& engine, ApiServer& api, ValidatingWebhookConfig config, Validator validator,
-                   std::uint64_t seed);
+  AdmissionWebhook(sim::Engine& engine, ApiServer& api, ValidatingWebhookConfig config,
+                   Validator validator, std::uint64_t seed);
   AdmissionWebhook(const AdmissionWebhook&) = delete;
   AdmissionWebhook& operator=(const AdmissionWebhook&) = delete;
 
@@ -66,7 +66,8 @@ class AdmissionWebhook {
   const ValidatingWebhookConfig config_;
   Validator validator_;
   sim::RandomStream random_;
-  std::uint64_t calls_ = 0, denied_ = 0, timeouts_ = 0, unreachable_ = 0, failed_closed_ = 0, failed_open_ = 0;
+  std::uint64_t calls_ = 0, denied_ = 0, timeouts_ = 0, unreachable_ = 0, failed_closed_ = 0,
+                failed_open_ = 0;
 };
 
 }  // namespace kubetwin::models

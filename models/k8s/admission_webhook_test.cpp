@@ -34,7 +34,8 @@ ValidatingWebhookConfig webhook(bool fail_closed = true) {
   return w;
 }
 
-ApiObject train_job(std::string name, std::int64_t nodes, std::string runtime = "torch-distributed") {
+ApiObject train_job(std::string name, std::int64_t nodes,
+                    std::string runtime = "torch-distributed") {
   TrainJobSubmission s;
   s.name = std::move(name);
   s.num_nodes = nodes;
@@ -85,14 +86,18 @@ TEST(AdmissionWebhook, DeniesInvalidObjectsAfterItsLatencyAndStoresNone) {
   });
   engine.run();
   ASSERT_EQ(r.got.size(), 4u);
-  for (const auto& [t, reply] : r.got) EXPECT_DOUBLE_EQ(t, 1.025);  // 20 ms to the server, 5 ms in the webhook
+  for (const auto& [t, reply] : r.got)
+    EXPECT_DOUBLE_EQ(t, 1.025);  // 20 ms to the server, 5 ms in the webhook
   EXPECT_EQ(r.got[0].second.status.code, 403);
   EXPECT_EQ(r.got[0].second.status.reason, "Forbidden");
   EXPECT_EQ(r.got[0].second.message,
-            "admission webhook \"validator.test\" denied the request: spec.trainer.numNodes: Invalid value: 0: must be "
+            "admission webhook \"validator.test\" denied the request: spec.trainer.numNodes: "
+            "Invalid value: 0: must be "
             "greater than or equal to 1");
-  EXPECT_NE(r.got[1].second.message.find("spec.runtimeRef.name: Not found: \"no-such-runtime\""), std::string::npos);
-  EXPECT_NE(r.got[2].second.message.find("metadata.name: Invalid value: \"Bad_Name\""), std::string::npos);
+  EXPECT_NE(r.got[1].second.message.find("spec.runtimeRef.name: Not found: \"no-such-runtime\""),
+            std::string::npos);
+  EXPECT_NE(r.got[2].second.message.find("metadata.name: Invalid value: \"Bad_Name\""),
+            std::string::npos);
   EXPECT_EQ(r.got[3].second.status.code, 201);
   EXPECT_DOUBLE_EQ(r.got[3].second.object->meta.creation_timestamp, 1.025);
   EXPECT_EQ(api.count(kTrainJobKind), 1u);
@@ -110,8 +115,11 @@ void down_window(bool fail_closed) {
     config.down = {{2, 3}};
     AdmissionWebhook hook(engine, api, config, validator(), 1);
     Replies r{&engine, {}};
-    engine.schedule_at(1.98, [&] { api.create("u", train_job("early", 1), r.handler()); });  // reaches it at 2.00: down
-    engine.schedule_at(2.98, [&] { api.create("u", train_job("late", 1), r.handler()); });   // 3.00: up again
+    engine.schedule_at(1.98, [&] {
+      api.create("u", train_job("early", 1), r.handler());
+    });  // reaches it at 2.00: down
+    engine.schedule_at(
+        2.98, [&] { api.create("u", train_job("late", 1), r.handler()); });  // 3.00: up again
     engine.run();
     ASSERT_EQ(r.got.size(), 2u);
     EXPECT_DOUBLE_EQ(r.got[0].first, 2.0);  // no endpoints: the call fails at once
@@ -121,7 +129,8 @@ void down_window(bool fail_closed) {
     if (fail_closed) {
       EXPECT_EQ(r.got[0].second.status.code, 500);
       EXPECT_EQ(r.got[0].second.message,
-                "Internal error occurred: failed calling webhook \"validator.test\": no endpoints available for service "
+                "Internal error occurred: failed calling webhook \"validator.test\": no endpoints "
+                "available for service "
                 "\"validator.test\"");
       EXPECT_FALSE(api.peek(kTrainJobKind, "default", "early"));
       EXPECT_EQ(hook.failed_closed(), 1u);
@@ -147,7 +156,8 @@ TEST(AdmissionWebhook, HangingCallsFailAfterTheTimeout) {
   engine.schedule_at(1, [&] { api.create("u", object_of_other_kind(), r.handler()); });
   engine.run();
   ASSERT_EQ(r.got.size(), 2u);
-  EXPECT_DOUBLE_EQ(r.got[0].first, 1.02);  // a ConfigMap: no rule matches, the webhook is not called
+  EXPECT_DOUBLE_EQ(r.got[0].first,
+                   1.02);  // a ConfigMap: no rule matches, the webhook is not called
   EXPECT_EQ(r.got[0].second.status.code, 201);
   EXPECT_DOUBLE_EQ(r.got[1].first, 2.02);  // 1.02 + the 1 s timeout
   EXPECT_EQ(r.got[1].second.status.code, 500);

@@ -8,8 +8,14 @@ namespace {
 
 constexpr const char* kCrdKind = "CustomResourceDefinition";
 // The kinds the twin's API server has without a CRD (the built-in API groups it models).
-constexpr std::array<std::string_view, 8> kBuiltinKinds = {"CustomResourceDefinition", "Event", "Job",     "Pod",
-                                                           "Node",                     "Deployment", "Service", "ConfigMap"};
+constexpr std::array<std::string_view, 8> kBuiltinKinds = {"CustomResourceDefinition",
+                                                           "Event",
+                                                           "Job",
+                                                           "Pod",
+                                                           "Node",
+                                                           "Deployment",
+                                                           "Service",
+                                                           "ConfigMap"};
 
 bool has_condition(const nlohmann::json& status, std::string_view type) {
   if (!status.is_object() || !status.contains("conditions")) return false;
@@ -21,10 +27,12 @@ bool has_condition(const nlohmann::json& status, std::string_view type) {
 
 }  // namespace
 
-CustomResourceDefinitions::CustomResourceDefinitions(sim::Engine& engine, ApiServer& api, double establish_delay)
+CustomResourceDefinitions::CustomResourceDefinitions(sim::Engine& engine, ApiServer& api,
+                                                     double establish_delay)
     : engine_(engine), api_(api), establish_delay_(establish_delay) {
   api_.set_served_kinds([this](std::string_view kind) { return served(kind); });
-  api_.committed.connect([this](WatchEventType type, const ObjectPtr& before, const ObjectPtr& now) {
+  api_.committed.connect([this](WatchEventType type, const ObjectPtr& before,
+                                const ObjectPtr& now) {
     if (now->meta.kind != kCrdKind) return;
     if (type == WatchEventType::Added) {
       // The establishing controller (in the API server) accepts the names and establishes the CRD.
@@ -36,7 +44,8 @@ CustomResourceDefinitions::CustomResourceDefinitions(sim::Engine& engine, ApiSer
       established_.erase(kind);
       return;
     }
-    if (has_condition(now->status, "Established") && !(before && has_condition(before->status, "Established"))) {
+    if (has_condition(now->status, "Established") &&
+        !(before && has_condition(before->status, "Established"))) {
       established_.insert(kind);
       established.emit(*now);
     }
@@ -64,18 +73,26 @@ void CustomResourceDefinitions::create(CustomResourceDefinitionSpec crd, int fai
             {"versions", {{{"name", crd.version}, {"served", true}, {"storage", true}}}}};
   api_.create("crd-installer", std::move(o), [this, crd, failures](const ApiReply& r) {
     if (r.status.ok() || r.status.code == 409) return;  // stored (409: by an earlier try)
-    engine_.schedule_in(ApiServer::client_backoff(failures + 1), [this, crd, failures] { create(crd, failures + 1); });
+    engine_.schedule_in(ApiServer::client_backoff(failures + 1),
+                        [this, crd, failures] { create(crd, failures + 1); });
   });
 }
 
 void CustomResourceDefinitions::establish(std::string name, int failures) {
-  nlohmann::json conditions = nlohmann::json::array(
-      {{{"type", "NamesAccepted"}, {"status", "True"}, {"reason", "NoConflicts"}, {"lastTransitionTime", engine_.now()}},
-       {{"type", "Established"}, {"status", "True"}, {"reason", "InitialNamesAccepted"}, {"lastTransitionTime", engine_.now()}}});
+  nlohmann::json conditions = nlohmann::json::array({{{"type", "NamesAccepted"},
+                                                      {"status", "True"},
+                                                      {"reason", "NoConflicts"},
+                                                      {"lastTransitionTime", engine_.now()}},
+                                                     {{"type", "Established"},
+                                                      {"status", "True"},
+                                                      {"reason", "InitialNamesAccepted"},
+                                                      {"lastTransitionTime", engine_.now()}}});
   api_.patch_status("apiextensions-apiserver", kCrdKind, "", name, {{"conditions", conditions}},
                     [this, name, failures](const ApiReply& r) {
                       if (r.status.ok() || r.status.code == 404) return;
-                      engine_.schedule_in(ApiServer::client_backoff(failures + 1), [this, name, failures] { establish(name, failures + 1); });
+                      engine_.schedule_in(
+                          ApiServer::client_backoff(failures + 1),
+                          [this, name, failures] { establish(name, failures + 1); });
                     });
 }
 

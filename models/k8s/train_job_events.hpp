@@ -21,17 +21,23 @@ struct TrainJobStoredEvent {
   static constexpr std::string_view kType = "TrainJobStored";
   std::string_view train_job, uid;
   std::int64_t num_nodes;
-  void write(sim::JsonObjectWriter& w) const { w.field("trainJob", train_job).field("uid", uid).field("numNodes", num_nodes); }
+  void write(sim::JsonObjectWriter& w) const {
+    w.field("trainJob", train_job).field("uid", uid).field("numNodes", num_nodes);
+  }
 };
 
-/// The user's create of a TrainJob was refused for good (403: the webhook denied it; 409: the name is taken).
+/// The user's create of a TrainJob was refused for good (403: the webhook denied it; 409: the name
+/// is taken).
 struct TrainJobRejectedEvent {
   static constexpr std::string_view kType = "TrainJobRejected";
   std::string_view train_job;
   std::int64_t code;
   std::string_view reason, message;
   void write(sim::JsonObjectWriter& w) const {
-    w.field("trainJob", train_job).field("code", code).field("reason", reason).field("message", message);
+    w.field("trainJob", train_job)
+        .field("code", code)
+        .field("reason", reason)
+        .field("message", message);
   }
 };
 
@@ -40,7 +46,10 @@ struct TrainJobConditionEvent {
   static constexpr std::string_view kType = "TrainJobCondition";
   std::string_view train_job, condition, reason, message;
   void write(sim::JsonObjectWriter& w) const {
-    w.field("trainJob", train_job).field("condition", condition).field("reason", reason).field("message", message);
+    w.field("trainJob", train_job)
+        .field("condition", condition)
+        .field("reason", reason)
+        .field("message", message);
   }
 };
 

@@ -13,7 +13,9 @@ constexpr double kExpectationsTimeout = 300;
 /// Pod names are <trainjob>-node-<i>: the name leaves room for the suffix in a 63-character label.
 constexpr std::size_t kMaxNameLength = 50;
 
-std::string pod_name(std::string_view train_job, int index) { return std::string(train_job) + "-node-" + std::to_string(index); }
+std::string pod_name(std::string_view train_job, int index) {
+  return std::string(train_job) + "-node-" + std::to_string(index);
+}
 
 bool has_condition(const nlohmann::json& status, std::string_view type) {
   if (!status.is_object() || !status.contains("conditions")) return false;
@@ -23,32 +25,46 @@ bool has_condition(const nlohmann::json& status, std::string_view type) {
   return false;
 }
 
-bool finished(const nlohmann::json& status) { return has_condition(status, "Succeeded") || has_condition(status, "Failed"); }
+bool finished(const nlohmann::json& status) {
+  return has_condition(status, "Succeeded") || has_condition(status, "Failed");
+}
 
-std::string phase_of(const ApiObject& pod) { return pod.status.is_object() ? pod.status.value("phase", "") : ""; }
+std::string phase_of(const ApiObject& pod) {
+  return pod.status.is_object() ? pod.status.value("phase", "") : "";
+}
 
 bool is_dns1035_label(std::string_view s) {
-  if (s.empty() || !std::islower(static_cast<unsigned char>(s.front())) || s.back() == '-') return false;
+  if (s.empty() || !std::islower(static_cast<unsigned char>(s.front())) || s.back() == '-')
+    return false;
   return std::all_of(s.begin(), s.end(), [](char c) {
-    return std::islower(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c)) || c == '-';
+    return std::islower(static_cast<unsigned char>(c)) ||
+           std::isdigit(static_cast<unsigned char>(c)) || c == '-';
   });
 }
 
 }  // namespace
 
-std::optional<std::string> validate_train_job(const ApiObject& tj, const std::vector<std::string>& runtimes) {
+std::optional<std::string> validate_train_job(const ApiObject& tj,
+                                              const std::vector<std::string>& runtimes) {
   const std::string& name = tj.meta.name;
   if (!is_dns1035_label(name) || name.size() > kMaxNameLength) {
-    return "metadata.name: Invalid value: \"" + name + "\": must be a lowercase RFC 1035 label of at most " +
-           std::to_string(kMaxNameLength) + " characters";
+    return "metadata.name: Invalid value: \"" + name +
+           "\": must be a lowercase RFC 1035 label of at most " + std::to_string(kMaxNameLength) +
+           " characters";
   }
-  const std::string runtime = tj.spec.contains("runtimeRef") ? tj.spec["runtimeRef"].value("name", "") : "";
+  const std::string runtime =
+      tj.spec.contains("runtimeRef") ? tj.spec["runtimeRef"].value("name", "") : "";
   if (std::find(runtimes.begin(), runtimes.end(), runtime) == runtimes.end()) {
-    return "spec.runtimeRef.name: Not found: \"" + runtime + "\": no ClusterTrainingRuntime of that name";
+    return "spec.runtimeRef.name: Not found: \"" + runtime +
+           "\": no ClusterTrainingRuntime of that name";
   }
-  const std::int64_t nodes = tj.spec.contains("trainer") ? tj.spec["trainer"].value("numNodes", std::int64_t{0}) : 0;
-  if (nodes < 1) return "spec.trainer.numNodes: Invalid value: " + std::to_string(nodes) + ": must be greater than or equal to 1";
-  if (!tj.workload || tj.workload->pods.size() != 1) return "spec.trainer: Required value: a pod template per node";
+  const std::int64_t nodes =
+      tj.spec.contains("trainer") ? tj.spec["trainer"].value("numNodes", std::int64_t{0}) : 0;
+  if (nodes < 1)
+    return "spec.trainer.numNodes: Invalid value: " + std::to_string(nodes) +
+           ": must be greater than or equal to 1";
+  if (!tj.workload || tj.workload->pods.size() != 1)
+    return "spec.trainer: Required value: a pod template per node";
   return std::nullopt;
 }
 
@@ -62,11 +78,17 @@ ApiObject train_job_object(const TrainJobSubmission& s) {
   return o;
 }
 
-TrainJobOperator::TrainJobOperator(sim::Engine& engine, ApiServer& api, TrainJobOperatorConfig config, std::string client)
-    : engine_(engine), api_(api), config_(config), client_(std::move(client)),
-      train_jobs_(engine, api, client_, kTrainJobKind, kNamespace), pods_(engine, api, client_, "Pod", kNamespace) {
+TrainJobOperator::TrainJobOperator(sim::Engine& engine, ApiServer& api,
+                                   TrainJobOperatorConfig config, std::string client)
+    : engine_(engine),
+      api_(api),
+      config_(config),
+      client_(std::move(client)),
+      train_jobs_(engine, api, client_, kTrainJobKind, kNamespace),
+      pods_(engine, api, client_, "Pod", kNamespace) {
   train_jobs_.added.connect([this](const ObjectPtr& tj) { enqueue(tj->meta.name); });
-  train_jobs_.updated.connect([this](const ObjectPtr&, const ObjectPtr& tj) { enqueue(tj->meta.name); });
+  train_jobs_.updated.connect(
+      [this](const ObjectPtr&, const ObjectPtr& tj) { enqueue(tj->meta.name); });
   train_jobs_.deleted.connect([this](const ObjectPtr& tj) { tracked_.erase(tj->meta.name); });
   auto owner_of = [](const ObjectPtr& p) -> std::string {
     auto it = p->meta.labels.find(kTrainJobNameLabel);
@@ -91,7 +113,8 @@ TrainJobOperator::TrainJobOperator(sim::Engine& engine, ApiServer& api, TrainJob
   };
   train_jobs_.synced.connect(all);
   pods_.synced.connect(all);
-  api_.committed.connect([this](WatchEventType type, const ObjectPtr& before, const ObjectPtr& now) { observe(type, before, now); });
+  api_.committed.connect([this](WatchEventType type, const ObjectPtr& before,
+                                const ObjectPtr& now) { observe(type, before, now); });
 }
 
 void TrainJobOperator::observe(WatchEventType type, const ObjectPtr& before, const ObjectPtr& now) {
@@ -161,14 +184,16 @@ void TrainJobOperator::create_train_job(std::shared_ptr<const ApiObject> object,
       --submitting_;
       return;
     }
-    if (r.status.code == 403 || r.status.code == 409 || r.status.code == 422) {  // final: a user would fix the object
+    if (r.status.code == 403 || r.status.code == 409 ||
+        r.status.code == 422) {  // final: a user would fix the object
       --submitting_;
       ++rejected_;
       rejected.emit(object->meta.name, r);
       return;
     }
     ++submit_retries_;
-    engine_.schedule_in(ApiServer::client_backoff(failures + 1), [this, object, failures] { create_train_job(object, failures + 1); });
+    engine_.schedule_in(ApiServer::client_backoff(failures + 1),
+                        [this, object, failures] { create_train_job(object, failures + 1); });
   });
 }
 
@@ -208,8 +233,11 @@ void TrainJobOperator::sync(const std::string& name, ObjectPtr fresh) {
   const nlohmann::json old = tj->status.is_object() ? tj->status : nlohmann::json::object();
   if (auto invalid = validate_train_job(*tj, config_.runtimes); invalid && !finished(old)) {
     nlohmann::json status = old;
-    status["conditions"] = nlohmann::json::array(
-        {{{"type", "Failed"}, {"status", "True"}, {"reason", "InvalidSpec"}, {"message", *invalid}, {"lastTransitionTime", now}}});
+    status["conditions"] = nlohmann::json::array({{{"type", "Failed"},
+                                                   {"status", "True"},
+                                                   {"reason", "InvalidSpec"},
+                                                   {"message", *invalid},
+                                                   {"lastTransitionTime", now}}});
     status["completionTime"] = now;
     write_status(name, *tj, std::move(status));
     return;
@@ -222,8 +250,10 @@ void TrainJobOperator::sync(const std::string& name, ObjectPtr fresh) {
   for (int i = 0; i < nodes; ++i) {
     const std::string pod = pod_name(name, i);
     ObjectPtr p = pods_.get(kNamespace, pod);
-    if (!p || std::find(p->meta.owner_uids.begin(), p->meta.owner_uids.end(), tj->meta.uid) == p->meta.owner_uids.end()) {
-      if (!t.expected.count(pod)) missing.push_back(i);  // (a pod of an earlier TrainJob of the name is the GC's)
+    if (!p || std::find(p->meta.owner_uids.begin(), p->meta.owner_uids.end(), tj->meta.uid) ==
+                  p->meta.owner_uids.end()) {
+      if (!t.expected.count(pod))
+        missing.push_back(i);  // (a pod of an earlier TrainJob of the name is the GC's)
       continue;
     }
     ++present;
@@ -233,7 +263,8 @@ void TrainJobOperator::sync(const std::string& name, ObjectPtr fresh) {
       ++succeeded;
     } else if (phase == "Failed") {
       ++failed;
-      if (failure.empty()) failure = "pod " + pod + " failed: " + p->status.value("reason", "Error");
+      if (failure.empty())
+        failure = "pod " + pod + " failed: " + p->status.value("reason", "Error");
     } else {
       live.push_back(pod);
     }
@@ -252,12 +283,18 @@ void TrainJobOperator::sync(const std::string& name, ObjectPtr fresh) {
   }
 
   nlohmann::json status = old;
-  status["nodes"] = {{"total", nodes}, {"active", present - succeeded - failed}, {"succeeded", succeeded}, {"failed", failed}};
+  status["nodes"] = {{"total", nodes},
+                     {"active", present - succeeded - failed},
+                     {"succeeded", succeeded},
+                     {"failed", failed}};
   if (!status.contains("conditions")) status["conditions"] = nlohmann::json::array();
   auto add = [&](const char* type, const char* reason, std::string message) {
     if (has_condition(status, type)) return;
-    status["conditions"].push_back(
-        {{"type", type}, {"status", "True"}, {"reason", reason}, {"message", std::move(message)}, {"lastTransitionTime", now}});
+    status["conditions"].push_back({{"type", type},
+                                    {"status", "True"},
+                                    {"reason", reason},
+                                    {"message", std::move(message)},
+                                    {"lastTransitionTime", now}});
   };
   const std::string n = std::to_string(nodes);
   if (present == nodes) add("Created", "PodsCreated", "all " + n + " node pods created");
@@ -322,7 +359,8 @@ void TrainJobOperator::delete_pod(const std::string& name, int attempt) {
   });
 }
 
-void TrainJobOperator::write_status(const std::string& name, const ApiObject& tj, nlohmann::json status) {
+void TrainJobOperator::write_status(const std::string& name, const ApiObject& tj,
+                                    nlohmann::json status) {
   ApiObject next = tj;
   next.status = std::move(status);
   tracked_[name].writing = true;

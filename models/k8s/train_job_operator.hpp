@@ -1,7 +1,8 @@
 #pragma once
-// A Kubeflow-TrainJob-like operator working through the API server (docs/api-server.md#the-trainjob-operator).
-// A TrainJob (CRD trainjobs.trainer.kubeflow.org) asks for `numNodes` training nodes of one pod
-// each, from a runtime (runtimeRef) and a per-node pod template; the operator creates the pods
+// A Kubeflow-TrainJob-like operator working through the API server
+// (docs/api-server.md#the-trainjob-operator). A TrainJob (CRD trainjobs.trainer.kubeflow.org) asks
+// for `numNodes` training nodes of one pod each, from a runtime (runtimeRef) and a per-node pod
+// template; the operator creates the pods
 // `<trainjob>-node-<i>` with an ownerReference to the TrainJob (the garbage collector deletes them
 // with it), watches them and writes the TrainJob's status conditions Created, Running and
 // Succeeded or Failed, with resourceVersion preconditions, re-reading the TrainJob on a Conflict.
@@ -41,16 +42,17 @@ inline constexpr const char* kTrainJobKind = "TrainJob";
 struct TrainJobSubmission {
   std::string name;
   double submit_time = 0;
-  std::int64_t num_nodes = 1;            ///< spec.trainer.numNodes
-  std::string runtime;                   ///< spec.runtimeRef.name
-  std::shared_ptr<const JobSpec> node;   ///< one node's pod: duration and a one-pod group
+  std::int64_t num_nodes = 1;           ///< spec.trainer.numNodes
+  std::string runtime;                  ///< spec.runtimeRef.name
+  std::shared_ptr<const JobSpec> node;  ///< one node's pod: duration and a one-pod group
 };
 
 /// The operator's installation and its users' TrainJobs (/trainJobs).
 struct TrainJobsConfig {
   double establish_delay = 0;  ///< from the CRD's creation until it is Established
   /// ClusterTrainingRuntimes that exist: a runtimeRef naming another is refused.
-  std::vector<std::string> runtimes = {"torch-distributed", "deepspeed-distributed", "mlx-distributed"};
+  std::vector<std::string> runtimes = {"torch-distributed", "deepspeed-distributed",
+                                       "mlx-distributed"};
   ValidatingWebhookConfig webhook;
   std::vector<TrainJobSubmission> jobs;  ///< by submission time
 };
@@ -59,12 +61,14 @@ struct TrainJobOperatorConfig {
   /// The runtimes that exist: a TrainJob stored without the webhook's checks (failurePolicy
   /// Ignore during an outage) that fails them is marked Failed (InvalidSpec), never run.
   std::vector<std::string> runtimes = TrainJobsConfig{}.runtimes;
-  /// false: the deliberately broken, edge-triggered operator (/controllers/operatorRelistOnRestart).
+  /// false: the deliberately broken, edge-triggered operator
+  /// (/controllers/operatorRelistOnRestart).
   bool relist_on_restart = true;
 };
 
 /// The checks of the operator's validating webhook: the first field error, nullopt if valid.
-std::optional<std::string> validate_train_job(const ApiObject& train_job, const std::vector<std::string>& runtimes);
+std::optional<std::string> validate_train_job(const ApiObject& train_job,
+                                              const std::vector<std::string>& runtimes);
 /// The TrainJob object for a submission.
 ApiObject train_job_object(const TrainJobSubmission& submission);
 
@@ -88,7 +92,8 @@ class TrainJobOperator {
   /// Told from the store's commits (the API server's view), so exactly once whatever the
   /// operator's restarts: a TrainJob was stored; a condition was added to its status.
   sim::Signal<const ApiObject&> stored;
-  sim::Signal<const ApiObject&, std::string_view /*type*/, std::string_view /*reason*/, std::string_view /*message*/>
+  sim::Signal<const ApiObject&, std::string_view /*type*/, std::string_view /*reason*/,
+              std::string_view /*message*/>
       condition_added;
   /// The submitter's create was refused for good.
   sim::Signal<std::string_view /*name*/, const ApiReply&> rejected;
@@ -137,7 +142,8 @@ class TrainJobOperator {
   std::set<std::string, std::less<>> queued_;
   std::uint64_t incarnation_ = 0;  // bumped by restart(): older callbacks and timers are ignored
   std::size_t submitting_ = 0, unfinished_ = 0;
-  std::uint64_t submitted_ = 0, stored_ = 0, rejected_ = 0, submit_retries_ = 0, succeeded_ = 0, failed_ = 0;
+  std::uint64_t submitted_ = 0, stored_ = 0, rejected_ = 0, submit_retries_ = 0, succeeded_ = 0,
+                failed_ = 0;
   std::uint64_t pods_created_ = 0, pods_already_existed_ = 0, conflicts_ = 0, restarts_ = 0;
 };
 

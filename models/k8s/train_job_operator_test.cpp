@@ -30,7 +30,8 @@ ApiServerConfig timed() {
   return c;
 }
 
-TrainJobSubmission submission(std::string name, std::int64_t nodes, double duration = 10, double at = 1) {
+TrainJobSubmission submission(std::string name, std::int64_t nodes, double duration = 10,
+                              double at = 1) {
   TrainJobSubmission s;
   s.name = std::move(name);
   s.submit_time = at;
@@ -52,17 +53,24 @@ struct Rig {
       : h({gpu_pool("h100", nodes)}),
         api(h.engine, std::move(config), 1),
         crds(h.engine, api, 0),
-        hook(h.engine, api, webhook(), [](const ApiObject& o) { return validate_train_job(o, TrainJobsConfig{}.runtimes); }, 1),
+        hook(
+            h.engine, api, webhook(),
+            [](const ApiObject& o) { return validate_train_job(o, TrainJobsConfig{}.runtimes); },
+            1),
         writer(h.engine, api, h.cp, h.streams.stream("failures")),
         tj(h.engine, api, op) {
     crds.install({"trainer.kubeflow.org", kTrainJobKind, "trainjobs", "v1alpha1"}, 0);
     api.audited.connect([this](const AuditEntry& a) {
-      if (a.verb == ApiVerb::Create && a.kind == "Pod" && a.code == 201) ++pod_creates[std::string(a.name)];
+      if (a.verb == ApiVerb::Create && a.kind == "Pod" && a.code == 201)
+        ++pod_creates[std::string(a.name)];
     });
-    tj.condition_added.connect([this](const ApiObject& o, std::string_view type, std::string_view, std::string_view) {
-      conditions[o.meta.name].push_back({std::string(type), h.engine.now()});
+    tj.condition_added.connect(
+        [this](const ApiObject& o, std::string_view type, std::string_view, std::string_view) {
+          conditions[o.meta.name].push_back({std::string(type), h.engine.now()});
+        });
+    tj.rejected.connect([this](std::string_view name, const ApiReply& r) {
+      rejected[std::string(name)] = r.status.code;
     });
-    tj.rejected.connect([this](std::string_view name, const ApiReply& r) { rejected[std::string(name)] = r.status.code; });
     writer.start();
     tj.start();
   }
@@ -164,8 +172,12 @@ void created_while_down(bool relist) {
   }
 }
 
-TEST(TrainJobOperator, ReconcilesTrainJobsCreatedWhileItWasDownBecauseItRelists) { created_while_down(true); }
-TEST(TrainJobOperator, TheEdgeTriggeredOperatorNeverReconcilesTrainJobsCreatedWhileItWasDown) { created_while_down(false); }
+TEST(TrainJobOperator, ReconcilesTrainJobsCreatedWhileItWasDownBecauseItRelists) {
+  created_while_down(true);
+}
+TEST(TrainJobOperator, TheEdgeTriggeredOperatorNeverReconcilesTrainJobsCreatedWhileItWasDown) {
+  created_while_down(false);
+}
 
 // A restart 1 ms after the operator sent its pod creates, so short that its successor relists
 // before those creates are committed and sends them again: they meet AlreadyExists.
@@ -174,7 +186,8 @@ TEST(TrainJobOperator, ARepeatedCreateAfterARestartMeetsAlreadyExistsAndMakesNoS
   r.h.at(1, [&] { r.tj.submit(submission("tj", 3)); });
   r.h.at(1.076, [&] { r.tj.restart(0.001); });  // creates sent at 1.075, committed 1.095
   r.h.engine.run();
-  EXPECT_EQ(r.pod_creates, (std::map<std::string, int>{{"tj-node-0", 1}, {"tj-node-1", 1}, {"tj-node-2", 1}}));
+  EXPECT_EQ(r.pod_creates,
+            (std::map<std::string, int>{{"tj-node-0", 1}, {"tj-node-1", 1}, {"tj-node-2", 1}}));
   EXPECT_EQ(r.tj.pods_already_existed(), 3u);
   EXPECT_TRUE(r.when("tj", "Succeeded"));
 }
@@ -192,7 +205,9 @@ TEST(TrainJobOperator, ApiErrorsConflictsAnOutageAndRestartsLoseAndDuplicateNoth
   for (int i = 0; i < 8; ++i) {
     const std::int64_t nodes = 1 + i % 3;
     pods += nodes;
-    r.h.at(1 + 4 * i, [&r, i, nodes] { r.tj.submit(submission("tj-" + std::to_string(i), nodes, 30, 1 + 4 * i)); });
+    r.h.at(1 + 4 * i, [&r, i, nodes] {
+      r.tj.submit(submission("tj-" + std::to_string(i), nodes, 30, 1 + 4 * i));
+    });
   }
   for (double at : {6.0, 18.0, 33.0, 50.0}) r.h.at(at, [&] { r.tj.restart(4); });
   r.h.engine.run();
