@@ -173,5 +173,22 @@ TEST_F(Cases, DisaggregatedInferencePasses) {
   EXPECT_EQ(r.evidence.find("FAIL"), std::string::npos) << r.evidence;
 }
 
+TEST_F(Cases, RobustControllerPasses) {
+  const auto r = run("robust_controller", "default");
+  EXPECT_EQ(r.status, Status::Pass) << r.evidence;
+  EXPECT_NE(r.evidence.find("4/4 invalid rejected by the webhook (403), 12 TrainJobs stored; 12/12 valid Succeeded"),
+            std::string::npos)
+      << r.evidence;
+  EXPECT_NE(r.evidence.find("27 pods expected, 27 created, 0 duplicates, 0 missing"), std::string::npos) << r.evidence;
+  EXPECT_NE(r.evidence.find("3 operator restarts"), std::string::npos) << r.evidence;
+}
+
+TEST_F(Cases, RobustControllerFailsWhenTheOperatorDropsWorkOnRestart) {
+  const auto r = run("robust_controller", broken("operator-drops-work"));
+  EXPECT_EQ(r.status, Status::Fail) << r.evidence;
+  EXPECT_NE(r.evidence.find("TrainJobs never reconciled to Succeeded: "), std::string::npos) << r.evidence;
+  EXPECT_NE(r.evidence.find("vit-pretrain"), std::string::npos) << r.evidence;  // created at 22 s, while it was down
+}
+
 }  // namespace
 }  // namespace kubetwin::conformance

@@ -14,7 +14,9 @@
 #include "models/dra/resource_slice_output.hpp"
 #include "models/hardware/gpu_catalog.hpp"
 #include "models/k8s/api_job_controller.hpp"
+#include "models/k8s/admission_webhook.hpp"
 #include "models/k8s/api_server.hpp"
+#include "models/k8s/custom_resources.hpp"
 #include "models/k8s/control_plane.hpp"
 #include "models/k8s/job_events.hpp"
 #include "models/k8s/job_controller.hpp"
@@ -23,6 +25,8 @@
 #include "models/k8s/job_rates.hpp"
 #include "models/k8s/node_lifecycle.hpp"
 #include "models/k8s/pod_status_writer.hpp"
+#include "models/k8s/train_job_events.hpp"
+#include "models/k8s/train_job_operator.hpp"
 #include "models/metrics/run_metrics.hpp"
 #include "models/metrics/series_sampler.hpp"
 #include "models/perf/fabric_contention.hpp"
@@ -227,6 +231,10 @@ nlohmann::ordered_json run_scenario(const Scenario& sc, const RunOptions& option
   std::optional<models::PodStatusWriter> pod_status;
   std::optional<models::ApiJobController> api_jobs;
   std::optional<std::ofstream> audit_file;
+  // With /trainJobs: the TrainJob CRD, the operator's validating webhook and the operator itself.
+  std::optional<models::CustomResourceDefinitions> crds;
+  std::optional<models::AdmissionWebhook> webhook;
+  std::optional<models::TrainJobOperator> train_jobs;
   if (sc.api_server) {
     api.emplace(engine, *sc.api_server, sc.seed);
     pod_status.emplace(engine, *api, cp, streams.stream("failures"));
@@ -243,8 +251,26 @@ nlohmann::ordered_json run_scenario(const Scenario& sc, const RunOptions& option
     }
     pod_status->start();
     api_jobs->start();
+    if (sc.train_jobs) {
+      crds.emplace(engine, *api, sc.train_jobs->establish_delay);
+      crds->install({"trainer.kubeflow.org", models::kTrainJobKind, "trainjobs", "v1alpha1"}, 0);
+      webhook.emplace(engine, *api, sc.train_jobs->webhook,
+                      [&runtimes = sc.train_jobs->runtimes](const models::ApiObject& o) { return models::validate_train_job(o, runtimes); },
+                      sc.seed);
+      train_jobs.emplace(engine, *api, sc.train_job_operator);
+      train_jobs->start();
+      for (const models::TrainJobSubmission& s : sc.train_jobs->jobs) {
+        engine.schedule_at(s.submit_time, [&train_jobs, &s] { train_jobs->submit(s); });
+      }
+    }
     for (const models::ControllerRestart& r : sc.api_server->faults.restarts) {
-      engine.schedule_at(r.at, [&api_jobs, downtime = r.downtime] { api_jobs->restart(downtime); });
+      engine.schedule_at(r.at, [&api_jobs, &train_jobs, r] {
+        if (r.client == "trainjob-controller") {
+          train_jobs->restart(r.downtime);
+        } else {
+          api_jobs->restart(r.downtime);
+        }
+      });
     }
   }
   std::optional<models::NodeLifecycleController> node_lifecycle;
@@ -297,6 +323,24 @@ nlohmann::ordered_json run_scenario(const Scenario& sc, const RunOptions& option
   ProgressReporter progress(options.progress, engine);
   double last_activity = 0;
 
+  if (train_jobs) {
+    crds->established.connect([&](const models::ApiObject& crd) {
+      log.record(engine.now(), models::CrdEstablishedEvent{crd.meta.name, crd.spec["names"].value("kind", "")});
+    });
+    train_jobs->stored.connect([&](const models::ApiObject& tj) {
+      last_activity = engine.now();
+      log.record(engine.now(), models::TrainJobStoredEvent{tj.meta.name, tj.meta.uid, tj.spec["trainer"].value("numNodes", std::int64_t{0})});
+    });
+    train_jobs->rejected.connect([&](std::string_view name, const models::ApiReply& r) {
+      last_activity = engine.now();
+      log.record(engine.now(), models::TrainJobRejectedEvent{name, r.status.code, r.status.reason, r.message});
+    });
+    train_jobs->condition_added.connect([&](const models::ApiObject& tj, std::string_view type, std::string_view reason,
+                                            std::string_view message) {
+      last_activity = engine.now();
+      log.record(engine.now(), models::TrainJobConditionEvent{tj.meta.name, type, reason, message});
+    });
+  }
   cp.job_submitted.connect([&](const models::JobState& job) {
     last_activity = engine.now();
     if (!job.spec.owner.empty()) return;  // a controller's pod: its object is logged
@@ -617,7 +661,9 @@ nlohmann::ordered_json run_scenario(const Scenario& sc, const RunOptions& option
   // The horizon cut the run short if work was still pending or arriving when it stopped.
   const bool horizon_reached =
       std::isfinite(sc.until) && (!cp.live_jobs().empty() || injector.has_more() || dependencies.held() > 0 || jobs.live_jobs() > 0 ||
-                                  (api_jobs && api_jobs->live_jobs() > 0) ||
+                                  (api_jobs && api_jobs->live_jobs() > 0) || (train_jobs && train_jobs->live() > 0) ||
+                                  (sc.train_jobs && std::any_of(sc.train_jobs->jobs.begin(), sc.train_jobs->jobs.end(),
+                                                                [&](const auto& s) { return s.submit_time >= sc.until; })) ||
                                   job_sets.live_sets() > 0 ||
                                   std::any_of(sc.job_sets.begin(), sc.job_sets.end(),
                                               [&](const auto& sub) { return sub.submit_time >= sc.until; }));
@@ -729,6 +775,25 @@ nlohmann::ordered_json run_scenario(const Scenario& sc, const RunOptions& option
                             {"statusConflicts", api_jobs->conflicts()},
                             {"controllerRestarts", api_jobs->restarts()},
                             {"events", api->events().size()}};
+  }
+  if (train_jobs) {
+    summary["trainJobs"] = {{"crdsEstablished", crds->established_count()},
+                            {"submitted", train_jobs->submitted()},
+                            {"stored", train_jobs->stored_count()},
+                            {"rejected", train_jobs->rejected_count()},
+                            {"submitRetries", train_jobs->submit_retries()},
+                            {"succeeded", train_jobs->succeeded()},
+                            {"failed", train_jobs->failed()},
+                            {"podsCreated", train_jobs->pods_created()},
+                            {"podsAlreadyExisted", train_jobs->pods_already_existed()},
+                            {"statusConflicts", train_jobs->conflicts()},
+                            {"operatorRestarts", train_jobs->restarts()},
+                            {"webhook", {{"calls", webhook->calls()},
+                                         {"denied", webhook->denied()},
+                                         {"timeouts", webhook->timeouts()},
+                                         {"unreachable", webhook->unreachable()},
+                                         {"failedClosed", webhook->failed_closed()},
+                                         {"failedOpen", webhook->failed_open()}}}};
   }
   summary["eventLog"] = {{"records", log.count()}, {"fingerprint", hex64(log.fingerprint())}};
   summary["wallSeconds"] = std::chrono::duration<double>(Clock::now() - wall_start).count();

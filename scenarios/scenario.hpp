@@ -20,6 +20,7 @@
 #include "models/serving/disaggregated_serving.hpp"
 #include "models/k8s/jobset_controller.hpp"
 #include "models/k8s/node_lifecycle.hpp"
+#include "models/k8s/train_job_operator.hpp"
 #include "models/queueing/queueing_config.hpp"
 #include "models/topology/fabric_builder.hpp"
 #include "models/scheduling/scheduler_config.hpp"
@@ -62,6 +63,11 @@ struct Scenario {
   /// The API server as an object store (/apiServer): set, batch Jobs go through it (their Job and
   /// Pod objects, informers, faults); unset, everything runs as before it existed.
   std::optional<models::ApiServerConfig> api_server;
+  /// The TrainJob operator's installation (CRD, validating webhook) and the TrainJobs users submit
+  /// (/trainJobs; needs /apiServer).
+  std::optional<models::TrainJobsConfig> train_jobs;
+  /// /controllers/operatorRelistOnRestart (false: the deliberately broken operator).
+  models::TrainJobOperatorConfig train_job_operator;
   /// Cluster autoscaler settings; it runs when some node pool has `autoscaling`.
   models::ClusterAutoscalerConfig autoscaler;
   /// DRA objects (device classes, claims, templates, per-pool resource slices).

@@ -953,7 +953,7 @@ static models::ApiServerConfig read_api_server(StrictObject& a, const models::Co
         StrictObject r((*restarts)[i], f->pointer_of("restarts") + "/" + std::to_string(i), issues);
         if (!r.valid()) continue;
         models::ControllerRestart restart;
-        restart.client = r.enumeration("controller", {"job-controller"}, Required::Yes).value_or("job-controller");
+        restart.client = r.enumeration("controller", {"job-controller", "trainjob-controller"}, Required::Yes).value_or("job-controller");
         restart.at = r.quantity("at", Dimension::Time, Required::Yes).value_or(0);
         restart.downtime = r.quantity("downtime", Dimension::Time).value_or(10);
         r.finish();
@@ -963,6 +963,72 @@ static models::ApiServerConfig read_api_server(StrictObject& a, const models::Co
     f->finish();
   }
   a.finish();
+  return c;
+}
+
+// /trainJobs: the TrainJob CRD's establishment, the runtimes, the validating webhook and the
+// TrainJobs users submit. A TrainJob is read as written (numNodes and runtimeRef unchecked) so that
+// invalid ones reach the webhook; what is malformed (not a number, an unknown key) is an error here.
+static models::TrainJobsConfig read_train_jobs(StrictObject& t, const models::GpuCatalog& catalog, std::vector<JsonIssue>& issues) {
+  models::TrainJobsConfig c;
+  c.establish_delay = t.quantity("establishDelay", Dimension::Time).value_or(c.establish_delay);
+  if (const auto* runtimes = t.array("runtimes")) {
+    c.runtimes.clear();
+    for (std::size_t i = 0; i < runtimes->size(); ++i) {
+      if (!(*runtimes)[i].is_string()) {
+        issues.push_back({t.pointer_of("runtimes") + "/" + std::to_string(i), "must be a string"});
+        continue;
+      }
+      c.runtimes.push_back((*runtimes)[i].get<std::string>());
+    }
+  }
+  c.webhook.kinds = {models::kTrainJobKind};
+  if (auto w = t.object("webhook")) {
+    if (w->valid()) {
+      c.webhook.name = w->string("name").value_or(c.webhook.name);
+      c.webhook.latency = w->quantity("latency", Dimension::Time).value_or(c.webhook.latency);
+      c.webhook.timeout = w->quantity("timeout", Dimension::Time, Required::No, 1e-3).value_or(c.webhook.timeout);
+      c.webhook.fail_closed = w->enumeration("failurePolicy", {"Fail", "Ignore"}).value_or("Fail") == "Fail";
+      c.webhook.timeout_rate = w->number("timeoutRate", Required::No, 0, 1).value_or(0);
+      if (const auto* down = w->array("down")) {
+        for (std::size_t i = 0; i < down->size(); ++i) {
+          StrictObject o((*down)[i], w->pointer_of("down") + "/" + std::to_string(i), issues);
+          if (!o.valid()) continue;
+          models::WebhookDownWindow window;
+          window.from = o.quantity("from", Dimension::Time, Required::Yes).value_or(0);
+          window.to = o.quantity("to", Dimension::Time, Required::Yes).value_or(0);
+          if (o.has("from") && o.has("to") && window.from > window.to) o.issue("to", "must not be before from");
+          o.finish();
+          c.webhook.down.push_back(window);
+        }
+      }
+      w->finish();
+    }
+  }
+  if (const auto* jobs = t.array("jobs", Required::Yes)) {
+    for (std::size_t i = 0; i < jobs->size(); ++i) {
+      const std::string ptr = t.pointer_of("jobs") + "/" + std::to_string(i);
+      StrictObject j((*jobs)[i], ptr, issues);
+      if (!j.valid()) continue;
+      models::TrainJobSubmission s;
+      s.name = j.string("name", Required::Yes).value_or("");
+      s.submit_time = j.quantity("submitTime", Dimension::Time).value_or(0);
+      s.num_nodes = j.integer("numNodes", Required::Yes).value_or(1);
+      s.runtime = j.string("runtimeRef", Required::Yes).value_or("");
+      models::JobSpec node;
+      node.id = s.name;
+      node.submit_time = s.submit_time;
+      node.duration = j.quantity("duration", Dimension::Time, Required::Yes, 1e-9).value_or(1);
+      if (const auto* tmpl = j.raw("podTemplate", Required::Yes)) {
+        node.pods.push_back(models::read_pod_template(*tmpl, j.pointer_of("podTemplate"), "node", catalog, issues));
+      }
+      s.node = std::make_shared<const models::JobSpec>(std::move(node));
+      j.finish();
+      c.jobs.push_back(std::move(s));
+    }
+  }
+  std::stable_sort(c.jobs.begin(), c.jobs.end(), [](const auto& a, const auto& b) { return a.submit_time < b.submit_time; });
+  t.finish();
   return c;
 }
 
@@ -1005,7 +1071,23 @@ Scenario load_scenario(const nlohmann::json& doc, const std::string& source,
     sc.deployments = read_deployments(root, catalog, issues);
     sc.disaggregated_serving = read_disaggregated_serving(root, catalog, sc.node_pools, sc.fabric.has_value(), sc.deployments, issues);
     sc.job_sets = read_job_sets(root, catalog, issues);
+    if (auto t = root.object("trainJobs")) {
+      if (t->valid()) {
+        sc.train_jobs = read_train_jobs(*t, catalog, issues);
+        sc.train_job_operator.runtimes = sc.train_jobs->runtimes;
+        if (!root.has("apiServer")) issues.push_back({"/trainJobs", "needs /apiServer (TrainJobs live in the API server's store)"});
+      }
+    }
+    if (sc.api_server && !sc.train_jobs) {
+      for (std::size_t i = 0; i < sc.api_server->faults.restarts.size(); ++i) {
+        if (sc.api_server->faults.restarts[i].client == "trainjob-controller") {
+          issues.push_back({"/apiServer/faults/restarts/" + std::to_string(i) + "/controller",
+                            "\"trainjob-controller\" runs only with /trainJobs"});
+        }
+      }
+    }
     if (auto c = root.object("controllers")) {
+      sc.train_job_operator.relist_on_restart = c->boolean("operatorRelistOnRestart").value_or(true);
       sc.node_lifecycle.node_monitor_grace_period =
           c->quantity("nodeMonitorGracePeriod", Dimension::Time).value_or(sc.node_lifecycle.node_monitor_grace_period);
       sc.node_lifecycle.default_toleration_seconds =

@@ -880,6 +880,56 @@ TEST(ScenarioLoader, ApiServerMistakesAreReportedWithPointers) {
   EXPECT_TRUE(has("/apiServer/faults/restarts/0/controller")) << joined(lines);
 }
 
+TEST(ScenarioLoader, TrainJobsAreReadAsWrittenWithTheirWebhookAndTheOperatorSwitch) {
+  const auto sc = load_scenario(with(scenario(), [](json& d) {
+    d["apiServer"] = json::object();
+    d["controllers"] = {{"operatorRelistOnRestart", false}};
+    d["trainJobs"] = {{"establishDelay", "1s"},
+                      {"runtimes", {"torch-distributed"}},
+                      {"webhook", {{"latency", "20ms"}, {"timeout", "3s"}, {"failurePolicy", "Ignore"}, {"timeoutRate", 0.25},
+                                   {"down", json::array({{{"from", "1m"}, {"to", "2m"}}})}}},
+                      {"jobs", json::array({{{"name", "late"}, {"submitTime", "30s"}, {"numNodes", 2}, {"runtimeRef", "torch-distributed"},
+                                             {"duration", "1m"}, {"podTemplate", {{"requests", {{"cpu", "4"}, {"nvidia.com/gpu", 1}}}}}},
+                                            {{"name", "Bad_Name"}, {"numNodes", -1}, {"runtimeRef", "nope"}, {"duration", "1m"},
+                                             {"podTemplate", {{"requests", {{"cpu", "4"}}}}}}})}};
+  }), kSource, "/base");
+  ASSERT_TRUE(sc.train_jobs.has_value());
+  const models::TrainJobsConfig& t = *sc.train_jobs;
+  EXPECT_DOUBLE_EQ(t.establish_delay, 1);
+  EXPECT_EQ(t.runtimes, std::vector<std::string>{"torch-distributed"});
+  EXPECT_EQ(sc.train_job_operator.runtimes, t.runtimes);
+  EXPECT_FALSE(sc.train_job_operator.relist_on_restart);
+  EXPECT_FALSE(t.webhook.fail_closed);
+  EXPECT_DOUBLE_EQ(t.webhook.timeout, 3);
+  EXPECT_DOUBLE_EQ(t.webhook.timeout_rate, 0.25);
+  ASSERT_EQ(t.webhook.down.size(), 1u);
+  EXPECT_DOUBLE_EQ(t.webhook.down[0].to, 120);
+  ASSERT_EQ(t.jobs.size(), 2u);
+  EXPECT_EQ(t.jobs[0].name, "Bad_Name");  // sorted by submission time; invalid values kept for the webhook
+  EXPECT_EQ(t.jobs[0].num_nodes, -1);
+  EXPECT_EQ(t.jobs[1].name, "late");
+  EXPECT_DOUBLE_EQ(*t.jobs[1].node->duration, 60);
+  EXPECT_EQ(t.jobs[1].node->pods.at(0).requests.gpus, 1);
+}
+
+TEST(ScenarioLoader, TrainJobMistakesAreReportedWithPointers) {
+  const auto lines = errors_of(with(scenario(), [](json& d) {
+    d["trainJobs"] = {{"webhook", {{"failurePolicy", "Sometimes"}, {"down", json::array({{{"from", "2m"}, {"to", "1m"}}})}}},
+                      {"jobs", json::array({{{"name", "a"}, {"runtimeRef", "torch-distributed"}, {"duration", "1m"},
+                                             {"podTemplate", {{"requests", {{"cpu", "4"}}}}}, {"gpus", 1}}})}};
+  }));
+  const auto has = [&](const std::string& pointer) {
+    return std::any_of(lines.begin(), lines.end(), [&](const std::string& l) {
+      return l.rfind(std::string(kSource) + ": " + pointer + ": ", 0) == 0;
+    });
+  };
+  EXPECT_TRUE(has("/trainJobs/webhook/failurePolicy")) << joined(lines);
+  EXPECT_TRUE(has("/trainJobs/webhook/down/0/to")) << joined(lines);
+  EXPECT_TRUE(has("/trainJobs/jobs/0/numNodes")) << joined(lines);  // required
+  EXPECT_TRUE(has("/trainJobs/jobs/0/gpus")) << joined(lines);      // unknown key
+  EXPECT_TRUE(has("/trainJobs")) << joined(lines);                  // needs /apiServer
+}
+
 TEST(ScenarioLoader, SyntheticPrioritiesAreReadAndChecked) {
   const auto sc = load_scenario(with(scenario(), [](json& d) {
     d["workload"]["synthetic"]["priority"] = {{"values", {0, 1000}}, {"weights", {4, 1}}};

@@ -15,6 +15,7 @@ CaseResult pod_autoscaling(const CaseContext& ctx);
 CaseResult gpu_sharing(const CaseContext& ctx);
 CaseResult high_performance_networking(const CaseContext& ctx);
 CaseResult disaggregated_inference(const CaseContext& ctx);
+CaseResult robust_controller(const CaseContext& ctx);
 
 /// "12m30s"-style duration for evidence.
 std::string seconds_text(double s);

@@ -25,6 +25,9 @@ const std::vector<Case>& registered_cases() {
        cases::cluster_autoscaling},
       {"pod_autoscaling", "an inference Deployment under a load step: the HPA scales up in time and down after stabilization",
        cases::pod_autoscaling},
+      {"robust_controller", "a TrainJob operator with CRD and webhook under API errors, outages and 3 restarts: invalid CRs "
+       "rejected, valid ones Succeeded, each pod created once",
+       cases::robust_controller},
   };
   return cases;
 }
@@ -45,7 +48,6 @@ std::string missing_model(std::string_view requirement) {
       {"accelerator_metrics", "needs a Prometheus exposition with DCGM series names (DCGM_FI_DEV_GPU_UTIL, _FB_USED, ...)"},
       {"ai_service_metrics", "needs a Prometheus exposition of inference-server series and a scrape/discovery model"},
       {"secure_accelerator_access", "needs per-container device visibility (container 0 with the claim sees it, others not)"},
-      {"robust_controller", "will use the API-server model (CRDs, webhooks, API errors, controller restarts) under construction"},
   };
   for (const auto& [id, text] : kMissing) {
     if (requirement == id) return text;

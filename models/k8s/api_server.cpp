@@ -12,6 +12,7 @@ namespace {
 constexpr ApiStatus kOk{200, "OK"};
 constexpr ApiStatus kCreated{201, "Created"};
 constexpr ApiStatus kNotFound{404, "NotFound"};
+constexpr const char* kNotServed = "the server could not find the requested resource";
 constexpr ApiStatus kAlreadyExists{409, "AlreadyExists"};
 constexpr ApiStatus kConflict{409, "Conflict"};
 constexpr ApiStatus kGone{410, "Expired"};
@@ -142,19 +143,38 @@ void ApiServer::audit(const Request& req, const ApiReply& reply) {
                           reply.status.code});
 }
 
-void ApiServer::submit(Request req, std::function<ApiReply()> apply, ReplyHandler reply) {
+void ApiServer::submit(Request req, std::function<ApiReply()> apply, ReplyHandler reply, std::shared_ptr<const ApiObject> admit) {
   const double out = rate_limited(req.client, engine_.now());
   const bool read = req.verb == ApiVerb::Get || req.verb == ApiVerb::List;
   const double at = out + (read ? config_.read_latency : config_.write_latency);
-  engine_.schedule_at(at, [this, req = std::move(req), apply = std::move(apply), reply = std::move(reply)] {
+  engine_.schedule_at(at, [this, req = std::move(req), apply = std::move(apply), reply = std::move(reply), admit = std::move(admit)] {
+    auto answer = [this, req, reply](const ApiReply& r) {
+      audit(req, r);
+      if (reply) reply(r);
+    };
     ApiReply r;
     if (auto fault = injected_fault(req.verb)) {
       r.status = *fault;
+    } else if (served_ && !served_(req.kind)) {
+      r.status = kNotFound;
+      r.message = kNotServed;
+    } else if (admit && admission_) {
+      // Applied (or refused) when admission has decided, which may take the webhook's latency.
+      admission_(*admit, [apply, answer](std::optional<ApiStatus> refused, std::string message) {
+        ApiReply decided;
+        if (refused) {
+          decided.status = *refused;
+          decided.message = std::move(message);
+        } else {
+          decided = apply();
+        }
+        answer(decided);
+      });
+      return;
     } else {
       r = apply();
     }
-    audit(req, r);
-    if (reply) reply(r);
+    answer(r);
   });
 }
 
@@ -163,6 +183,8 @@ ObjectPtr ApiServer::commit(WatchEventType type, std::shared_ptr<ApiObject> obje
   object->meta.resource_version = ++revision_;
   const auto key = std::make_pair(object->meta.ns, object->meta.name);
   ObjectPtr stored = object;
+  ObjectPtr before;
+  if (auto it = store.objects.find(key); it != store.objects.end()) before = it->second;
   if (type == WatchEventType::Deleted) {
     store.objects.erase(key);
   } else {
@@ -178,6 +200,7 @@ ObjectPtr ApiServer::commit(WatchEventType type, std::shared_ptr<ApiObject> obje
   for (const auto& [id, w] : watches_) {
     if (w.established && w.kind == stored->meta.kind && (w.ns.empty() || w.ns == stored->meta.ns)) deliver(id, event, at);
   }
+  committed.emit(type, before, stored);
   return stored;
 }
 
@@ -219,7 +242,7 @@ void ApiServer::create(std::string_view client, ApiObject object, ReplyHandler r
     r.status = kCreated;
     r.object = commit(WatchEventType::Added, obj);
     return r;
-  }, std::move(reply));
+  }, std::move(reply), obj);
 }
 
 void ApiServer::get(std::string_view client, std::string_view kind, std::string_view ns, std::string_view name,
@@ -356,6 +379,8 @@ ApiServer::WatchId ApiServer::watch(std::string_view client, std::string_view ki
     KindStore& store = kinds_[req.kind];
     if (auto fault = injected_fault(ApiVerb::Watch)) {
       r.status = *fault;
+    } else if (served_ && !served_(req.kind)) {
+      r.status = kNotFound;
     } else if (from < store.compacted) {
       r.status = kGone;  // "too old resource version": the events after `from` are no longer kept
     }

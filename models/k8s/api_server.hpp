@@ -69,6 +69,7 @@ struct ApiReply {
   ObjectPtr object;            ///< create, get, update, patch; delete: the last state
   std::vector<ObjectPtr> items;  ///< list, by namespace then name
   std::uint64_t resource_version = 0;  ///< list: the store's revision the list is consistent with
+  std::string message;  ///< why a request was refused, where there is more to say (admission denials)
 };
 using ReplyHandler = std::function<void(const ApiReply&)>;
 
@@ -133,6 +134,12 @@ struct AuditEntry {
   int code;
 };
 
+/// Admission (a validating webhook, admission_webhook.hpp): told every create that reaches the store
+/// (not refused by a fault), before it is applied; it answers through `decide`, now or later (the
+/// webhook's latency): nullopt admits, a status refuses the request with `message`.
+using AdmissionDecision = std::function<void(std::optional<ApiStatus> refused, std::string message)>;
+using AdmissionHook = std::function<void(const ApiObject& object, AdmissionDecision decide)>;
+
 /// A Kubernetes Event after the recorder's deduplication.
 struct RecordedEvent {
   std::string name;  ///< the Event object's name
@@ -189,6 +196,15 @@ class ApiServer {
   /// True while an outage window holds at time t.
   bool unavailable(double t) const;
 
+  /// Which kinds the server serves (custom_resources.hpp: built-in kinds and those of established
+  /// CRDs); requests for any other kind are answered 404 NotFound. Unset: every kind is served.
+  void set_served_kinds(std::function<bool(std::string_view kind)> served) { served_ = std::move(served); }
+  /// The admission step for creates; unset: every create is admitted.
+  void set_admission(AdmissionHook hook) { admission_ = std::move(hook); }
+  /// Every committed change, as it is committed (server-side controllers: CRD establishment, and
+  /// observers that must see each stored state exactly once): the previous state (null on create).
+  sim::Signal<WatchEventType, const ObjectPtr& /*before*/, const ObjectPtr& /*now*/> committed;
+
   /// Answered requests (every verb, watches when established or refused).
   sim::Signal<const AuditEntry&> audited;
   /// Requests answered with an error (injected or semantic), by code.
@@ -222,7 +238,7 @@ class ApiServer {
 
   /// Sends the request through the client's bucket; `apply` runs when it reaches the store, unless
   /// a fault answers it first.
-  void submit(Request req, std::function<ApiReply()> apply, ReplyHandler reply);
+  void submit(Request req, std::function<ApiReply()> apply, ReplyHandler reply, std::shared_ptr<const ApiObject> admit = nullptr);
   /// The injected fault for a request arriving now, if any.
   std::optional<ApiStatus> injected_fault(ApiVerb verb);
   double rate_limited(std::string_view client, double t);
@@ -256,6 +272,8 @@ class ApiServer {
   std::map<std::string, std::size_t, std::less<>> event_index_;  // dedup key -> events_ index
   std::map<int, std::uint64_t> errors_;
   std::uint64_t requests_ = 0;
+  std::function<bool(std::string_view)> served_;
+  AdmissionHook admission_;
 };
 
 }  // namespace kubetwin::models

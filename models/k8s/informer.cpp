@@ -11,6 +11,15 @@ void Informer::start() {
   list();
 }
 
+void Informer::start_watching_from(std::uint64_t resource_version) {
+  if (running_) return;
+  running_ = true;
+  last_rv_ = resource_version;
+  synced_once_ = true;
+  synced.emit();
+  watch();
+}
+
 void Informer::stop() {
   if (!running_) return;
   running_ = false;

@@ -28,6 +28,10 @@ class Informer {
   void start();
   /// Stops watching and forgets the cache (a process that dies); replies still on their way are ignored.
   void stop();
+  /// Watches from `resource_version` without listing first, so the cache holds only what the watch
+  /// brings: an edge-triggered client, which never learns what changed before. Only the
+  /// deliberately broken operator does this (TrainJobOperatorConfig::relist_on_restart false).
+  void start_watching_from(std::uint64_t resource_version);
 
   bool has_synced() const { return synced_once_; }
   ObjectPtr get(std::string_view ns, std::string_view name) const;

@@ -54,6 +54,7 @@ void PodStatusWriter::on_added(const ObjectPtr& obj) {
   pod.ns = obj->meta.ns;
   pod.name = obj->meta.name;
   auto label = obj->meta.labels.find(kJobNameLabel);
+  if (label == obj->meta.labels.end()) label = obj->meta.labels.find(kTrainJobNameLabel);
   pod.job = label == obj->meta.labels.end() ? obj->meta.name : label->second;
   JobSpec unit = *obj->workload;
   unit.failures = {};  // drawn here, as the kubelet sees the container exit

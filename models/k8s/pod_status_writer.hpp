@@ -24,6 +24,8 @@ namespace kubetwin::models {
 
 /// The label naming a Pod's Job (upstream's `batch.kubernetes.io/job-name`).
 inline constexpr const char* kJobNameLabel = "batch.kubernetes.io/job-name";
+/// The label naming a pod's TrainJob (Kubeflow Trainer's; train_job_operator.hpp).
+inline constexpr const char* kTrainJobNameLabel = "trainer.kubeflow.org/trainjob-name";
 
 class PodStatusWriter {
  public:

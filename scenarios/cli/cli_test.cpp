@@ -764,6 +764,50 @@ TEST_F(Cli, RunsWithoutApiServerWriteNoAuditLogAndBadApiServerInputExits2) {
   EXPECT_FALSE(fs::exists(path("bad/summary.json")));
 }
 
+TEST_F(Cli, TrainJobOperatorExampleRejectsInvalidRunsValidOnesAndCreatesEachPodOnce) {
+  const auto r = kubetwin("run " + shell_quote(example("trainjob-operator.json")) + " --quiet --out out");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const json s = summary("out");
+  EXPECT_EQ(s["trainJobs"]["crdsEstablished"], 1);
+  EXPECT_EQ(s["trainJobs"]["submitted"], 7);
+  EXPECT_EQ(s["trainJobs"]["stored"], 5);
+  EXPECT_EQ(s["trainJobs"]["rejected"], 2);
+  EXPECT_EQ(s["trainJobs"]["succeeded"], 5);
+  EXPECT_EQ(s["trainJobs"]["operatorRestarts"], 2);
+  EXPECT_GT(s["trainJobs"]["webhook"]["failedClosed"].get<int>(), 0);
+  std::map<std::string, int> rejected, created;
+  for (const auto& line : lines_of(read_file(path("out/events.jsonl")))) {
+    const json e = json::parse(line);
+    if (e["type"] == "TrainJobRejected") rejected[e["trainJob"].get<std::string>()] = e["code"].get<int>();
+  }
+  EXPECT_EQ(rejected, (std::map<std::string, int>{{"unknown-runtime", 403}, {"zero-nodes", 403}}));
+  for (const auto& line : lines_of(read_file(path("out/audit.jsonl")))) {
+    const json a = json::parse(line);
+    if (a["kind"] == "Pod" && a["verb"] == "create" && a["code"] == 201) ++created[a["name"].get<std::string>()];
+    if (a["kind"] == "TrainJob" && a["verb"] == "create" && a["code"] == 201) {
+      EXPECT_TRUE(a["name"] != "zero-nodes" && a["name"] != "unknown-runtime") << line;
+    }
+  }
+  EXPECT_EQ(created.size(), 9u);  // 2 + 1 + 2 + 1 + 3 nodes
+  for (const auto& [pod, n] : created) EXPECT_EQ(n, 1) << pod;
+  // Byte-identical on a second run.
+  ASSERT_EQ(kubetwin("run " + shell_quote(example("trainjob-operator.json")) + " --quiet --out again").exit_code, 0);
+  EXPECT_EQ(read_file(path("out/events.jsonl")), read_file(path("again/events.jsonl")));
+  EXPECT_EQ(read_file(path("out/audit.jsonl")), read_file(path("again/audit.jsonl")));
+  // Bad input names its pointer and exits 2.
+  const auto bad = kubetwin("run " + shell_quote(example("trainjob-operator.json")) +
+                            " --set '/trainJobs/webhook/failurePolicy=\"Sometimes\"' --quiet --out bad");
+  EXPECT_EQ(bad.exit_code, kExitBadInput);
+  EXPECT_NE(bad.err.find("/trainJobs/webhook/failurePolicy"), std::string::npos) << bad.err;
+  const auto orphan = kubetwin("run " + shell_quote(example("api-faults.json")) +
+                               " --set '/apiServer/faults/restarts/0/controller=\"trainjob-controller\"' --quiet --out bad");
+  EXPECT_EQ(orphan.exit_code, kExitBadInput);
+  EXPECT_NE(orphan.err.find("/apiServer/faults/restarts/0/controller: \"trainjob-controller\" runs only with /trainJobs"),
+            std::string::npos)
+      << orphan.err;
+  EXPECT_FALSE(fs::exists(path("bad/summary.json")));
+}
+
 TEST_F(Cli, FingerprintsOfTheExampleRunsArePinned) {
   struct Pinned {
     std::string args;
