@@ -15,6 +15,7 @@
 #include "models/dra/dra_loader.hpp"
 #include "models/autoscaling/horizontal_pod_autoscaler.hpp"
 #include "models/k8s/api_server.hpp"
+#include "models/k8s/container_devices.hpp"
 #include "models/k8s/control_plane_timing.hpp"
 #include "models/k8s/deployment_controller.hpp"
 #include "models/k8s/jobset_controller.hpp"
@@ -61,6 +62,8 @@ struct Scenario {
   /// The API server as an object store (/apiServer): set, batch Jobs go through it (their Job and
   /// Pod objects, informers, faults); unset, everything runs as before it existed.
   std::optional<models::ApiServerConfig> api_server;
+  /// The nodes' container runtime (/containerRuntime): which devices containers can open.
+  models::ContainerRuntimeConfig container_runtime;
   /// Cluster autoscaler settings; it runs when some node pool has `autoscaling`.
   models::ClusterAutoscalerConfig autoscaler;
   /// DRA objects (device classes, claims, templates, per-pool resource slices).

@@ -13,6 +13,8 @@ CaseResult dra_support(const CaseContext& ctx);
 CaseResult cluster_autoscaling(const CaseContext& ctx);
 CaseResult pod_autoscaling(const CaseContext& ctx);
 CaseResult gpu_sharing(const CaseContext& ctx);
+CaseResult secure_accelerator_access(const CaseContext& ctx);
+CaseResult virtualized_accelerator(const CaseContext& ctx);
 
 /// "12m30s"-style duration for evidence.
 std::string seconds_text(double s);

@@ -13,12 +13,18 @@ const std::vector<Case>& registered_cases() {
        cases::dra_support},
       {"gpu_sharing", "0.25- and 0.5-GPU shares on 2 GPUs: several pods per GPU, never beyond a whole GPU, all complete",
        cases::gpu_sharing},
+      {"virtualized_accelerator",
+       "the same claims and nvidia.com/gpu requests on physical GPUs and on vGPUs: identical allocation, isolation, accounting",
+       cases::virtualized_accelerator},
       {"gang_scheduling", "5 gangs of 3 full nodes on 4 nodes: never a partial gang, no deadlock, all complete",
        cases::gang_scheduling},
       {"cluster_autoscaling", "N+1 one-GPU pods on N one-GPU nodes: the GPU pool grows within bounds, shrinks back to min",
        cases::cluster_autoscaling},
       {"pod_autoscaling", "an inference Deployment under a load step: the HPA scales up in time and down after stabilization",
        cases::pod_autoscaling},
+      {"secure_accelerator_access",
+       "TestSecureAcceleratorAccess under stress: each container sees only its claimed or requested devices, foreign opens refused",
+       cases::secure_accelerator_access},
   };
   return cases;
 }
@@ -33,14 +39,12 @@ const Case* find_case(std::string_view requirement) {
 std::string missing_model(std::string_view requirement) {
   static const std::pair<const char*, const char*> kMissing[] = {
       {"driver_runtime_management", "needs advertised vs actual driver/runtime versions per node and a compatibility matrix"},
-      {"virtualized_accelerator", "needs a vGPU device pool with the physical path's accounting"},
       {"ai_inference", "needs a Gateway/HTTPRoute model (weighted backendRefs, header matches)"},
       {"advanced_inference_ingress", "needs a Gateway API Inference Extension endpoint picker (InferencePool)"},
       {"high_performance_networking", "needs NICs as DRA devices with matchAttribute constraints (GPU+NIC locality)"},
       {"disaggregated_inference", "needs prefill/decode pod groups with a KV-transfer edge"},
       {"accelerator_metrics", "needs a Prometheus exposition with DCGM series names (DCGM_FI_DEV_GPU_UTIL, _FB_USED, ...)"},
       {"ai_service_metrics", "needs a Prometheus exposition of inference-server series and a scrape/discovery model"},
-      {"secure_accelerator_access", "needs per-container device visibility (container 0 with the claim sees it, others not)"},
       {"robust_controller", "will use the API-server model (CRDs, webhooks, API errors, controller restarts) under construction"},
   };
   for (const auto& [id, text] : kMissing) {
