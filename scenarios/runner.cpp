@@ -180,6 +180,7 @@ void label_nodes(models::Cluster& cluster, const models::FabricIndex& index) {
                                 {models::kNvlinkDomainLabel, std::move(domain)}});
   }
 }
+
 struct ContainerDeviceCounts {
   std::uint64_t containers = 0, devices_allocated = 0, denied = 0, granted = 0;
 };
@@ -361,8 +362,8 @@ nlohmann::ordered_json run_scenario(const Scenario& sc, const RunOptions& option
                                                       cluster.node_name(job.pod_nodes[pod]), devices,
                                                       job.group_of(pod).requests.gpu_milli, claims});
   });
-  // Per-container devices (docs/scenario-format.md, "Containers"): only pods that list containers
-  // log them, so runs without containers log exactly what they did before.
+  // Per-container devices (docs/dra.md, "Containers and device isolation"): only pods that list
+  // containers log them, so runs without containers log exactly what they did before.
   const models::KubeletDevices kubelet_devices(cp, dra, sc.container_runtime);
   ContainerDeviceCounts container_counts;
   cp.pod_running.connect([&](const models::JobState& job, std::size_t pod, models::ControlPlane::ImagePull how) {
@@ -371,7 +372,9 @@ nlohmann::ordered_json run_scenario(const Scenario& sc, const RunOptions& option
                                                     how == models::ControlPlane::ImagePull::Pulled ? "Pulled"
                                                     : how == models::ControlPlane::ImagePull::Cached ? "Cached"
                                                                                                       : ""});
-    if (!job.group_of(pod).containers.empty()) log_container_devices(log, engine.now(), kubelet_devices, job, pod, job_name(job), cluster, container_counts);
+    if (!job.group_of(pod).containers.empty()) {
+      log_container_devices(log, engine.now(), kubelet_devices, job, pod, job_name(job), cluster, container_counts);
+    }
   });
   if (autoscaler) {
     autoscaler->scaled_up.connect([&](std::size_t pool, int nodes, double ready_at) {
@@ -703,7 +706,7 @@ nlohmann::ordered_json run_scenario(const Scenario& sc, const RunOptions& option
                                    {"accessGranted", container_counts.granted},
                                    {"exposeAllDevices", sc.container_runtime.expose_all_devices}};
   }
-    if (node_lifecycle) summary["nodeFaults"] = {{"faults", sc.faults.size()}, {"notReady", nodes_not_ready}, {"evictedPods", evicted_pods}};
+  if (node_lifecycle) summary["nodeFaults"] = {{"faults", sc.faults.size()}, {"notReady", nodes_not_ready}, {"evictedPods", evicted_pods}};
   if (deployments) {
     nlohmann::ordered_json list = nlohmann::ordered_json::array();
     for (std::size_t d = 0; d < deployments->size(); ++d) {

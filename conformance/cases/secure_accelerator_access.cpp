@@ -66,7 +66,7 @@ CaseResult secure_accelerator_access(const CaseContext& ctx) {
      << seen("negative-worker-0/ctr0") << " (ACCELERATOR_MISSING iff 0), the two-container pod's container 0 sees "
      << seen("multi-worker-0/ctr0") << " and container 1 " << seen("multi-worker-0/ctr1")
      << "; under stress " << (kPackedClaimPods + 2) << " claim pods on " << kNodes << " DRA nodes x " << kDevicesPerNode
-     << " devices and " << kPluginPods << " device-plugin pods (2 x nvidia.com/gpu: 1 and a GPU-less sidecar) on " << kNodes
+     << " devices and " << kPluginPods << " device-plugin pods (two containers of nvidia.com/gpu: 1 and a GPU-less sidecar) on " << kNodes
      << " nodes x " << kDevicesPerNode << " GPUs: " << iso.containers << " containers, " << iso.saw_foreign
      << " saw a device not allocated to their pod, " << iso.wrong_count << " saw other than their own count; "
      << iso.denied << " opens of devices not allocated refused (" << iso.denied_held << " of devices another pod held), "
