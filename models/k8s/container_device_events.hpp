@@ -16,8 +16,12 @@ struct ContainerDevicesEvent {
   std::string_view devices_json;  ///< a JSON array of device names ("nvidia0", "gpu-3")
   std::string_view gpus_json;     ///< a JSON array of the node's GPU numbers among them
   void write(sim::JsonObjectWriter& w) const {
-    w.field("job", job).field("pod", pod).field("container", container).field("node", node)
-        .raw_field("devices", devices_json).raw_field("gpus", gpus_json);
+    w.field("job", job)
+        .field("pod", pod)
+        .field("container", container)
+        .field("node", node)
+        .raw_field("devices", devices_json)
+        .raw_field("gpus", gpus_json);
   }
 };
 
@@ -28,7 +32,11 @@ struct DeviceAccessFields {
   std::int64_t gpu = -1;  ///< the node's GPU number; -1: not a GPU (left out)
   std::string_view held_by_json;
   void write_fields(sim::JsonObjectWriter& w) const {
-    w.field("job", job).field("pod", pod).field("container", container).field("node", node).field("device", device);
+    w.field("job", job)
+        .field("pod", pod)
+        .field("container", container)
+        .field("node", node)
+        .field("device", device);
     if (gpu >= 0) w.field("gpu", gpu);
     w.raw_field("heldBy", held_by_json);
   }

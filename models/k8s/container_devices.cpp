@@ -19,7 +19,8 @@ bool holds(std::span<const NodeDevice> list, const NodeDevice& d) {
 
 }  // namespace
 
-std::vector<ContainerDevices> assign_to_containers(const PodGroupSpec& pod, const PodDevices& devices) {
+std::vector<ContainerDevices> assign_to_containers(const PodGroupSpec& pod,
+                                                   const PodDevices& devices) {
   if (pod.containers.empty()) {
     ContainerDevices only{pod.name, {}};
     for (const auto& d : devices.plugin_gpus) add_once(only.devices, d);
@@ -29,11 +30,13 @@ std::vector<ContainerDevices> assign_to_containers(const PodGroupSpec& pod, cons
     return {only};
   }
   std::vector<ContainerDevices> out;
-  std::size_t next_gpu = 0;  // whole GPUs are handed out in container order, as the device manager does
+  std::size_t next_gpu =
+      0;  // whole GPUs are handed out in container order, as the device manager does
   for (const ContainerSpec& c : pod.containers) {
     ContainerDevices cd{c.name, {}};
     if (c.gpu_milli > 0) {
-      for (const auto& d : devices.plugin_gpus) add_once(cd.devices, d);  // the pod's one shared GPU
+      for (const auto& d : devices.plugin_gpus)
+        add_once(cd.devices, d);  // the pod's one shared GPU
     }
     for (std::int64_t g = 0; g < c.gpus && next_gpu < devices.plugin_gpus.size(); ++g) {
       add_once(cd.devices, devices.plugin_gpus[next_gpu++]);
@@ -49,8 +52,10 @@ std::vector<ContainerDevices> assign_to_containers(const PodGroupSpec& pod, cons
   return out;
 }
 
-std::vector<DeviceAccess> resolve_access(std::size_t container, std::span<const std::string> attempts,
-                                         std::span<const NodeDevice> allocated, std::span<const NodeDevice> node_devices,
+std::vector<DeviceAccess> resolve_access(std::size_t container,
+                                         std::span<const std::string> attempts,
+                                         std::span<const NodeDevice> allocated,
+                                         std::span<const NodeDevice> node_devices,
                                          const ContainerRuntimeConfig& runtime) {
   std::vector<NodeDevice> targets, missing;
   for (const std::string& name : attempts) {
@@ -58,7 +63,8 @@ std::vector<DeviceAccess> resolve_access(std::size_t container, std::span<const 
       for (const auto& d : node_devices) add_once(targets, d);
       continue;
     }
-    auto it = std::find_if(node_devices.begin(), node_devices.end(), [&](const NodeDevice& d) { return d.name == name; });
+    auto it = std::find_if(node_devices.begin(), node_devices.end(),
+                           [&](const NodeDevice& d) { return d.name == name; });
     if (it != node_devices.end()) {
       add_once(targets, *it);
     } else {
@@ -78,7 +84,8 @@ std::vector<NodeDevice> KubeletDevices::node_devices(NodeIndex node) const {
   std::vector<NodeDevice> out;
   const std::int64_t plugin_gpus = cp_.cluster().allocatable(node).gpus;
   for (std::int64_t g = 0; g < plugin_gpus; ++g) out.push_back({"nvidia" + std::to_string(g), g});
-  // DRA GPUs (drivers "gpu.*") are numbered in the order the node publishes them, as Scheduled.gpus does.
+  // DRA GPUs (drivers "gpu.*") are numbered in the order the node publishes them, as Scheduled.gpus
+  // does.
   std::int64_t dra_gpu = 0;
   for (const dra::DeviceSlot& slot : dra_.devices_on(node)) {
     const bool gpu = dra_.driver(slot.shape_device).starts_with("gpu.");
@@ -89,18 +96,21 @@ std::vector<NodeDevice> KubeletDevices::node_devices(NodeIndex node) const {
 
 PodDevices KubeletDevices::pod_devices(const JobState& job, std::size_t pod) const {
   PodDevices out;
-  for (DeviceIndex d : job.pod_devices[pod]) out.plugin_gpus.push_back({"nvidia" + std::to_string(d), d});
+  for (DeviceIndex d : job.pod_devices[pod])
+    out.plugin_gpus.push_back({"nvidia" + std::to_string(d), d});
   const PodGroupSpec& spec = job.group_of(pod);
   if (spec.resource_claims.empty()) return out;
   const std::vector<NodeDevice> on_node = node_devices(job.pod_nodes[pod]);
   const auto dra_begin = on_node.begin() + cp_.cluster().allocatable(job.pod_nodes[pod]).gpus;
   for (const PodResourceClaim& entry : spec.resource_claims) {
-    const dra::ClaimId id = entry.resource_claim_name.empty() ? dra_.generated_claim({job.seq, pod}, entry.name)
-                                                              : dra_.find_claim(entry.resource_claim_name);
+    const dra::ClaimId id = entry.resource_claim_name.empty()
+                                ? dra_.generated_claim({job.seq, pod}, entry.name)
+                                : dra_.find_claim(entry.resource_claim_name);
     std::vector<NodeDevice> list;
     if (id != dra::kNoClaim && dra_.claim(id).status.allocation) {
       for (const auto& r : dra_.claim(id).status.allocation->results) {
-        auto it = std::find_if(dra_begin, on_node.end(), [&](const NodeDevice& d) { return d.name == r.device; });
+        auto it = std::find_if(dra_begin, on_node.end(),
+                               [&](const NodeDevice& d) { return d.name == r.device; });
         list.push_back(it != on_node.end() ? *it : NodeDevice{r.device, -1});
       }
     }
@@ -133,7 +143,8 @@ KubeletDevices::PodStart KubeletDevices::start_pod(const JobState& job, std::siz
     for (ContainerDevices& c : out.visible) c.devices = on_node;
   }
   for (std::size_t c = 0; c < spec.containers.size(); ++c) {
-    for (DeviceAccess& a : resolve_access(c, spec.containers[c].device_access_attempts, out.allocated[c].devices, on_node, runtime_)) {
+    for (DeviceAccess& a : resolve_access(c, spec.containers[c].device_access_attempts,
+                                          out.allocated[c].devices, on_node, runtime_)) {
       out.accesses.push_back(std::move(a));
     }
   }

@@ -26,7 +26,7 @@ struct JobState;
 
 /// A device on a node as a container opens it.
 struct NodeDevice {
-  std::string name;       ///< "nvidia<k>" for device-plugin GPU k; a DRA device's ResourceSlice name
+  std::string name;  ///< "nvidia<k>" for device-plugin GPU k; a DRA device's ResourceSlice name
   std::int64_t gpu = -1;  ///< the node's GPU number (as in Scheduled.gpus); -1: not a GPU
   bool operator==(const NodeDevice&) const = default;
 };
@@ -55,7 +55,8 @@ struct ContainerRuntimeConfig {
 /// that requested them, in container order (a GPU share goes to every container with a share); a
 /// claim's devices go to every container that references it; claims no container references go to
 /// none. A pod without containers is one container holding everything.
-std::vector<ContainerDevices> assign_to_containers(const PodGroupSpec& pod, const PodDevices& devices);
+std::vector<ContainerDevices> assign_to_containers(const PodGroupSpec& pod,
+                                                   const PodDevices& devices);
 
 /// One device a container tried to open that was not allocated to it.
 struct DeviceAccess {
@@ -69,8 +70,10 @@ struct DeviceAccess {
 /// `allocated`, on a node with `node_devices`: devices the container holds are not reported; others
 /// are refused, or granted when the runtime exposes all devices. Each device once, in node order
 /// for "all", then in the order named.
-std::vector<DeviceAccess> resolve_access(std::size_t container, std::span<const std::string> attempts,
-                                         std::span<const NodeDevice> allocated, std::span<const NodeDevice> node_devices,
+std::vector<DeviceAccess> resolve_access(std::size_t container,
+                                         std::span<const std::string> attempts,
+                                         std::span<const NodeDevice> allocated,
+                                         std::span<const NodeDevice> node_devices,
                                          const ContainerRuntimeConfig& runtime);
 
 /// The kubelet's view of devices across the cluster, read from what the control plane and the DRA

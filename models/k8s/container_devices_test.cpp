@@ -25,7 +25,8 @@ std::vector<std::string> names(const std::vector<NodeDevice>& list) {
   return out;
 }
 
-ContainerSpec container(std::string name, std::int64_t gpus = 0, std::vector<std::string> claims = {},
+ContainerSpec container(std::string name, std::int64_t gpus = 0,
+                        std::vector<std::string> claims = {},
                         std::vector<std::string> attempts = {}) {
   ContainerSpec c;
   c.name = std::move(name);
@@ -53,9 +54,11 @@ TEST(AssignToContainers, PodWithoutContainersIsOneContainerHoldingEverything) {
 }
 
 TEST(AssignToContainers, OnlyTheContainerReferencingTheClaimGetsItsDevices) {
-  // TestSecureAcceleratorAccess's multi-container pod: container 0 references the claim, 1 does not.
+  // TestSecureAcceleratorAccess's multi-container pod: container 0 references the claim, 1 does
+  // not.
   PodDevices d{{}, {{"gpu", {dev("gpu-3", 3)}}, {"unreferenced", {dev("gpu-5", 5)}}}};
-  const auto out = assign_to_containers(pod_with({container("ctr0", 0, {"gpu"}), container("ctr1")}), d);
+  const auto out =
+      assign_to_containers(pod_with({container("ctr0", 0, {"gpu"}), container("ctr1")}), d);
   ASSERT_EQ(out.size(), 2u);
   EXPECT_EQ(names(out[0].devices), (std::vector<std::string>{"gpu-3"}));
   EXPECT_TRUE(out[1].devices.empty());  // and nobody gets the claim no container references
@@ -63,14 +66,16 @@ TEST(AssignToContainers, OnlyTheContainerReferencingTheClaimGetsItsDevices) {
 
 TEST(AssignToContainers, SharedClaimGoesToEveryContainerReferencingIt) {
   PodDevices d{{}, {{"gpu", {dev("gpu-0", 0), dev("gpu-1", 1)}}}};
-  const auto out = assign_to_containers(pod_with({container("a", 0, {"gpu"}), container("b", 0, {"gpu"})}), d);
+  const auto out =
+      assign_to_containers(pod_with({container("a", 0, {"gpu"}), container("b", 0, {"gpu"})}), d);
   EXPECT_EQ(names(out[0].devices), names(out[1].devices));
   EXPECT_EQ(out[1].devices.size(), 2u);
 }
 
 TEST(AssignToContainers, DevicePluginGpusGoToTheRequestersInContainerOrder) {
   PodDevices d{{dev("nvidia4", 4), dev("nvidia5", 5), dev("nvidia6", 6)}, {}};
-  const auto out = assign_to_containers(pod_with({container("one", 1), container("none"), container("two", 2)}), d);
+  const auto out = assign_to_containers(
+      pod_with({container("one", 1), container("none"), container("two", 2)}), d);
   EXPECT_EQ(names(out[0].devices), (std::vector<std::string>{"nvidia4"}));
   EXPECT_TRUE(out[1].devices.empty());
   EXPECT_EQ(names(out[2].devices), (std::vector<std::string>{"nvidia5", "nvidia6"}));
@@ -122,7 +127,8 @@ dra::CelSelector cel(const std::string& expr) {
 
 /// Pods with one single-accelerator claim (from a template) referenced by container 0 only.
 JobSpec claim_job(const std::string& id) {
-  PodGroupSpec p = pod_with({container("ctr0", 0, {"gpu"}, {"all"}), container("ctr1", 0, {}, {"gpu-0"})});
+  PodGroupSpec p =
+      pod_with({container("ctr0", 0, {"gpu"}, {"all"}), container("ctr1", 0, {}, {"gpu-0"})});
   p.requests = {1000, kGi, 0};
   p.replicas = 2;
   PodResourceClaim c;
@@ -158,12 +164,15 @@ TEST(KubeletDevices, PackedPodsSeeOnlyTheirOwnClaimedDevicesAndForeignOpensAreRe
   std::vector<std::string> refused, holders_of_refused;
   h.cp.pod_running.connect([&](const JobState& j, std::size_t pod, ControlPlane::ImagePull) {
     const auto start = kubelet.start_pod(j, pod);
-    for (const auto& c : start.visible) seen[j.pod_name(pod) + "/" + c.container] = names(c.devices);
+    for (const auto& c : start.visible)
+      seen[j.pod_name(pod) + "/" + c.container] = names(c.devices);
     for (const auto& a : start.accesses) {
       EXPECT_FALSE(a.granted);
-      refused.push_back(j.pod_name(pod) + "/" + start.visible[a.container].container + "->" + a.device.name);
+      refused.push_back(j.pod_name(pod) + "/" + start.visible[a.container].container + "->" +
+                        a.device.name);
       if (a.device.name == "gpu-0") {
-        for (const auto& holder : kubelet.holders(j.pod_nodes[pod], a.device)) holders_of_refused.push_back(holder);
+        for (const auto& holder : kubelet.holders(j.pod_nodes[pod], a.device))
+          holders_of_refused.push_back(holder);
       }
     }
   });
@@ -178,12 +187,13 @@ TEST(KubeletDevices, PackedPodsSeeOnlyTheirOwnClaimedDevicesAndForeignOpensAreRe
       EXPECT_TRUE(list.empty()) << who;
     } else {
       ASSERT_EQ(list.size(), 1u) << who;
-      EXPECT_TRUE(devices.insert(list[0]).second) << who << " sees " << list[0] << ", another pod's device";
+      EXPECT_TRUE(devices.insert(list[0]).second)
+          << who << " sees " << list[0] << ", another pod's device";
     }
   }
   EXPECT_EQ(devices.size(), 4u);
-  // Each ctr0 tries "all": the three other pods' devices (those already allocated or not) are refused;
-  // each ctr1 tries gpu-0, which only one ctr0 holds.
+  // Each ctr0 tries "all": the three other pods' devices (those already allocated or not) are
+  // refused; each ctr1 tries gpu-0, which only one ctr0 holds.
   EXPECT_EQ(refused.size(), 4u * 3u + 4u) << ::testing::PrintToString(refused);
   EXPECT_FALSE(holders_of_refused.empty());
   for (const auto& holder : holders_of_refused) EXPECT_TRUE(holder.ends_with("/ctr0")) << holder;
