@@ -190,5 +190,40 @@ TEST_F(Cases, RobustControllerFailsWhenTheOperatorDropsWorkOnRestart) {
   EXPECT_NE(r.evidence.find("vit-pretrain"), std::string::npos) << r.evidence;  // created at 22 s, while it was down
 }
 
+TEST_F(Cases, SecureAcceleratorAccessPasses) {
+  for (const char* profile : {"default", "coscheduling"}) {
+    const auto r = run("secure_accelerator_access", profile);
+    EXPECT_EQ(r.status, Status::Pass) << profile << ": " << r.evidence;
+    EXPECT_NE(r.evidence.find("the pod with the claim sees 1 device(s)"), std::string::npos) << r.evidence;
+    EXPECT_NE(r.evidence.find("the pod without sees 0"), std::string::npos) << r.evidence;
+    EXPECT_NE(r.evidence.find("container 0 sees 1 and container 1 0"), std::string::npos) << r.evidence;
+    EXPECT_NE(r.evidence.find(" 0 saw a device not allocated to their pod"), std::string::npos) << r.evidence;
+    EXPECT_NE(r.evidence.find(", 0 granted; 18/18 pods completed"), std::string::npos) << r.evidence;
+  }
+}
+
+TEST_F(Cases, SecureAcceleratorAccessFailsWithoutDeviceIsolation) {
+  const auto r = run("secure_accelerator_access", broken("no-device-isolation"));
+  EXPECT_EQ(r.status, Status::Fail) << r.evidence;
+  // The evidence names the leak: a container that sees, and opens, a GPU another pod holds.
+  EXPECT_NE(r.evidence.find("the pod without sees 4"), std::string::npos) << r.evidence;
+  EXPECT_NE(r.evidence.find("FAIL: "), std::string::npos) << r.evidence;
+  EXPECT_NE(r.evidence.find("containers saw devices not allocated to their pod (first: container "), std::string::npos) << r.evidence;
+  EXPECT_NE(r.evidence.find("(held by "), std::string::npos) << r.evidence;
+  EXPECT_NE(r.evidence.find("opens of devices not allocated succeeded (first: container "), std::string::npos) << r.evidence;
+}
+
+TEST_F(Cases, VirtualizedAcceleratorPasses) {
+  const auto r = run("virtualized_accelerator", "coscheduling");
+  EXPECT_EQ(r.status, Status::Pass) << r.evidence;
+  EXPECT_NE(r.evidence.find("summary.containerDevices identical; 16/16 and 16/16 pods completed"), std::string::npos) << r.evidence;
+}
+
+TEST_F(Cases, VirtualizedAcceleratorFailsWhenVgpusLeak) {
+  const auto r = run("virtualized_accelerator", broken("no-device-isolation"));
+  EXPECT_EQ(r.status, Status::Fail) << r.evidence;
+  EXPECT_NE(r.evidence.find("[vGPU]"), std::string::npos) << r.evidence;
+}
+
 }  // namespace
 }  // namespace kubetwin::conformance

@@ -17,6 +17,8 @@
 #include "models/k8s/admission_webhook.hpp"
 #include "models/k8s/api_server.hpp"
 #include "models/k8s/custom_resources.hpp"
+#include "models/k8s/container_device_events.hpp"
+#include "models/k8s/container_devices.hpp"
 #include "models/k8s/control_plane.hpp"
 #include "models/k8s/job_events.hpp"
 #include "models/k8s/job_controller.hpp"
@@ -185,6 +187,53 @@ void label_nodes(models::Cluster& cluster, const models::FabricIndex& index) {
                                 {models::kNvlinkDomainLabel, std::move(domain)}});
   }
 }
+
+struct ContainerDeviceCounts {
+  std::uint64_t containers = 0, devices_allocated = 0, denied = 0, granted = 0;
+};
+
+std::string json_string_array(const std::vector<std::string>& list) {
+  std::string out = "[";
+  for (const auto& s : list) {
+    if (out.size() > 1) out += ',';
+    sim::append_json_string(out, s);
+  }
+  return out + "]";
+}
+
+// A started pod's containers: what each sees (ContainerDevices), and each open of a device not
+// allocated to it (DeviceAccessDenied, or DeviceAccessGranted with the runtime fault).
+void log_container_devices(sim::EventLog& log, double now, const models::KubeletDevices& kubelet, const models::JobState& job,
+                           std::size_t pod, std::string_view owner, const models::Cluster& cluster,
+                           ContainerDeviceCounts& counts) {
+  const models::KubeletDevices::PodStart start = kubelet.start_pod(job, pod);
+  const std::string pod_name = job.pod_name(pod);
+  const std::string node = cluster.node_name(job.pod_nodes[pod]);
+  for (std::size_t c = 0; c < start.visible.size(); ++c) {
+    std::vector<std::string> names;
+    std::string gpus = "[";
+    for (const models::NodeDevice& d : start.visible[c].devices) {
+      names.push_back(d.name);
+      if (d.gpu >= 0) gpus += (gpus.size() > 1 ? "," : "") + std::to_string(d.gpu);
+    }
+    ++counts.containers;
+    counts.devices_allocated += start.allocated[c].devices.size();
+    log.record(now, models::ContainerDevicesEvent{owner, pod_name, start.visible[c].container, node, json_string_array(names),
+                                                  gpus + "]"});
+  }
+  for (const models::DeviceAccess& a : start.accesses) {
+    const std::string held_by = json_string_array(a.exists ? kubelet.holders(job.pod_nodes[pod], a.device) : std::vector<std::string>{});
+    models::DeviceAccessFields fields{owner, pod_name, start.visible[a.container].container, node, a.device.name, a.device.gpu, held_by};
+    if (a.granted) {
+      ++counts.granted;
+      log.record(now, models::DeviceAccessGrantedEvent{fields});
+    } else {
+      ++counts.denied;
+      log.record(now, models::DeviceAccessDeniedEvent{fields, a.exists ? "NotAllocated" : "NotFound"});
+    }
+  }
+}
+
 /// The name events give a pod's job: its controller's object for owned pods.
 std::string_view job_name(const models::JobState& job) { return job.spec.owner.empty() ? job.spec.id : job.spec.owner; }
 
@@ -381,12 +430,19 @@ nlohmann::ordered_json run_scenario(const Scenario& sc, const RunOptions& option
                                                       cluster.node_name(job.pod_nodes[pod]), devices,
                                                       job.group_of(pod).requests.gpu_milli, claims});
   });
+  // Per-container devices (docs/dra.md, "Containers and device isolation"): only pods that list
+  // containers log them, so runs without containers log exactly what they did before.
+  const models::KubeletDevices kubelet_devices(cp, dra, sc.container_runtime);
+  ContainerDeviceCounts container_counts;
   cp.pod_running.connect([&](const models::JobState& job, std::size_t pod, models::ControlPlane::ImagePull how) {
     log.record(engine.now(), models::PodRunningEvent{job_name(job), job.pod_name(pod), cluster.node_name(job.pod_nodes[pod]),
                                                     job.group_of(pod).image,
                                                     how == models::ControlPlane::ImagePull::Pulled ? "Pulled"
                                                     : how == models::ControlPlane::ImagePull::Cached ? "Cached"
                                                                                                       : ""});
+    if (!job.group_of(pod).containers.empty()) {
+      log_container_devices(log, engine.now(), kubelet_devices, job, pod, job_name(job), cluster, container_counts);
+    }
   });
   if (autoscaler) {
     autoscaler->scaled_up.connect([&](std::size_t pool, int nodes, double ready_at) {
@@ -745,6 +801,13 @@ nlohmann::ordered_json run_scenario(const Scenario& sc, const RunOptions& option
   if (dependencies.used()) {
     summary["dependencies"] = {{"released", dependencies.released()}, {"skipped", dependencies.skipped()},
                                {"heldAtEnd", dependencies.held()}};
+  }
+  if (container_counts.containers > 0) {
+    summary["containerDevices"] = {{"containers", container_counts.containers},
+                                   {"devicesAllocated", container_counts.devices_allocated},
+                                   {"accessDenied", container_counts.denied},
+                                   {"accessGranted", container_counts.granted},
+                                   {"exposeAllDevices", sc.container_runtime.expose_all_devices}};
   }
   if (node_lifecycle) summary["nodeFaults"] = {{"faults", sc.faults.size()}, {"notReady", nodes_not_ready}, {"evictedPods", evicted_pods}};
   if (deployments) {

@@ -15,6 +15,7 @@
 #include "models/dra/dra_loader.hpp"
 #include "models/autoscaling/horizontal_pod_autoscaler.hpp"
 #include "models/k8s/api_server.hpp"
+#include "models/k8s/container_devices.hpp"
 #include "models/k8s/control_plane_timing.hpp"
 #include "models/k8s/deployment_controller.hpp"
 #include "models/serving/disaggregated_serving.hpp"
@@ -68,6 +69,8 @@ struct Scenario {
   std::optional<models::TrainJobsConfig> train_jobs;
   /// /controllers/operatorRelistOnRestart (false: the deliberately broken operator).
   models::TrainJobOperatorConfig train_job_operator;
+  /// The nodes' container runtime (/containerRuntime): which devices containers can open.
+  models::ContainerRuntimeConfig container_runtime;
   /// Cluster autoscaler settings; it runs when some node pool has `autoscaling`.
   models::ClusterAutoscalerConfig autoscaler;
   /// DRA objects (device classes, claims, templates, per-pool resource slices).

@@ -1050,6 +1050,13 @@ Scenario load_scenario(const nlohmann::json& doc, const std::string& source,
       if (a->valid()) sc.api_server = read_api_server(*a, sc.control_plane, issues);
     }
     if (auto d = root.object("dra")) models::dra::read_dra(*d, sc.dra, issues);
+    if (auto rt = root.object("containerRuntime"); rt && rt->valid()) {
+      if (auto f = rt->object("faults"); f && f->valid()) {
+        sc.container_runtime.expose_all_devices = f->boolean("exposeAllDevices").value_or(false);
+        f->finish();
+      }
+      rt->finish();
+    }
     if (auto q = root.object("queueing")) sc.queueing = models::queueing::read_queueing(*q, issues);
     if (auto as = root.object("autoscaler")) {
       auto& a = sc.autoscaler;

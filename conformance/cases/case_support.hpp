@@ -16,6 +16,8 @@ CaseResult gpu_sharing(const CaseContext& ctx);
 CaseResult high_performance_networking(const CaseContext& ctx);
 CaseResult disaggregated_inference(const CaseContext& ctx);
 CaseResult robust_controller(const CaseContext& ctx);
+CaseResult secure_accelerator_access(const CaseContext& ctx);
+CaseResult virtualized_accelerator(const CaseContext& ctx);
 
 /// "12m30s"-style duration for evidence.
 std::string seconds_text(double s);

@@ -19,6 +19,9 @@ const std::vector<Case>& registered_cases() {
       {"disaggregated_inference",
        "prefill/decode Deployments with a K/V-transfer edge: every request through both roles, cost follows co-location",
        cases::disaggregated_inference},
+      {"virtualized_accelerator",
+       "the same claims and nvidia.com/gpu requests on physical GPUs and on vGPUs: identical allocation, isolation, accounting",
+       cases::virtualized_accelerator},
       {"gang_scheduling", "5 gangs of 3 full nodes on 4 nodes: never a partial gang, no deadlock, all complete",
        cases::gang_scheduling},
       {"cluster_autoscaling", "N+1 one-GPU pods on N one-GPU nodes: the GPU pool grows within bounds, shrinks back to min",
@@ -28,6 +31,9 @@ const std::vector<Case>& registered_cases() {
       {"robust_controller", "a TrainJob operator with CRD and webhook under API errors, outages and 3 restarts: invalid CRs "
        "rejected, valid ones Succeeded, each pod created once",
        cases::robust_controller},
+      {"secure_accelerator_access",
+       "TestSecureAcceleratorAccess under stress: each container sees only its claimed or requested devices, foreign opens refused",
+       cases::secure_accelerator_access},
   };
   return cases;
 }
@@ -42,12 +48,10 @@ const Case* find_case(std::string_view requirement) {
 std::string missing_model(std::string_view requirement) {
   static const std::pair<const char*, const char*> kMissing[] = {
       {"driver_runtime_management", "needs advertised vs actual driver/runtime versions per node and a compatibility matrix"},
-      {"virtualized_accelerator", "needs a vGPU device pool with the physical path's accounting"},
       {"ai_inference", "needs a Gateway/HTTPRoute model (weighted backendRefs, header matches)"},
       {"advanced_inference_ingress", "needs a Gateway API Inference Extension endpoint picker (InferencePool)"},
       {"accelerator_metrics", "needs a Prometheus exposition with DCGM series names (DCGM_FI_DEV_GPU_UTIL, _FB_USED, ...)"},
       {"ai_service_metrics", "needs a Prometheus exposition of inference-server series and a scrape/discovery model"},
-      {"secure_accelerator_access", "needs per-container device visibility (container 0 with the claim sees it, others not)"},
   };
   for (const auto& [id, text] : kMissing) {
     if (requirement == id) return text;

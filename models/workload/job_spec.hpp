@@ -22,6 +22,20 @@ struct PodResourceClaim {
   std::string resource_claim_template_name;
 };
 
+/// One container of a pod, in the fields that decide which devices it sees (docs/scenario-format.md,
+/// "Containers"): the device-plugin GPUs it requests and the pod's claims it references by name
+/// (resources.claims, as in Kubernetes). The pod's `requests` stay the pod-level resources the
+/// scheduler places by; a pod without containers is one container holding all of them.
+struct ContainerSpec {
+  std::string name;
+  std::int64_t gpus = 0;       ///< resources.requests/limits nvidia.com/gpu, whole GPUs
+  std::int64_t gpu_milli = 0;  ///< or a share of the pod's one GPU
+  std::vector<std::string> claims;  ///< resources.claims[].name: entries of pod.spec.resourceClaims
+  /// Devices the container tries to open, by name, or "all" (`ls /dev/nvidia*`,
+  /// NVIDIA_VISIBLE_DEVICES=all): the runtime refuses those not allocated to it.
+  std::vector<std::string> device_access_attempts;
+};
+
 /// The topology the pods of a group should share (the TopologyAware plugin), in the manner of
 /// Kueue's kueue.x-k8s.io/podset-required-topology and podset-preferred-topology annotations:
 /// node label keys naming levels of the profile's topology; empty for none.
@@ -44,6 +58,8 @@ struct PodGroupSpec {
   PodAffinity affinity;
   /// DRA claims (DynamicResources); devices they get are not counted in `requests`.
   std::vector<PodResourceClaim> resource_claims;
+  /// The pod's containers; empty: one container with all the pod's GPUs and claims.
+  std::vector<ContainerSpec> containers;
   /// The container image and its size in bytes; the kubelet pulls it unless the node has it.
   std::string image;
   std::int64_t image_bytes = 0;

@@ -5,6 +5,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <tuple>
+#include <utility>
 #include <vector>
 
 #include "models/cluster/node_pool.hpp"
@@ -188,6 +190,84 @@ std::vector<PodResourceClaim> read_resource_claims(StrictObject& pod, std::vecto
   return out;
 }
 
+// An nvidia.com/gpu quantity: whole GPUs, or a share of one GPU in thousandths (0.25 = 250 milli-GPU).
+void read_gpu_quantity(StrictObject& o, std::int64_t& gpus, std::int64_t& gpu_milli) {
+  if (auto value = o.number(kGpuResource, Required::No, 0, 1024)) {
+    const double milli = *value * 1000.0;
+    if (*value == std::floor(*value)) {
+      gpus = static_cast<std::int64_t>(*value);
+    } else if (*value < 1 && std::abs(milli - std::round(milli)) < 1e-6) {
+      gpu_milli = std::llround(milli);
+    } else {
+      o.issue(kGpuResource, "must be whole GPUs or a share of one GPU in thousandths (0.001 to 0.999)");
+    }
+  }
+}
+
+// pod.spec.containers: which of the pod's GPUs and claims each container holds (docs/scenario-format.md).
+std::vector<ContainerSpec> read_containers(StrictObject& pod, const Resources& pod_requests,
+                                           const std::vector<PodResourceClaim>& claims, std::vector<sim::JsonIssue>& issues) {
+  std::vector<ContainerSpec> out;
+  const auto* list = pod.array("containers");
+  if (list == nullptr) return out;
+  if (list->empty()) pod.issue("containers", "must list at least one container");
+  std::int64_t milli = 0;
+  for (std::size_t i = 0; i < list->size(); ++i) {
+    StrictObject c((*list)[i], pod.pointer_of("containers") + "/" + std::to_string(i), issues);
+    if (!c.valid()) continue;
+    ContainerSpec spec;
+    spec.name = c.string("name", Required::Yes).value_or("");
+    if (spec.name.empty() && c.has("name")) c.issue("name", "must not be empty");
+    for (const auto& other : out) {
+      if (!spec.name.empty() && other.name == spec.name) c.issue("name", "duplicate container name \"" + spec.name + "\"");
+    }
+    if (auto res = c.object("resources"); res && res->valid()) {
+      // Extended resources: requests default to limits, and must equal them where both are given.
+      std::optional<std::pair<std::int64_t, std::int64_t>> requests, limits;
+      for (const char* key : {"requests", "limits"}) {
+        if (auto q = res->object(key); q && q->valid()) {
+          std::int64_t gpus = 0, gpu_milli = 0;
+          read_gpu_quantity(*q, gpus, gpu_milli);
+          q->finish();
+          (std::string_view(key) == "requests" ? requests : limits) = std::make_pair(gpus, gpu_milli);
+        }
+      }
+      if (requests && limits && *requests != *limits) res->issue("limits", "nvidia.com/gpu must equal the request");
+      std::tie(spec.gpus, spec.gpu_milli) = requests ? *requests : limits.value_or(std::make_pair(std::int64_t{0}, std::int64_t{0}));
+      if (const auto* refs = res->array("claims")) {
+        for (std::size_t k = 0; k < refs->size(); ++k) {
+          StrictObject r((*refs)[k], res->pointer_of("claims") + "/" + std::to_string(k), issues);
+          if (!r.valid()) continue;
+          const std::string name = r.string("name", Required::Yes).value_or("");
+          if (!name.empty() && std::none_of(claims.begin(), claims.end(), [&](const auto& e) { return e.name == name; })) {
+            r.issue("name", "names no entry of the pod's resourceClaims");
+          }
+          r.finish();
+          if (!name.empty()) spec.claims.push_back(name);
+        }
+      }
+      res->finish();
+    }
+    if (pod_requests.gpu_milli > 0 ? spec.gpus > 0 : spec.gpu_milli > 0) {
+      c.issue("resources", "nvidia.com/gpu must be a share of a GPU when the pod asks for a share, whole GPUs otherwise");
+    }
+    milli += spec.gpus * 1000 + spec.gpu_milli;
+    spec.device_access_attempts = read_strings(c, "deviceAccessAttempts", issues);
+    for (std::size_t k = 0; k < spec.device_access_attempts.size(); ++k) {
+      if (spec.device_access_attempts[k].empty()) {
+        issues.push_back({c.pointer_of("deviceAccessAttempts") + "/" + std::to_string(k), "must name a device or be \"all\""});
+      }
+    }
+    c.finish();
+    out.push_back(std::move(spec));
+  }
+  if (const std::int64_t want = pod_requests.gpus * 1000 + pod_requests.gpu_milli; !out.empty() && milli != want) {
+    pod.issue("containers", "the containers' nvidia.com/gpu add up to " + std::to_string(milli) + " milli-GPU, the pod's requests to " +
+                                std::to_string(want));
+  }
+  return out;
+}
+
 PodAffinity read_pod_affinity(StrictObject& pod, std::vector<sim::JsonIssue>& issues) {
   PodAffinity out;
   auto a = pod.object("affinity");
@@ -361,17 +441,8 @@ PodGroupSpec read_pod_group(StrictObject& p, const std::string& default_name, bo
     g.requests.cpu_milli = req->cpu_millis("cpu").value_or(0);
     g.requests.memory_bytes =
         static_cast<std::int64_t>(req->quantity("memory", Dimension::Bytes).value_or(0));
-    // Whole GPUs, or a share of one GPU in thousandths (0.25 = 250 milli-GPU, GPU sharing).
-    if (auto gpus = req->number(kGpuResource, Required::No, 0, 1024)) {
-      const double milli = *gpus * 1000.0;
-      if (*gpus == std::floor(*gpus)) {
-        g.requests.gpus = static_cast<std::int64_t>(*gpus);
-      } else if (*gpus < 1 && std::abs(milli - std::round(milli)) < 1e-6) {
-        g.requests.gpu_milli = std::llround(milli);
-      } else {
-        req->issue(kGpuResource, "must be whole GPUs or a share of one GPU in thousandths (0.001 to 0.999)");
-      }
-    }
+    // Whole GPUs, or a share of one GPU (GPU sharing).
+    read_gpu_quantity(*req, g.requests.gpus, g.requests.gpu_milli);
     req->finish();
   }
   g.node_selector = p.string_map("nodeSelector");
@@ -385,6 +456,7 @@ PodGroupSpec read_pod_group(StrictObject& p, const std::string& default_name, bo
   g.topology_spread_constraints = read_spread_constraints(p, issues);
   g.affinity = read_pod_affinity(p, issues);
   g.resource_claims = read_resource_claims(p, issues);
+  g.containers = read_containers(p, g.requests, g.resource_claims, issues);
   if (auto image = p.object("image")) {
     g.image = image->string("name", Required::Yes).value_or("");
     if (g.image.empty() && image->has("name")) image->issue("name", "must not be empty");
@@ -660,6 +732,22 @@ nlohmann::json job_record(const JobSpec& job) {
         list.push_back(cj);
       }
       p["resourceClaims"] = list;
+    }
+    if (!g.containers.empty()) {
+      nlohmann::json list = nlohmann::json::array();
+      for (const auto& c : g.containers) {
+        nlohmann::json cj = {{"name", c.name}};
+        nlohmann::json resources = nlohmann::json::object();
+        if (c.gpus > 0 || c.gpu_milli > 0) {
+          resources["requests"][kGpuResource] =
+              c.gpu_milli > 0 ? nlohmann::json(static_cast<double>(c.gpu_milli) / 1000.0) : nlohmann::json(c.gpus);
+        }
+        for (const auto& claim : c.claims) resources["claims"].push_back({{"name", claim}});
+        if (!resources.empty()) cj["resources"] = resources;
+        if (!c.device_access_attempts.empty()) cj["deviceAccessAttempts"] = c.device_access_attempts;
+        list.push_back(cj);
+      }
+      p["containers"] = list;
     }
     if (!g.image.empty()) p["image"] = {{"name", g.image}, {"size", g.image_bytes}};
     if (!g.topology.empty()) {

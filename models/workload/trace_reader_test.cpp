@@ -803,5 +803,71 @@ TEST(TraceFormat, ReadJobRecordReportsIssuesUnderTheGivenPointer) {
   EXPECT_EQ(issues[0].message, "is not a known field");
 }
 
+TEST(TraceFormat, ReadsContainersAndWritesThemBack) {
+  json r = record("ctr", 0);
+  r["pods"][0]["requests"][kGpuResource] = 2;
+  r["pods"][0]["resourceClaims"] = json::array({{{"name", "gpu"}, {"resourceClaimTemplateName", "single-accelerator"}}});
+  r["pods"][0]["containers"] = json::array(
+      {{{"name", "trainer"}, {"resources", {{"requests", {{kGpuResource, 2}}}, {"claims", json::array({{{"name", "gpu"}}})}}}},
+       {{"name", "sidecar"}, {"deviceAccessAttempts", json::array({"all", "nvidia3"})}}});
+  std::vector<sim::JsonIssue> issues;
+  const JobSpec job = read_job_record(r, "", GpuCatalog::builtin(), issues);
+  ASSERT_TRUE(issues.empty()) << issues[0].pointer << ": " << issues[0].message;
+  const auto& c = job.pods[0].containers;
+  ASSERT_EQ(c.size(), 2u);
+  EXPECT_EQ(c[0].gpus, 2);
+  EXPECT_EQ(c[0].claims, std::vector<std::string>{"gpu"});
+  EXPECT_EQ(c[1].gpus, 0);
+  EXPECT_EQ(c[1].device_access_attempts, (std::vector<std::string>{"all", "nvidia3"}));
+  EXPECT_EQ(job_record(job)["pods"][0]["containers"], r["pods"][0]["containers"]);
+  // Limits alone give the request, as for any extended resource.
+  r["pods"][0]["containers"][0]["resources"] = {{"limits", {{kGpuResource, 2}}}};
+  EXPECT_EQ(read_job_record(r, "", GpuCatalog::builtin(), issues).pods[0].containers[0].gpus, 2);
+  EXPECT_TRUE(issues.empty());
+}
+
+TEST(TraceFormat, RejectsContainersThatDoNotMatchThePod) {
+  struct Case {
+    std::function<void(json&)> edit;
+    std::string pointer, message;
+  };
+  auto two_containers = [](json& pod) {
+    pod["resourceClaims"] = json::array({{{"name", "gpu"}, {"resourceClaimName", "shared"}}});
+    pod["containers"] = json::array({{{"name", "a"}, {"resources", {{"requests", {{kGpuResource, 1}}}}}}, {{"name", "b"}}});
+  };
+  const std::vector<Case> table{
+      {[&](json& p) { two_containers(p); p["containers"][1]["name"] = "a"; }, "/pods/0/containers/1/name",
+       "duplicate container name \"a\""},
+      {[&](json& p) { two_containers(p); p["requests"][kGpuResource] = 2; }, "/pods/0/containers",
+       "the containers' nvidia.com/gpu add up to 1000 milli-GPU, the pod's requests to 2000"},
+      {[&](json& p) { two_containers(p); p["containers"][1]["resources"] = {{"claims", json::array({{{"name", "nope"}}})}}; },
+       "/pods/0/containers/1/resources/claims/0/name", "names no entry of the pod's resourceClaims"},
+      {[&](json& p) { two_containers(p); p["containers"][0]["resources"]["limits"] = {{kGpuResource, 2}}; },
+       "/pods/0/containers/0/resources/limits", "nvidia.com/gpu must equal the request"},
+      {[&](json& p) { two_containers(p); p["containers"][0]["resources"]["requests"]["cpu"] = "1"; },
+       "/pods/0/containers/0/resources/requests/cpu", "is not a known field"},
+      {[&](json& p) { two_containers(p); p["containers"][1]["deviceAccessAttempts"] = json::array({""}); },
+       "/pods/0/containers/1/deviceAccessAttempts/0", "must name a device or be \"all\""},
+      {[&](json& p) { p["containers"] = json::array(); }, "/pods/0/containers", "must list at least one container"},
+      {[&](json& p) {
+         two_containers(p);
+         p["requests"][kGpuResource] = 0.5;
+         p["containers"][0]["resources"]["requests"][kGpuResource] = 1;
+       },
+       "/pods/0/containers/0/resources",
+       "nvidia.com/gpu must be a share of a GPU when the pod asks for a share, whole GPUs otherwise"},
+  };
+  for (const auto& c : table) {
+    json r = record("bad", 0);
+    r["pods"][0]["requests"][kGpuResource] = 1;
+    c.edit(r["pods"][0]);
+    std::vector<sim::JsonIssue> issues;
+    read_job_record(r, "", GpuCatalog::builtin(), issues);
+    bool found = false;
+    for (const auto& is : issues) found = found || (is.pointer == c.pointer && is.message == c.message);
+    EXPECT_TRUE(found) << c.pointer << ": " << c.message << "\n got: " << (issues.empty() ? "nothing" : issues[0].pointer + ": " + issues[0].message);
+  }
+}
+
 }  // namespace
 }  // namespace kubetwin::models
