@@ -21,6 +21,7 @@
 #include "models/k8s/job_rates.hpp"
 #include "models/k8s/node_lifecycle.hpp"
 #include "models/k8s/pod_status_writer.hpp"
+#include "models/metrics/metrics_scraper.hpp"
 #include "models/metrics/run_metrics.hpp"
 #include "models/metrics/series_sampler.hpp"
 #include "models/perf/fabric_contention.hpp"
@@ -264,6 +265,16 @@ nlohmann::ordered_json run_scenario(const Scenario& sc, const RunOptions& option
   if (sc.autoscaler.enabled &&
       std::any_of(sc.node_pools.begin(), sc.node_pools.end(), [](const auto& p) { return p.autoscaling.has_value(); })) {
     autoscaler.emplace(engine, cluster, cp, sc.autoscaler, streams.stream("autoscaler"));
+  }
+  // The monitoring system (/observability): scrapes the DCGM exporters and the discovered pods.
+  std::optional<models::MetricsScraper> scraper;
+  if (sc.observability) {
+    scraper.emplace(engine, cp, runtime, models::GpuCatalog::builtin(), *sc.observability, sc.until);
+    if (deployments) {
+      std::vector<models::InferenceServerSpec> servers;
+      for (const auto& d : sc.deployments) servers.push_back(d.server);
+      scraper->serve(*deployments, std::move(servers));
+    }
   }
   models::RunMetrics metrics(engine, cp);
   metrics.track(jobs);
@@ -559,6 +570,7 @@ nlohmann::ordered_json run_scenario(const Scenario& sc, const RunOptions& option
   }
   models::SeriesSampler sampler(engine, cp, sc.sample_interval);
   sampler.start();
+  if (scraper) scraper->start();
 
   engine.run(sc.until);
 
@@ -616,6 +628,10 @@ nlohmann::ordered_json run_scenario(const Scenario& sc, const RunOptions& option
   events_file.close();
   if (fabric_usage) fabric_usage->close();
   if (audit_file) audit_file->close();
+  if (scraper) {
+    std::ofstream f = out.open("metrics.om");
+    scraper->write(f);
+  }
 
   nlohmann::ordered_json summary;
   summary["scenario"] = sc.name;
@@ -668,6 +684,11 @@ nlohmann::ordered_json run_scenario(const Scenario& sc, const RunOptions& option
                             {"controllerRestarts", api_jobs->restarts()},
                             {"events", api->events().size()}};
   }
+  if (scraper) {
+    summary["observability"] = {{"scrapes", scraper->scrapes()},
+                                {"points", scraper->samples()},
+                                {"targetsDiscovered", scraper->targets_discovered()}};
+  }
   summary["eventLog"] = {{"records", log.count()}, {"fingerprint", hex64(log.fingerprint())}};
   summary["wallSeconds"] = std::chrono::duration<double>(Clock::now() - wall_start).count();
   {
@@ -675,7 +696,7 @@ nlohmann::ordered_json run_scenario(const Scenario& sc, const RunOptions& option
     f << summary.dump(2) << '\n';
   }
   out.commit({"summary.json", "events.jsonl", "timeline.json", "series.csv", "topology.json", "fabric.json", "fabric-usage.jsonl",
-              "audit.jsonl"});
+              "audit.jsonl", "metrics.om"});
   if (progress.printed()) std::fprintf(stderr, "kubetwin: done in %.1f s\n", summary["wallSeconds"].get<double>());
   return summary;
 }

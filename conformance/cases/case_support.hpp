@@ -13,6 +13,8 @@ CaseResult dra_support(const CaseContext& ctx);
 CaseResult cluster_autoscaling(const CaseContext& ctx);
 CaseResult pod_autoscaling(const CaseContext& ctx);
 CaseResult gpu_sharing(const CaseContext& ctx);
+CaseResult accelerator_metrics(const CaseContext& ctx);
+CaseResult ai_service_metrics(const CaseContext& ctx);
 
 /// "12m30s"-style duration for evidence.
 std::string seconds_text(double s);

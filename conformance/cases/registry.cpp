@@ -19,6 +19,10 @@ const std::vector<Case>& registered_cases() {
        cases::cluster_autoscaling},
       {"pod_autoscaling", "an inference Deployment under a load step: the HPA scales up in time and down after stabilization",
        cases::pod_autoscaling},
+      {"accelerator_metrics", "compute jobs start mid-run on 12 of 16 GPUs: DCGM series per device rise and fall with them, idle ones stay 0",
+       cases::accelerator_metrics},
+      {"ai_service_metrics", "vLLM series of an overloaded Deployment and a new one: discovered in time, counters match the load, queue and latency follow it",
+       cases::ai_service_metrics},
   };
   return cases;
 }
@@ -38,8 +42,6 @@ std::string missing_model(std::string_view requirement) {
       {"advanced_inference_ingress", "needs a Gateway API Inference Extension endpoint picker (InferencePool)"},
       {"high_performance_networking", "needs NICs as DRA devices with matchAttribute constraints (GPU+NIC locality)"},
       {"disaggregated_inference", "needs prefill/decode pod groups with a KV-transfer edge"},
-      {"accelerator_metrics", "needs a Prometheus exposition with DCGM series names (DCGM_FI_DEV_GPU_UTIL, _FB_USED, ...)"},
-      {"ai_service_metrics", "needs a Prometheus exposition of inference-server series and a scrape/discovery model"},
       {"secure_accelerator_access", "needs per-container device visibility (container 0 with the claim sees it, others not)"},
       {"robust_controller", "will use the API-server model (CRDs, webhooks, API errors, controller restarts) under construction"},
   };
