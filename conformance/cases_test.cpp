@@ -225,5 +225,49 @@ TEST_F(Cases, VirtualizedAcceleratorFailsWhenVgpusLeak) {
   EXPECT_NE(r.evidence.find("[vGPU]"), std::string::npos) << r.evidence;
 }
 
+TEST_F(Cases, AcceleratorMetricsPasses) {
+  const auto r = run("accelerator_metrics", "default");
+  EXPECT_EQ(r.status, Status::Pass) << r.evidence;
+  EXPECT_NE(r.evidence.find("16 devices with DCGM_FI_DEV_GPU_UTIL and DCGM_FI_DEV_FB_USED"), std::string::npos) << r.evidence;
+  EXPECT_NE(r.evidence.find("360 points of 12 held devices: utilization >= 100%, up to 68665 MiB used; 936 points of devices not "
+                            "held (4 never held) checked"),
+            std::string::npos)
+      << r.evidence;
+  // compute-c waits for compute-b's node and takes its devices over: the pod label changes.
+  EXPECT_NE(r.evidence.find("100% at 1200 s (compute-b-worker-0) -> 100% at 1230 s (compute-c-worker-0)"), std::string::npos)
+      << r.evidence;
+}
+
+TEST_F(Cases, AcceleratorMetricsFailsWithAStuckExporter) {
+  const auto r = run("accelerator_metrics", broken("dcgm-exporter-stale"));
+  EXPECT_EQ(r.status, Status::Fail) << r.evidence;
+  EXPECT_NE(r.evidence.find("FAIL: utilization of compute-a's devices did not rise from 0"), std::string::npos) << r.evidence;
+  EXPECT_NE(r.evidence.find("FAIL: utilization 0 on a device while its job runs: 360 points"), std::string::npos) << r.evidence;
+}
+
+TEST_F(Cases, AcceleratorMetricsFailsWithoutAnExporter) {
+  const auto r = run("accelerator_metrics", broken("dcgm-exporter-off"));
+  EXPECT_EQ(r.status, Status::Fail) << r.evidence;
+  EXPECT_NE(r.evidence.find("FAIL: no DCGM_FI_DEV_GPU_UTIL series in metrics.om"), std::string::npos) << r.evidence;
+}
+
+TEST_F(Cases, AiServiceMetricsPasses) {
+  const auto r = run("ai_service_metrics", "default");
+  EXPECT_EQ(r.status, Status::Pass) << r.evidence;
+  EXPECT_NE(r.evidence.find("5/5 pods discovered"), std::string::npos) << r.evidence;
+}
+
+TEST_F(Cases, AiServiceMetricsFailsWithoutServiceDiscovery) {
+  const auto r = run("ai_service_metrics", broken("no-service-discovery"));
+  EXPECT_EQ(r.status, Status::Fail) << r.evidence;
+  EXPECT_NE(r.evidence.find("FAIL: no vllm:num_requests_running series in metrics.om"), std::string::npos) << r.evidence;
+}
+
+TEST_F(Cases, AiServiceMetricsFailsWhenThePodMonitorMatchesNothing) {
+  const auto r = run("ai_service_metrics", broken("pod-monitor-matches-nothing"));
+  EXPECT_EQ(r.status, Status::Fail) << r.evidence;
+  EXPECT_NE(r.evidence.find("FAIL: no vllm:request_success series in metrics.om"), std::string::npos) << r.evidence;
+}
+
 }  // namespace
 }  // namespace kubetwin::conformance

@@ -31,7 +31,7 @@ constexpr Builtin kBuiltins[] = {{"default", &kProfileDefaultJson},
 
 // The scenario keys a profile may set: the platform's control plane, never the cluster or workload.
 const char* const kScenarioKeys[] = {"scheduler", "queueing", "autoscaler", "controllers", "controlPlane", "dra",
-                                     "containerRuntime"};
+                                     "containerRuntime", "observability"};
 
 // A one-node scenario the profile is merged into, so that the scenario loader checks the profile's
 // keys with its own rules and pointers.
@@ -41,7 +41,8 @@ nlohmann::json probe_scenario() {
     "platform": {"nodePools": [{"name": "n", "count": 1,
       "capacity": {"cpu": "8", "memory": "64Gi", "nvidia.com/gpu": 1}, "gpuModel": "H100-SXM-80GB"}]},
     "workload": {"jobs": [{"jobId": "probe", "submitTime": 0, "duration": 1,
-      "pods": [{"name": "p", "requests": {"cpu": "1", "memory": "1Gi"}}]}]}
+      "pods": [{"name": "p", "requests": {"cpu": "1", "memory": "1Gi"}}]}]},
+    "simulation": {"until": "1h"}
   })");
 }
 

@@ -29,6 +29,7 @@
 #include "models/k8s/pod_status_writer.hpp"
 #include "models/k8s/train_job_events.hpp"
 #include "models/k8s/train_job_operator.hpp"
+#include "models/metrics/metrics_scraper.hpp"
 #include "models/metrics/run_metrics.hpp"
 #include "models/metrics/series_sampler.hpp"
 #include "models/perf/fabric_contention.hpp"
@@ -363,6 +364,16 @@ nlohmann::ordered_json run_scenario(const Scenario& sc, const RunOptions& option
   if (sc.autoscaler.enabled &&
       std::any_of(sc.node_pools.begin(), sc.node_pools.end(), [](const auto& p) { return p.autoscaling.has_value(); })) {
     autoscaler.emplace(engine, cluster, cp, sc.autoscaler, streams.stream("autoscaler"));
+  }
+  // The monitoring system (/observability): scrapes the DCGM exporters and the discovered pods.
+  std::optional<models::MetricsScraper> scraper;
+  if (sc.observability) {
+    scraper.emplace(engine, cp, runtime, models::GpuCatalog::builtin(), *sc.observability, sc.until);
+    if (deployments) {
+      std::vector<models::InferenceServerSpec> servers;
+      for (const auto& d : sc.deployments) servers.push_back(d.server);
+      scraper->serve(*deployments, std::move(servers));
+    }
   }
   models::RunMetrics metrics(engine, cp);
   metrics.track(jobs);
@@ -711,6 +722,7 @@ nlohmann::ordered_json run_scenario(const Scenario& sc, const RunOptions& option
   for (auto& s : serving) s->start();
   models::SeriesSampler sampler(engine, cp, sc.sample_interval);
   sampler.start();
+  if (scraper) scraper->start();
 
   engine.run(sc.until);
 
@@ -771,6 +783,10 @@ nlohmann::ordered_json run_scenario(const Scenario& sc, const RunOptions& option
   if (fabric_usage) fabric_usage->close();
   if (audit_file) audit_file->close();
   if (serving_file) serving_file->close();
+  if (scraper) {
+    std::ofstream f = out.open("metrics.om");
+    scraper->write(f);
+  }
 
   nlohmann::ordered_json summary;
   summary["scenario"] = sc.name;
@@ -858,6 +874,11 @@ nlohmann::ordered_json run_scenario(const Scenario& sc, const RunOptions& option
                                          {"failedClosed", webhook->failed_closed()},
                                          {"failedOpen", webhook->failed_open()}}}};
   }
+  if (scraper) {
+    summary["observability"] = {{"scrapes", scraper->scrapes()},
+                                {"points", scraper->samples()},
+                                {"targetsDiscovered", scraper->targets_discovered()}};
+  }
   summary["eventLog"] = {{"records", log.count()}, {"fingerprint", hex64(log.fingerprint())}};
   summary["wallSeconds"] = std::chrono::duration<double>(Clock::now() - wall_start).count();
   {
@@ -865,7 +886,7 @@ nlohmann::ordered_json run_scenario(const Scenario& sc, const RunOptions& option
     f << summary.dump(2) << '\n';
   }
   out.commit({"summary.json", "events.jsonl", "timeline.json", "series.csv", "topology.json", "fabric.json", "fabric-usage.jsonl",
-              "audit.jsonl", "resourceslices.json", "serving-requests.jsonl"});
+              "audit.jsonl", "resourceslices.json", "serving-requests.jsonl", "metrics.om"});
   if (progress.printed()) std::fprintf(stderr, "kubetwin: done in %.1f s\n", summary["wallSeconds"].get<double>());
   return summary;
 }

@@ -22,6 +22,8 @@
 #include "models/k8s/jobset_controller.hpp"
 #include "models/k8s/node_lifecycle.hpp"
 #include "models/k8s/train_job_operator.hpp"
+#include "models/metrics/inference_server_metrics.hpp"
+#include "models/metrics/metrics_scraper.hpp"
 #include "models/queueing/queueing_config.hpp"
 #include "models/topology/fabric_builder.hpp"
 #include "models/scheduling/scheduler_config.hpp"
@@ -44,6 +46,8 @@ using Workload = std::variant<TraceWorkload, InlineWorkload, models::SyntheticWo
 struct ServiceDeployment {
   models::DeploymentSpec deployment;
   std::optional<models::HpaSpec> hpa;
+  /// How its pods serve requests (and what they report when /observability scrapes them).
+  models::InferenceServerSpec server;
 };
 
 /// A JobSet submitted at a given time (/jobSets).
@@ -90,6 +94,8 @@ struct Scenario {
   /// Prefill/decode-split serving stacks (/disaggregatedServing); their two roles' Deployments
   /// are in `deployments` (named <name>-prefill and <name>-decode).
   std::vector<models::DisaggregatedServingSpec> disaggregated_serving;
+  /// The monitoring system (/observability): set, the run scrapes exporters and writes metrics.om.
+  std::optional<models::ObservabilityConfig> observability;
   /// JobSet-like multi-role jobs (/jobSets), sorted by submission time.
   std::vector<JobSetSubmission> job_sets;
   double mfu = 0.4;  ///< fraction of peak achieved by work-based jobs

@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "models/cluster/node_pool.hpp"
+#include "models/metrics/observability_loader.hpp"
 #include "models/queueing/queueing_loader.hpp"
 #include "models/scheduling/plugin_registry.hpp"
 #include "models/perf/transformer_spec.hpp"
@@ -612,6 +613,8 @@ std::vector<ServiceDeployment> read_deployments(StrictObject& root, const models
       d.issue("name", "duplicate deployment name \"" + dep.name + "\"");
     }
     dep.replicas = static_cast<int>(d.integer("replicas", Required::No, 1, 100000).value_or(1));
+    dep.created_at = d.quantity("createdAt", Dimension::Time).value_or(0);
+    if (auto server = d.object("server")) svc.server = models::read_inference_server(*server);
     dep.pod.id = dep.name;
     dep.pod.priority = static_cast<std::int32_t>(d.integer("priority", Required::No, -2000000000, 2000000000).value_or(0));
     dep.pod.runs_forever = true;
@@ -648,6 +651,7 @@ std::vector<ServiceDeployment> read_deployments(StrictObject& root, const models
       }
       a->finish();
       svc.hpa = hpa;
+      if (dep.created_at > 0) d.issue("createdAt", "a Deployment with autoscaling must exist from the start (createdAt 0)");
     }
     d.finish();
     out.push_back(std::move(svc));
@@ -1114,6 +1118,10 @@ Scenario load_scenario(const nlohmann::json& doc, const std::string& source,
     }
     if (!sc.deployments.empty() && !std::isfinite(sc.until)) {
       issues.push_back({"/simulation/until", "is required when the scenario has deployments (their pods never complete)"});
+    }
+    if (auto o = root.object("observability")) {
+      if (o->valid()) sc.observability = models::read_observability(*o, issues);
+      if (!std::isfinite(sc.until)) issues.push_back({"/simulation/until", "is required with /observability (it scrapes until then)"});
     }
     if (auto output = root.object("output")) {
       sc.sample_interval = output->quantity("sampleInterval", Dimension::Time, Required::No, 1e-3).value_or(sc.sample_interval);

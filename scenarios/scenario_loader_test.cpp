@@ -1196,6 +1196,27 @@ INSTANTIATE_TEST_SUITE_P(
                       });
                     },
                     "/deployments/0/autoscaling/behavior/scaleUp/policies/0/type", "Pods"},
+        InvalidCase{"ObservabilityWithoutHorizon", [](json& d) { d["observability"] = json::object(); },
+                    "/simulation/until", "/observability"},
+        InvalidCase{"PodMonitorIntervalNotAMultiple",
+                    [](json& d) {
+                      d["simulation"] = {{"until", "1h"}};
+                      d["observability"] = {{"scrapeInterval", "30s"},
+                                            {"podMonitors", json::array({{{"name", "m"}, {"selector", {{"matchLabels", {{"app", "x"}}}}}, {"interval", "45s"}}})}};
+                    },
+                    "/observability/podMonitors/0/interval", "whole multiple"},
+        InvalidCase{"PodMonitorWithoutSelector",
+                    [](json& d) {
+                      d["simulation"] = {{"until", "1h"}};
+                      d["observability"] = {{"podMonitors", json::array({{{"name", "m"}}})}};
+                    },
+                    "/observability/podMonitors/0/selector", "is required"},
+        InvalidCase{"CreatedAtWithAutoscaling",
+                    [](json& d) { set_deployment(d, [](json& x) { x["createdAt"] = "10m"; }); },
+                    "/deployments/0/createdAt", "from the start"},
+        InvalidCase{"ServerFirstTokenAfterTheEnd",
+                    [](json& d) { set_deployment(d, [](json& x) { x["server"] = {{"requestLatency", "1s"}, {"timeToFirstToken", "2s"}}; }); },
+                    "/deployments/0/server/timeToFirstToken", "must not exceed"},
         InvalidCase{"JobSetTemplateWithJobId",
                     [](json& d) {
                       json js = job_set();
@@ -1333,4 +1354,37 @@ TEST(ScenarioLoader, PerfProfilesAreReadStrictly) {
 }
 
 }  // namespace
+
+TEST(ScenarioLoader, ReadsObservabilityAndServingSettings) {
+  const Scenario sc = load_scenario(
+      with(scenario(),
+           [](json& d) {
+             set_deployment(d, [](json& x) {
+               x.erase("autoscaling");
+               x["createdAt"] = "10m";
+               x["server"] = {{"modelName", "m"}, {"maxNumSeqs", 64}, {"requestLatency", "1s"}, {"timeToFirstToken", "50ms"}};
+             });
+             d["observability"] = {{"scrapeInterval", "15s"}, {"startTimestamp", 1767225600},
+                                   {"dcgmExporter", {{"faults", {{"staleValues", true}}}}},
+                                   {"serviceDiscovery", {{"delay", "2s"}}},
+                                   {"podMonitors", json::array({{{"name", "vllm"}, {"selector", {{"matchLabels", {{"app", "vllm"}}}}}, {"interval", "30s"}}})}};
+           }),
+      kSource, "/base");
+  EXPECT_EQ(sc.deployments[0].deployment.created_at, 600.0);
+  EXPECT_EQ(sc.deployments[0].server.max_num_seqs, 64);
+  EXPECT_EQ(sc.deployments[0].server.capacity(), 64.0);
+  EXPECT_EQ(sc.deployments[0].server.time_to_first_token, 0.05);
+  ASSERT_TRUE(sc.observability.has_value());
+  const models::ObservabilityConfig& o = *sc.observability;
+  EXPECT_EQ(o.scrape_interval, 15.0);
+  EXPECT_EQ(o.start_timestamp, 1767225600.0);
+  EXPECT_TRUE(o.dcgm_exporter);
+  EXPECT_TRUE(o.dcgm_stale);
+  EXPECT_TRUE(o.service_discovery);
+  EXPECT_EQ(o.discovery_delay, 2.0);
+  ASSERT_EQ(o.pod_monitors.size(), 1u);
+  EXPECT_EQ(o.pod_monitors[0].selector.match_labels.at("app"), "vllm");
+  EXPECT_EQ(o.pod_monitors[0].interval, 30.0);
+}
+
 }  // namespace kubetwin::scenarios

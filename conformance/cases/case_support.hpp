@@ -18,6 +18,8 @@ CaseResult disaggregated_inference(const CaseContext& ctx);
 CaseResult robust_controller(const CaseContext& ctx);
 CaseResult secure_accelerator_access(const CaseContext& ctx);
 CaseResult virtualized_accelerator(const CaseContext& ctx);
+CaseResult accelerator_metrics(const CaseContext& ctx);
+CaseResult ai_service_metrics(const CaseContext& ctx);
 
 /// "12m30s"-style duration for evidence.
 std::string seconds_text(double s);

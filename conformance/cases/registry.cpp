@@ -34,6 +34,10 @@ const std::vector<Case>& registered_cases() {
       {"secure_accelerator_access",
        "TestSecureAcceleratorAccess under stress: each container sees only its claimed or requested devices, foreign opens refused",
        cases::secure_accelerator_access},
+      {"accelerator_metrics", "compute jobs start mid-run on 12 of 16 GPUs: DCGM series per device rise and fall with them, idle ones stay 0",
+       cases::accelerator_metrics},
+      {"ai_service_metrics", "vLLM series of an overloaded Deployment and a new one: discovered in time, counters match the load, queue and latency follow it",
+       cases::ai_service_metrics},
   };
   return cases;
 }
@@ -50,8 +54,6 @@ std::string missing_model(std::string_view requirement) {
       {"driver_runtime_management", "needs advertised vs actual driver/runtime versions per node and a compatibility matrix"},
       {"ai_inference", "needs a Gateway/HTTPRoute model (weighted backendRefs, header matches)"},
       {"advanced_inference_ingress", "needs a Gateway API Inference Extension endpoint picker (InferencePool)"},
-      {"accelerator_metrics", "needs a Prometheus exposition with DCGM series names (DCGM_FI_DEV_GPU_UTIL, _FB_USED, ...)"},
-      {"ai_service_metrics", "needs a Prometheus exposition of inference-server series and a scrape/discovery model"},
   };
   for (const auto& [id, text] : kMissing) {
     if (requirement == id) return text;

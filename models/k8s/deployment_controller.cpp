@@ -57,7 +57,11 @@ double DeploymentController::ready_replica_seconds(std::size_t d) const {
 
 void DeploymentController::start() {
   for (std::size_t d = 0; d < deployments_.size(); ++d) {
-    for (int i = 0; i < deployments_[d].spec.replicas; ++i) create_pod(d, false);
+    auto create = [this, d] {
+      for (int i = 0; i < deployments_[d].spec.replicas; ++i) create_pod(d, false);
+    };
+    if (deployments_[d].spec.created_at > engine_.now()) engine_.schedule_at(deployments_[d].spec.created_at, create);
+    else create();
   }
 }
 

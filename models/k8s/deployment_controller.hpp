@@ -34,6 +34,7 @@ struct DeploymentSpec {
   int replicas = 1;
   JobSpec pod;  ///< the pod template: one pod group of one replica
   LoadCurve load;
+  double created_at = 0;  ///< when the Deployment object is created (its pods with it)
 };
 
 class DeploymentController {
@@ -43,7 +44,7 @@ class DeploymentController {
   DeploymentController(const DeploymentController&) = delete;
   DeploymentController& operator=(const DeploymentController&) = delete;
 
-  /// Creates every Deployment's replicas now.
+  /// Creates every Deployment's replicas now, or at its created_at if that is later.
   void start();
   /// Sets Deployment `d`'s replicas (spec.replicas), creating or deleting pods.
   void scale(std::size_t d, int replicas);

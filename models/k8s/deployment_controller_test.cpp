@@ -70,5 +70,20 @@ TEST(DeploymentController, ScalingDownDeletesPendingPodsBeforeRunningOnes) {
   h.engine.run(100);
 }
 
+TEST(DeploymentController, CreatesADeploymentWithALaterCreationTimeThen) {
+  Harness h({gpu_pool("h100", 1)});
+  DeploymentSpec later{"late", 2, JobBuilder("late", 1), {}};
+  later.created_at = 300;
+  DeploymentController d(h.engine, h.cp, {DeploymentSpec{"now", 1, JobBuilder("now", 1), {}}, later});
+  h.at(0, [&] { d.start(); });
+  h.at(299, [&] {
+    EXPECT_EQ(d.pods(0), 1);
+    EXPECT_EQ(d.pods(1), 0);
+  });
+  h.engine.run(400);
+  EXPECT_EQ(d.ready(1), 2);
+  EXPECT_EQ(h.bind_times("late-0"), std::vector<double>{300});
+}
+
 }  // namespace
 }  // namespace kubetwin::models
