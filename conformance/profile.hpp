@@ -14,7 +14,7 @@ struct Profile {
   std::string description;
   std::string source;  ///< "built-in profile default" or the file
   std::string queue;   ///< LocalQueue (leaf queue) the cases' jobs are submitted to; empty: none
-  nlohmann::json scenario = nlohmann::json::object();  ///< scheduler, queueing, autoscaler, controllers, controlPlane, dra
+  nlohmann::json scenario = nlohmann::json::object();  ///< scheduler, queueing, autoscaler, controllers, controlPlane, dra, gateway
 
   /// `doc` with the profile's scenario keys merged over it (RFC 7386 merge patch: objects merge,
   /// everything else is replaced) and, with a queue, every job of /workload/jobs submitted to it.

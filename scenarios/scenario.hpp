@@ -19,6 +19,7 @@
 #include "models/k8s/deployment_controller.hpp"
 #include "models/k8s/jobset_controller.hpp"
 #include "models/k8s/node_lifecycle.hpp"
+#include "models/networking/gateway_controller.hpp"
 #include "models/queueing/queueing_config.hpp"
 #include "models/topology/fabric_builder.hpp"
 #include "models/scheduling/scheduler_config.hpp"
@@ -41,6 +42,9 @@ using Workload = std::variant<TraceWorkload, InlineWorkload, models::SyntheticWo
 struct ServiceDeployment {
   models::DeploymentSpec deployment;
   std::optional<models::HpaSpec> hpa;
+  /// How its pods serve requests routed by the gateway (/deployments/i/serving); unset: they are
+  /// not model servers.
+  std::optional<models::networking::ModelServing> serving;
 };
 
 /// A JobSet submitted at a given time (/jobSets).
@@ -77,6 +81,8 @@ struct Scenario {
   /// Deployments for inference services (/deployments) and the HPA controller's settings.
   std::vector<ServiceDeployment> deployments;
   models::HpaControllerConfig hpa;
+  /// The inference gateway (/gateway): Gateways, HTTPRoutes, InferencePools, traffic; unset: none.
+  std::optional<models::networking::GatewayConfig> gateway;
   /// JobSet-like multi-role jobs (/jobSets), sorted by submission time.
   std::vector<JobSetSubmission> job_sets;
   double mfu = 0.4;  ///< fraction of peak achieved by work-based jobs

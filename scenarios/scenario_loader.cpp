@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "models/cluster/node_pool.hpp"
+#include "models/networking/gateway_loader.hpp"
 #include "models/queueing/queueing_loader.hpp"
 #include "models/scheduling/plugin_registry.hpp"
 #include "models/topology/fabric_file.hpp"
@@ -642,6 +643,9 @@ std::vector<ServiceDeployment> read_deployments(StrictObject& root, const models
       a->finish();
       svc.hpa = hpa;
     }
+    if (auto serving = d.object("serving")) {
+      if (serving->valid()) svc.serving = models::networking::read_model_serving(*serving, issues);
+    }
     d.finish();
     out.push_back(std::move(svc));
   }
@@ -906,6 +910,10 @@ Scenario load_scenario(const nlohmann::json& doc, const std::string& source,
     sc.faults = read_faults(root, platform_valid ? sc.node_pools : std::vector<models::NodePoolSpec>{}, issues);
     sc.deployments = read_deployments(root, catalog, issues);
     sc.job_sets = read_job_sets(root, catalog, issues);
+    if (auto g = root.object("gateway")) {
+      if (g->valid()) sc.gateway = models::networking::read_gateway(*g, issues);
+      g->finish();
+    }
     if (auto c = root.object("controllers")) {
       sc.node_lifecycle.node_monitor_grace_period =
           c->quantity("nodeMonitorGracePeriod", Dimension::Time).value_or(sc.node_lifecycle.node_monitor_grace_period);
