@@ -312,6 +312,27 @@ INSTANTIATE_TEST_SUITE_P(
         InvalidCase{"SyntheticUnknownGpuModel",
                     [](json& d) { d["workload"]["synthetic"]["gpuModel"] = "X100"; },
                     "/workload/synthetic/gpuModel", "unknown GPU model"},
+        InvalidCase{"GatewayHeaderRegexThatDoesNotCompile",
+                    [](json& d) {
+                      d["gateway"]["httpRoutes"] = json::parse(R"([{"name": "r", "parentRefs": [{"name": "gw"}],
+                        "rules": [{"matches": [{"headers": [{"type": "RegularExpression", "name": "x-model", "value": "llama-("}]}]}]}])");
+                    },
+                    "/gateway/httpRoutes/0/rules/0/matches/0/headers/0/value", "not a valid regular expression"},
+        InvalidCase{"GatewayPoolNamingAnUnknownEndpointPicker",
+                    [](json& d) {
+                      d["gateway"]["inferencePools"] = json::parse(R"([{"name": "p", "selector": {"matchLabels": {"app": "x"}},
+                        "targetPorts": [{"number": 8000}], "endpointPickerRef": {"name": "nope"}}])");
+                    },
+                    "/gateway/inferencePools/0/endpointPickerRef/name", "no endpoint picker \"nope\""},
+        InvalidCase{"GatewayTrafficWithoutRate",
+                    [](json& d) { d["gateway"]["traffic"] = json::parse(R"([{"duration": "1m"}])"); },
+                    "/gateway/traffic/0/requestsPerSecond", "is required"},
+        InvalidCase{"GatewayUnknownBackendKind",
+                    [](json& d) {
+                      d["gateway"]["httpRoutes"] = json::parse(R"([{"name": "r", "parentRefs": [{"name": "gw"}],
+                        "rules": [{"backendRefs": [{"name": "b", "kind": "Pod"}]}]}])");
+                    },
+                    "/gateway/httpRoutes/0/rules/0/backendRefs/0/kind", "Service"},
         InvalidCase{"BadUntil",
                     [](json& d) {
                       d["simulation"] = {{"until", "soon"}};

@@ -3,8 +3,8 @@
 // Picker that scores queue depth, K/V-cache use and prefix-cache affinity (GAIE's default
 // scorers). Bursty load whose prompts share long prefixes (system prompts) is run twice on the same
 // seeded arrivals: once with the picker, once with round robin (what a plain Service gives). Pass
-// iff the route to the pool is Accepted and every request is served in both runs, and the
-// picker's TTFT p90 is at least kMargin lower than round robin's.
+// iff the route to the pool is Accepted and every request is served in both runs, the picker's
+// mean TTFT is at least kMargin lower than round robin's, and its TTFT p90 is lower too.
 
 #include <sstream>
 
@@ -14,8 +14,12 @@ namespace kubetwin::conformance::cases {
 
 namespace {
 
-constexpr double kMargin = 0.25;  // the picker's TTFT p90 at most 75% of round robin's
+constexpr double kMargin = 0.25;  // the picker's mean TTFT at most 75% of round robin's
 constexpr int kReplicas = 4;
+// Shared prefixes (system prompts): all fit in one server's cache at rest, so round robin too hits
+// once each server has seen each prefix; the picker pays each cold miss once instead of 4 times
+// and keeps the caches from thrashing under load.
+constexpr int kPrefixGroups = 64, kPrefixTokens = 4096;
 
 nlohmann::json scenario(const std::string& picker) {
   // Three bursts of 20 s at 24 requests/s, with 4 requests/s between them.
@@ -25,7 +29,7 @@ nlohmann::json scenario(const std::string& picker) {
                        {"requests", {{{"path", "/v1/chat/completions"}, {"headers", {{"x-model", "llama-3-8b"}}}}}},
                        {"inputTokens", {{"min", 64}, {"max", 256}}},
                        {"outputTokens", {{"min", 32}, {"max", 128}}},
-                       {"sharedPrefixes", {{"groups", 12}, {"tokens", 3072}}}});
+                       {"sharedPrefixes", {{"groups", kPrefixGroups}, {"tokens", kPrefixTokens}}}});
   };
   for (int b = 0; b < 3; ++b) {
     phase(120 + 40.0 * b, 20, 24);
@@ -90,16 +94,18 @@ CaseResult advanced_inference_ingress(const CaseContext& ctx) {
     return std::string(line);
   };
   ev << "InferencePool of " << kReplicas << " llama-3-8b replicas behind an HTTPRoute ("
-     << (epp.accepted ? "Accepted" : "not Accepted") << "), 3 bursts of 24 req/s, prompts sharing 12 prefixes of 3072 tokens; "
+     << (epp.accepted ? "Accepted" : "not Accepted") << "), 3 bursts of 24 req/s, prompts sharing " << kPrefixGroups << " prefixes of " << kPrefixTokens << " tokens; "
      << describe("endpoint picker (queue 2, kv-cache 2, prefix 3)", epp) << "; " << describe("round robin", rr);
-  if (rr.ttft_p90 > 0) {
-    std::snprintf(line, sizeof line, "; picker p90 / round-robin p90 = %.2f (pass needs <= %.2f)", epp.ttft_p90 / rr.ttft_p90, 1 - kMargin);
+  if (rr.ttft_p90 > 0 && rr.ttft_mean > 0) {
+    std::snprintf(line, sizeof line, "; picker / round robin: mean %.2f (pass needs <= %.2f), p90 %.2f (needs < 1)",
+                  epp.ttft_mean / rr.ttft_mean, 1 - kMargin, epp.ttft_p90 / rr.ttft_p90);
     ev << line;
   }
   if (!epp.accepted || !rr.accepted) problems.push_back("the route to the InferencePool is not Accepted with resolved refs");
   if (epp.requests == 0 || epp.completed != epp.requests || rr.completed != rr.requests)
     problems.push_back("not every request was served");
-  if (!(epp.ttft_p90 <= (1 - kMargin) * rr.ttft_p90)) problems.push_back("the endpoint picker does not beat round robin's TTFT p90 by the margin");
+  if (!(epp.ttft_mean <= (1 - kMargin) * rr.ttft_mean)) problems.push_back("the endpoint picker does not beat round robin's mean TTFT by the margin");
+  if (!(epp.ttft_p90 < rr.ttft_p90)) problems.push_back("the endpoint picker's TTFT p90 is not below round robin's");
   for (const auto& p : problems) ev << "; FAIL: " << p;
   return {problems.empty() ? Status::Pass : Status::Fail, ev.str()};
 }

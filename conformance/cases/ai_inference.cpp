@@ -30,16 +30,19 @@ nlohmann::json deployment(const std::string& name, int replicas, int gpus, const
 }
 
 nlohmann::json scenario() {
+  // The header rule repeats the split rule's path prefix: by Gateway API precedence a longer prefix
+  // beats more header matches, so with no path ("/") the split rule would win every request.
+  const nlohmann::json v1 = {{"type", "PathPrefix"}, {"value", "/v1"}};
   const nlohmann::json header_rule = {
-      {"matches", {{{"headers", {{{"type", "Exact"}, {"name", "x-model"}, {"value", "llama-3-70b"}}}}},
-                   {{"headers", {{{"type", "RegularExpression"}, {"name", "X-Model"}, {"value", "llama-3-70b-(instruct|chat)"}}}}}}},
+      {"matches", {{{"path", v1}, {"headers", {{{"type", "Exact"}, {"name", "x-model"}, {"value", "llama-3-70b"}}}}},
+                   {{"path", v1}, {"headers", {{{"type", "RegularExpression"}, {"name", "X-Model"}, {"value", "llama-3-70b-(instruct|chat)"}}}}}}},
       {"backendRefs", {{{"name", "llm-70b"}}}}};
   const nlohmann::json split_rule = {
-      {"matches", {{{"path", {{"type", "PathPrefix"}, {"value", "/v1"}}}}}},
+      {"matches", {{{"path", v1}}}},
       {"backendRefs", {{{"name", "llm-a"}, {"weight", kWeightA}}, {{"name", "llm-b"}, {"weight", kWeightB}}}}};
   const nlohmann::json canary = {
       {"name", "canary"}, {"parentRefs", {{{"name", "inference-gateway"}}}},
-      {"rules", {{{"matches", {{{"headers", {{{"name", "x-canary"}, {"value", "true"}}}}}}},
+      {"rules", {{{"matches", {{{"path", v1}, {"headers", {{{"name", "x-canary"}, {"value", "true"}}}}}}},
                   {"backendRefs", {{{"name", "llm-canary"}}}}}}}};
   auto mix = [](double weight, const std::string& model) {
     nlohmann::json m = {{"weight", weight}, {"path", "/v1/chat/completions"}};

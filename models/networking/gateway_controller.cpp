@@ -46,6 +46,8 @@ GatewayController::GatewayController(sim::Engine& engine, ControlPlane& cp, cons
   cp.job_terminated.connect([this](const JobState& pod, const PodTermination&) { on_pod_gone(pod); });
 }
 
+GatewayController::~GatewayController() = default;
+
 const BackendRef& GatewayController::backend_ref(const GatewayRequest& r) const {
   return config_.routes[static_cast<std::size_t>(r.route)].rules[static_cast<std::size_t>(r.rule)]
       .backend_refs[static_cast<std::size_t>(r.backend)];

@@ -85,6 +85,7 @@ class GatewayController {
   GatewayController(sim::Engine& engine, ControlPlane& control_plane, const Cluster& cluster, GatewayConfig config,
                     std::vector<std::string> deployments, std::vector<std::optional<ModelServing>> serving,
                     std::uint64_t seed);
+  ~GatewayController();
   GatewayController(const GatewayController&) = delete;
   GatewayController& operator=(const GatewayController&) = delete;
 
