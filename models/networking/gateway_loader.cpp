@@ -113,7 +113,7 @@ GatewayConfig read_gateway(StrictObject& g, std::vector<JsonIssue>& issues) {
       ParentRef ref;
       ref.name = p.string("name", Required::Yes).value_or("");
       ref.section_name = p.string("sectionName").value_or("");
-      if (auto kind = p.enumeration("kind", {"Gateway"})) (void)kind;
+      p.enumeration("kind", {"Gateway"});  // checked; only Gateways can be parents here
       route.parent_refs.push_back(std::move(ref));
     });
     each(o, "rules", Required::Yes, issues, [&](StrictObject& r, std::size_t) {
@@ -129,7 +129,7 @@ GatewayConfig read_gateway(StrictObject& g, std::vector<JsonIssue>& issues) {
           if (!ok) b.issue("group", "must be \"\" for a Service and \"inference.networking.k8s.io\" for an InferencePool");
         }
         ref.weight = static_cast<int>(b.integer("weight", Required::No, 0, 1000000).value_or(1));
-        if (auto port = b.integer("port", Required::No, 1, 65535)) (void)port;
+        b.integer("port", Required::No, 1, 65535);  // checked, not modelled: a Deployment serves on one port
         rule.backend_refs.push_back(std::move(ref));
       });
       route.rules.push_back(std::move(rule));
