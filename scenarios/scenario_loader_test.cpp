@@ -333,6 +333,20 @@ INSTANTIATE_TEST_SUITE_P(
                         "rules": [{"backendRefs": [{"name": "b", "kind": "Pod"}]}]}])");
                     },
                     "/gateway/httpRoutes/0/rules/0/backendRefs/0/kind", "Service"},
+        InvalidCase{"ServingOnAPodWithoutGpus",
+                    [](json& d) {
+                      d["simulation"] = {{"until", "1h"}};
+                      d["deployments"] = json::parse(R"([{"name": "llm", "template": {"name": "s", "requests": {"cpu": "1", "memory": "1Gi"}},
+                        "load": {"points": [{"time": 0, "requestsPerSecond": 1}]}, "serving": {"model": "llama-3-8b"}}])");
+                    },
+                    "/deployments/0/serving", "requests whole GPUs"},
+        InvalidCase{"ServingWithATensorParallelismTheModelCannotSplit",
+                    [](json& d) {
+                      d["simulation"] = {{"until", "1h"}};
+                      d["deployments"] = json::parse(R"([{"name": "llm", "template": {"name": "s", "requests": {"cpu": "1", "memory": "1Gi", "nvidia.com/gpu": 1}},
+                        "load": {"points": [{"time": 0, "requestsPerSecond": 1}]}, "serving": {"model": "llama-3-8b", "tp": 64}}])");
+                    },
+                    "/deployments/0/serving", "heads (32) are not divisible by --tp 64"},
         InvalidCase{"BadUntil",
                     [](json& d) {
                       d["simulation"] = {{"until", "soon"}};
