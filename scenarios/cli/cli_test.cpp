@@ -814,6 +814,17 @@ TEST_F(Cli, GatewayExampleRoutesEveryRequestByItsRulesAndServesIt) {
   EXPECT_EQ(chat_to_pool, chat);
   EXPECT_GT(seventy, 0);
   EXPECT_EQ(seventy_ok, seventy);
+  // A node fault: the pods evicted from it lose the requests they were serving (aborted, 503), the
+  // replacements serve the rest; every request is accounted for.
+  const auto fault = kubetwin("run " + shell_quote(example("inference-gateway.json")) +
+                              " --set '/faults=[{\"node\": \"h100-1\", \"at\": \"3m\", \"duration\": \"1h\"}]'" +
+                              " --set '/controllers={\"defaultTolerationSeconds\": \"30s\"}' --quiet --out fault");
+  ASSERT_EQ(fault.exit_code, 0) << fault.err;
+  const json f = summary("fault")["gateway"];
+  EXPECT_GT(f["outcomes"].value("aborted", 0), 0) << f.dump();
+  int accounted = 0;
+  for (const auto& [outcome, n] : f["outcomes"].items()) accounted += n.get<int>();
+  EXPECT_EQ(accounted, f["requests"].get<int>());
   // A bad regular expression is bad input at its pointer, and nothing is written.
   const auto bad = kubetwin("run " + shell_quote(example("inference-gateway.json")) +
                             " --set '/gateway/httpRoutes/0/rules/0/matches/0/headers/0/value=\"llama-(\"' --quiet --out bad");
