@@ -16,7 +16,8 @@ using models::networking::GatewayRequest;
 namespace {
 
 std::string backend_label(const models::networking::BackendRef& ref) {
-  return std::string(ref.kind == BackendKind::InferencePool ? "InferencePool/" : "Service/") + ref.name;
+  return std::string(ref.kind == BackendKind::InferencePool ? "InferencePool/" : "Service/") +
+         ref.name;
 }
 
 nlohmann::ordered_json distribution_json(const models::Distribution& d) {
@@ -32,7 +33,9 @@ void write_gateway_jsonl(std::ostream& out, const GatewayController& gateway) {
   std::string buf;
   for (const GatewayRequest& r : gateway.requests()) {
     sim::JsonObjectWriter w(buf);
-    w.field("id", static_cast<std::int64_t>(r.id)).field("t", r.arrival).field("phase", static_cast<std::int64_t>(r.phase));
+    w.field("id", static_cast<std::int64_t>(r.id))
+        .field("t", r.arrival)
+        .field("phase", static_cast<std::int64_t>(r.phase));
     const auto& mix = gateway.config().traffic[r.phase].mix;
     if (!mix.empty()) {
       w.field("path", mix[r.mix].path);
@@ -46,11 +49,13 @@ void write_gateway_jsonl(std::ostream& out, const GatewayController& gateway) {
       w.raw_field("headers", headers + "}");
     }
     w.field("inputTokens", r.tokens.input_tokens).field("outputTokens", r.tokens.output_tokens);
-    if (r.route >= 0) w.field("route", routes[static_cast<std::size_t>(r.route)].name).field("rule", r.rule);
+    if (r.route >= 0)
+      w.field("route", routes[static_cast<std::size_t>(r.route)].name).field("rule", r.rule);
     if (r.backend >= 0) w.field("backend", backend_label(gateway.backend_ref(r)));
     if (!r.endpoint.empty()) w.field("endpoint", r.endpoint);
     w.field("outcome", r.outcome).field("status", r.status);
-    if (r.first_token >= 0) w.field("ttft", r.first_token - r.arrival).field("prefixHit", r.prefix_hit);
+    if (r.first_token >= 0)
+      w.field("ttft", r.first_token - r.arrival).field("prefixHit", r.prefix_hit);
     if (r.finish >= 0) w.field("latency", r.finish - r.arrival);
     w.close();
     buf += '\n';
@@ -71,7 +76,8 @@ nlohmann::ordered_json gateway_summary(const GatewayController& gateway) {
   for (const GatewayRequest& r : gateway.requests()) {
     ++outcomes[r.outcome];
     if (r.backend < 0 || r.route < 0) continue;
-    Tally& t = backends[routes[static_cast<std::size_t>(r.route)].name + " " + backend_label(gateway.backend_ref(r))];
+    Tally& t = backends[routes[static_cast<std::size_t>(r.route)].name + " " +
+                        backend_label(gateway.backend_ref(r))];
     ++t.requests;
     if (r.outcome != "completed") continue;
     ++t.completed;
@@ -86,7 +92,10 @@ nlohmann::ordered_json gateway_summary(const GatewayController& gateway) {
   for (std::size_t i = 0; i < routes.size(); ++i) {
     nlohmann::ordered_json conditions = nlohmann::ordered_json::array();
     for (const auto& c : gateway.route_status()[i]) {
-      conditions.push_back({{"type", c.type}, {"status", c.status ? "True" : "False"}, {"reason", c.reason}, {"message", c.message}});
+      conditions.push_back({{"type", c.type},
+                            {"status", c.status ? "True" : "False"},
+                            {"reason", c.reason},
+                            {"message", c.message}});
     }
     route_list.push_back({{"name", routes[i].name}, {"conditions", conditions}});
   }

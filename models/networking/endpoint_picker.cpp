@@ -6,9 +6,12 @@ namespace kubetwin::models::networking {
 
 const char* picker_type_name(PickerType t) {
   switch (t) {
-    case PickerType::MaxScore: return "max-score";
-    case PickerType::Random: return "random";
-    case PickerType::RoundRobin: return "round-robin";
+    case PickerType::MaxScore:
+      return "max-score";
+    case PickerType::Random:
+      return "random";
+    case PickerType::RoundRobin:
+      return "round-robin";
   }
   return "?";
 }
@@ -30,20 +33,27 @@ std::vector<EndpointScore> EndpointPicker::score(const std::vector<EndpointMetri
     if (request.prefix != 0) {
       const auto it = index_.find(c.endpoint);
       if (it != index_.end() && it->second.where.count(request.prefix) > 0) {
-        s.prefix = std::min(1.0, static_cast<double>(request.prefix_tokens / block) / prompt_blocks);
+        s.prefix =
+            std::min(1.0, static_cast<double>(request.prefix_tokens / block) / prompt_blocks);
       }
     }
-    s.total = spec_.queue_weight * s.queue + spec_.kv_cache_weight * s.kv_cache + spec_.prefix_weight * s.prefix;
+    s.total = spec_.queue_weight * s.queue + spec_.kv_cache_weight * s.kv_cache +
+              spec_.prefix_weight * s.prefix;
     out.push_back(s);
   }
   return out;
 }
 
-std::size_t EndpointPicker::pick(const std::vector<EndpointMetrics>& candidates, const ServingRequest& request) {
+std::size_t EndpointPicker::pick(const std::vector<EndpointMetrics>& candidates,
+                                 const ServingRequest& request) {
   std::size_t chosen = 0;
   switch (spec_.picker) {
-    case PickerType::RoundRobin: chosen = static_cast<std::size_t>(next_++ % candidates.size()); break;
-    case PickerType::Random: chosen = static_cast<std::size_t>(rng_.below(candidates.size())); break;
+    case PickerType::RoundRobin:
+      chosen = static_cast<std::size_t>(next_++ % candidates.size());
+      break;
+    case PickerType::Random:
+      chosen = static_cast<std::size_t>(rng_.below(candidates.size()));
+      break;
     case PickerType::MaxScore: {
       const std::vector<EndpointScore> scores = score(candidates, request);
       double best = scores.front().total;
@@ -52,7 +62,8 @@ std::size_t EndpointPicker::pick(const std::vector<EndpointMetrics>& candidates,
       for (std::size_t i = 0; i < scores.size(); ++i) {
         if (scores[i].total >= best - 1e-12) ties.push_back(i);
       }
-      chosen = ties.size() == 1 ? ties.front() : ties[static_cast<std::size_t>(rng_.below(ties.size()))];
+      chosen =
+          ties.size() == 1 ? ties.front() : ties[static_cast<std::size_t>(rng_.below(ties.size()))];
       break;
     }
   }

@@ -49,13 +49,15 @@ struct EndpointScore {
 
 class EndpointPicker {
  public:
-  EndpointPicker(EndpointPickerSpec spec, sim::RandomStream& rng) : spec_(std::move(spec)), rng_(rng) {}
+  EndpointPicker(EndpointPickerSpec spec, sim::RandomStream& rng)
+      : spec_(std::move(spec)), rng_(rng) {}
 
   /// The index in `candidates` (not empty) that serves `request`; the picker remembers the
   /// request's prefix as sent there.
   std::size_t pick(const std::vector<EndpointMetrics>& candidates, const ServingRequest& request);
   /// The scores pick() compares (max-score picker), one per candidate.
-  std::vector<EndpointScore> score(const std::vector<EndpointMetrics>& candidates, const ServingRequest& request) const;
+  std::vector<EndpointScore> score(const std::vector<EndpointMetrics>& candidates,
+                                   const ServingRequest& request) const;
   /// The endpoint went away: drop what the index holds for it.
   void forget(std::uint64_t endpoint) { index_.erase(endpoint); }
   const EndpointPickerSpec& spec() const { return spec_; }

@@ -43,7 +43,8 @@ TEST(EndpointPicker, PrefixScorerSendsASharedPrefixBackWhereItWent) {
   for (int i = 0; i < 5; ++i) EXPECT_EQ(p.pick(idle, prompt(7, 768)), first);
   const auto s = p.score(idle, prompt(7, 768));
   EXPECT_DOUBLE_EQ(s[first].prefix, 12.0 / 16);  // 768 of 1024 tokens, in blocks of 64
-  // A slightly longer queue does not outweigh the prefix (2 x 1 < 3 x 0.75), a much fuller cache does.
+  // A slightly longer queue does not outweigh the prefix (2 x 1 < 3 x 0.75), a much fuller cache
+  // does.
   std::vector<EndpointMetrics> busy = idle;
   busy[first].waiting = 2;
   EXPECT_EQ(p.pick(busy, prompt(7, 768)), first);
@@ -84,7 +85,8 @@ TEST(EndpointPicker, TiesAreBrokenByTheSeededStream) {
   auto picks = [](std::uint64_t seed) {
     sim::RandomStream rng(seed);
     EndpointPicker p({"epp"}, rng);
-    const std::vector<EndpointMetrics> c{{1, 0, 0, 0.0}, {2, 0, 0, 0.0}, {3, 0, 0, 0.0}, {4, 0, 0, 0.0}};
+    const std::vector<EndpointMetrics> c{
+        {1, 0, 0, 0.0}, {2, 0, 0, 0.0}, {3, 0, 0, 0.0}, {4, 0, 0, 0.0}};
     std::vector<std::size_t> out;
     for (int i = 0; i < 40; ++i) out.push_back(p.pick(c, prompt(0, 0)));
     return out;

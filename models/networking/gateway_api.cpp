@@ -9,9 +9,12 @@ namespace kubetwin::models::networking {
 
 const char* path_match_type_name(PathMatchType t) {
   switch (t) {
-    case PathMatchType::Exact: return "Exact";
-    case PathMatchType::PathPrefix: return "PathPrefix";
-    case PathMatchType::RegularExpression: return "RegularExpression";
+    case PathMatchType::Exact:
+      return "Exact";
+    case PathMatchType::PathPrefix:
+      return "PathPrefix";
+    case PathMatchType::RegularExpression:
+      return "RegularExpression";
   }
   return "?";
 }
@@ -24,7 +27,8 @@ bool resolves(const BackendRef& ref, const RouteTargets& targets) {
   if (ref.kind == BackendKind::InferencePool) {
     return targets.pools != nullptr && sim::find_by_name(*targets.pools, ref.name) != nullptr;
   }
-  return std::find(targets.services.begin(), targets.services.end(), ref.name) != targets.services.end();
+  return std::find(targets.services.begin(), targets.services.end(), ref.name) !=
+         targets.services.end();
 }
 
 std::vector<RouteCondition> route_conditions(const HttpRoute& route, const RouteTargets& targets) {
@@ -60,8 +64,8 @@ std::vector<RouteCondition> route_conditions(const HttpRoute& route, const Route
     for (const BackendRef& ref : rule.backend_refs) {
       if (resolves(ref, targets)) continue;
       refs = {"ResolvedRefs", false, "BackendNotFound",
-              std::string(ref.kind == BackendKind::InferencePool ? "InferencePool" : "Service") + " \"" + ref.name +
-                  "\" not found"};
+              std::string(ref.kind == BackendKind::InferencePool ? "InferencePool" : "Service") +
+                  " \"" + ref.name + "\" not found"};
       break;
     }
     if (!refs.status) break;
@@ -79,15 +83,18 @@ namespace {
 
 bool path_matches(const PathMatch& m, const std::string& path) {
   switch (m.type) {
-    case PathMatchType::Exact: return path == m.value;
+    case PathMatchType::Exact:
+      return path == m.value;
     case PathMatchType::PathPrefix: {
       // Element-wise: "/v1" matches "/v1" and "/v1/x", not "/v10". A trailing slash is ignored.
       std::string prefix = m.value;
       if (prefix.size() > 1 && prefix.back() == '/') prefix.pop_back();
       if (prefix == "/") return true;
-      return path.compare(0, prefix.size(), prefix) == 0 && (path.size() == prefix.size() || path[prefix.size()] == '/');
+      return path.compare(0, prefix.size(), prefix) == 0 &&
+             (path.size() == prefix.size() || path[prefix.size()] == '/');
     }
-    case PathMatchType::RegularExpression: return m.regex && std::regex_match(path, *m.regex);
+    case PathMatchType::RegularExpression:
+      return m.regex && std::regex_match(path, *m.regex);
   }
   return false;
 }
@@ -95,13 +102,17 @@ bool path_matches(const PathMatch& m, const std::string& path) {
 bool header_matches(const HeaderMatch& m, const HttpRequest& request) {
   const auto it = request.headers.find(m.name);
   if (it == request.headers.end()) return false;
-  return m.type == HeaderMatchType::Exact ? it->second == m.value : m.regex && std::regex_match(it->second, *m.regex);
+  return m.type == HeaderMatchType::Exact ? it->second == m.value
+                                          : m.regex && std::regex_match(it->second, *m.regex);
 }
 
 // Larger is more specific (Gateway API "HTTPRouteRule" precedence, method and query params aside).
 std::tuple<int, std::size_t, std::size_t> specificity(const RouteMatch& m) {
-  const int type = m.path.type == PathMatchType::Exact ? 2 : m.path.type == PathMatchType::PathPrefix ? 1 : 0;
-  const std::size_t length = m.path.type == PathMatchType::RegularExpression ? 0 : m.path.value.size();
+  const int type = m.path.type == PathMatchType::Exact        ? 2
+                   : m.path.type == PathMatchType::PathPrefix ? 1
+                                                              : 0;
+  const std::size_t length =
+      m.path.type == PathMatchType::RegularExpression ? 0 : m.path.value.size();
   return {type, length, m.headers.size()};
 }
 
@@ -109,10 +120,12 @@ std::tuple<int, std::size_t, std::size_t> specificity(const RouteMatch& m) {
 
 bool matches(const RouteMatch& m, const HttpRequest& request) {
   if (!path_matches(m.path, request.path)) return false;
-  return std::all_of(m.headers.begin(), m.headers.end(), [&](const HeaderMatch& h) { return header_matches(h, request); });
+  return std::all_of(m.headers.begin(), m.headers.end(),
+                     [&](const HeaderMatch& h) { return header_matches(h, request); });
 }
 
-std::optional<RouteChoice> select_rule(const std::vector<HttpRoute>& routes, const std::vector<bool>& accepted_routes,
+std::optional<RouteChoice> select_rule(const std::vector<HttpRoute>& routes,
+                                       const std::vector<bool>& accepted_routes,
                                        const HttpRequest& request) {
   static const RouteMatch kMatchAll{};
   std::optional<RouteChoice> best;
@@ -137,11 +150,14 @@ std::optional<RouteChoice> select_rule(const std::vector<HttpRoute>& routes, con
   return best;
 }
 
-std::optional<std::size_t> pick_backend(const RouteRule& rule, sim::RandomStream& rng, bool ignore_weights) {
+std::optional<std::size_t> pick_backend(const RouteRule& rule, sim::RandomStream& rng,
+                                        bool ignore_weights) {
   if (rule.backend_refs.empty()) return std::nullopt;
   std::vector<double> weights;
-  for (const BackendRef& ref : rule.backend_refs) weights.push_back(ignore_weights ? 1.0 : ref.weight);
-  if (std::all_of(weights.begin(), weights.end(), [](double w) { return w <= 0; })) return std::nullopt;
+  for (const BackendRef& ref : rule.backend_refs)
+    weights.push_back(ignore_weights ? 1.0 : ref.weight);
+  if (std::all_of(weights.begin(), weights.end(), [](double w) { return w <= 0; }))
+    return std::nullopt;
   return rng.pick_weighted(weights);
 }
 

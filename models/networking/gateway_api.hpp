@@ -132,13 +132,15 @@ struct RouteChoice {
 /// an Exact path before a PathPrefix (longer prefixes first) before a RegularExpression, then more
 /// header matches, then the earlier route (creation order: scenario order), then the earlier rule.
 /// No match: nothing (the gateway answers 404).
-std::optional<RouteChoice> select_rule(const std::vector<HttpRoute>& routes, const std::vector<bool>& accepted,
+std::optional<RouteChoice> select_rule(const std::vector<HttpRoute>& routes,
+                                       const std::vector<bool>& accepted,
                                        const HttpRequest& request);
 
 /// The backendRef a request goes to: drawn with probability weight / sum of weights (weight 0:
 /// never), or uniformly when `ignore_weights` (the deliberately broken gateway of the
 /// conformance suite). No backendRef or every weight 0: nothing (the gateway answers 500).
-std::optional<std::size_t> pick_backend(const RouteRule& rule, sim::RandomStream& rng, bool ignore_weights = false);
+std::optional<std::size_t> pick_backend(const RouteRule& rule, sim::RandomStream& rng,
+                                        bool ignore_weights = false);
 
 const char* path_match_type_name(PathMatchType t);
 const char* header_match_type_name(HeaderMatchType t);

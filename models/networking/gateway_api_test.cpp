@@ -7,7 +7,8 @@
 namespace kubetwin::models::networking {
 namespace {
 
-HeaderMatch header(std::string name, std::string value, HeaderMatchType type = HeaderMatchType::Exact) {
+HeaderMatch header(std::string name, std::string value,
+                   HeaderMatchType type = HeaderMatchType::Exact) {
   HeaderMatch h{type, std::move(name), std::move(value), std::nullopt};
   if (type == HeaderMatchType::RegularExpression) h.regex = std::regex(h.value);
   return h;
@@ -21,11 +22,17 @@ RouteMatch path(PathMatchType type, std::string value) {
   return m;
 }
 
-BackendRef service(std::string name, int weight = 1) { return {BackendKind::Service, std::move(name), weight}; }
+BackendRef service(std::string name, int weight = 1) {
+  return {BackendKind::Service, std::move(name), weight};
+}
 
-RouteRule rule(std::vector<RouteMatch> matches, std::vector<BackendRef> refs) { return {std::move(matches), std::move(refs)}; }
+RouteRule rule(std::vector<RouteMatch> matches, std::vector<BackendRef> refs) {
+  return {std::move(matches), std::move(refs)};
+}
 
-HttpRequest request(std::string p, std::map<std::string, std::string> headers = {}) { return {std::move(p), std::move(headers)}; }
+HttpRequest request(std::string p, std::map<std::string, std::string> headers = {}) {
+  return {std::move(p), std::move(headers)};
+}
 
 struct Fixture {
   std::vector<Gateway> gateways{{"gw", "kubetwin", {{"http", "HTTP", 80}, {"tcp", "TCP", 9000}}}};
@@ -35,7 +42,8 @@ struct Fixture {
 
 TEST(GatewayRouteStatus, AcceptedAndResolvedWhenParentAndBackendsExist) {
   Fixture f;
-  HttpRoute r{"r", {{"gw", ""}}, {rule({}, {service("llm-a"), {BackendKind::InferencePool, "pool", 1}})}};
+  HttpRoute r{
+      "r", {{"gw", ""}}, {rule({}, {service("llm-a"), {BackendKind::InferencePool, "pool", 1}})}};
   const auto c = route_conditions(r, f.targets());
   ASSERT_EQ(c.size(), 2u);
   EXPECT_EQ(c[0].type, "Accepted");
@@ -54,7 +62,9 @@ TEST(GatewayRouteStatus, BackendNotFoundNamesTheMissingBackendButTheRouteStaysAc
   EXPECT_FALSE(c[1].status);
   EXPECT_EQ(c[1].reason, "BackendNotFound");
   EXPECT_NE(c[1].message.find("\"nope\""), std::string::npos);
-  HttpRoute p{"p", {{"gw", ""}}, {rule({}, {{BackendKind::InferencePool, "llm-a", 1}})}};  // a Service name is no pool
+  HttpRoute p{"p",
+              {{"gw", ""}},
+              {rule({}, {{BackendKind::InferencePool, "llm-a", 1}})}};  // a Service name is no pool
   EXPECT_EQ(route_conditions(p, f.targets())[1].reason, "BackendNotFound");
 }
 
@@ -80,8 +90,9 @@ TEST(GatewayMatch, HeadersCompareNamesInLowerCaseValuesExactlyAndRegexFully) {
   EXPECT_FALSE(matches(m, request("/v1/completions")));
   m.headers = {header("x-model", "llama-.*", HeaderMatchType::RegularExpression)};
   EXPECT_TRUE(matches(m, request("/", {{"x-model", "llama-8b"}})));
-  EXPECT_FALSE(matches(m, request("/", {{"x-model", "my-llama-8b"}})));  // a full match, not a search
-  m.headers = {header("x-model", "a"), header("x-tier", "gold")};          // every header must hold
+  EXPECT_FALSE(
+      matches(m, request("/", {{"x-model", "my-llama-8b"}})));     // a full match, not a search
+  m.headers = {header("x-model", "a"), header("x-tier", "gold")};  // every header must hold
   EXPECT_FALSE(matches(m, request("/", {{"x-model", "a"}})));
   EXPECT_TRUE(matches(m, request("/", {{"x-model", "a"}, {"x-tier", "gold"}})));
 }
@@ -98,7 +109,8 @@ TEST(GatewayMatch, PathPrefixMatchesWholeElements) {
 
 TEST(GatewayPrecedence, ExactPathBeatsLongerPrefixBeatsShorterPrefixBeatsRegex) {
   std::vector<HttpRoute> routes{
-      {"a", {{"gw", ""}},
+      {"a",
+       {{"gw", ""}},
        {rule({path(PathMatchType::RegularExpression, "/.*")}, {service("re")}),
         rule({path(PathMatchType::PathPrefix, "/")}, {service("root")}),
         rule({path(PathMatchType::PathPrefix, "/v1")}, {service("v1")}),
@@ -114,13 +126,18 @@ TEST(GatewayPrecedence, MoreHeaderMatchesWinThenTheEarlierRouteThenTheEarlierRul
   one.headers = {header("x-model", "m")};
   RouteMatch two = one;
   two.headers.push_back(header("x-tier", "gold"));
-  std::vector<HttpRoute> routes{{"first", {{"gw", ""}}, {rule({}, {service("default")}), rule({one}, {service("one")})}},
-                                {"second", {{"gw", ""}}, {rule({two}, {service("two")}), rule({one}, {service("one-late")})}}};
+  std::vector<HttpRoute> routes{
+      {"first", {{"gw", ""}}, {rule({}, {service("default")}), rule({one}, {service("one")})}},
+      {"second",
+       {{"gw", ""}},
+       {rule({two}, {service("two")}), rule({one}, {service("one-late")})}}};
   std::vector<bool> ok{true, true};
   auto c = select_rule(routes, ok, request("/", {{"x-model", "m"}, {"x-tier", "gold"}}));
   EXPECT_EQ(c->route, 1u);
   EXPECT_EQ(c->rule, 0u);
-  c = select_rule(routes, ok, request("/", {{"x-model", "m"}}));  // ties with route "second" rule 1: the earlier route
+  c = select_rule(
+      routes, ok,
+      request("/", {{"x-model", "m"}}));  // ties with route "second" rule 1: the earlier route
   EXPECT_EQ(c->route, 0u);
   EXPECT_EQ(c->rule, 1u);
   c = select_rule(routes, ok, request("/"));

@@ -19,8 +19,11 @@ struct GatewayController::ServerKind {
   InferenceStepModel step;
   ServingSimulator sizing;
   ServerKind(const GpuSpec& g, const TransformerSpec& m, int tp, const ServerConfig& config)
-      : gpu(g), model(m), comm(AlphaBetaCollectives::for_gpu(gpu)),
-        step(gpu, EfficiencyModel::builtin(), comm, options(tp)), sizing(step, model, config) {}
+      : gpu(g),
+        model(m),
+        comm(AlphaBetaCollectives::for_gpu(gpu)),
+        step(gpu, EfficiencyModel::builtin(), comm, options(tp)),
+        sizing(step, model, config) {}
   static InferenceOptions options(int tp) {
     InferenceOptions o;
     o.tp = tp;
@@ -28,9 +31,10 @@ struct GatewayController::ServerKind {
   }
 };
 
-GatewayController::GatewayController(sim::Engine& engine, ControlPlane& cp, const Cluster& cluster, GatewayConfig config,
-                                     std::vector<std::string> deployments,
-                                     std::vector<std::optional<ModelServing>> serving, std::uint64_t seed)
+GatewayController::GatewayController(sim::Engine& engine, ControlPlane& cp, const Cluster& cluster,
+                                     GatewayConfig config, std::vector<std::string> deployments,
+                                     std::vector<std::optional<ModelServing>> serving,
+                                     std::uint64_t seed)
     : engine_(engine),
       cluster_(cluster),
       config_(std::move(config)),
@@ -40,16 +44,19 @@ GatewayController::GatewayController(sim::Engine& engine, ControlPlane& cp, cons
   for (const InferencePool& pool : config_.pools) {
     const EndpointPickerSpec* spec = sim::find_by_name(config_.pickers, pool.endpoint_picker);
     EndpointPickerSpec picker = spec ? *spec : EndpointPickerSpec{};
-    pickers_.push_back(std::make_unique<EndpointPicker>(picker, streams_.stream("gateway.picker." + pool.name)));
+    pickers_.push_back(
+        std::make_unique<EndpointPicker>(picker, streams_.stream("gateway.picker." + pool.name)));
   }
   cp.job_started.connect([this](const JobState& pod) { on_pod_started(pod); });
-  cp.job_terminated.connect([this](const JobState& pod, const PodTermination&) { on_pod_gone(pod); });
+  cp.job_terminated.connect(
+      [this](const JobState& pod, const PodTermination&) { on_pod_gone(pod); });
 }
 
 GatewayController::~GatewayController() = default;
 
 const BackendRef& GatewayController::backend_ref(const GatewayRequest& r) const {
-  return config_.routes[static_cast<std::size_t>(r.route)].rules[static_cast<std::size_t>(r.rule)]
+  return config_.routes[static_cast<std::size_t>(r.route)]
+      .rules[static_cast<std::size_t>(r.rule)]
       .backend_refs[static_cast<std::size_t>(r.backend)];
 }
 
@@ -62,7 +69,8 @@ void GatewayController::start() {
   }
   for (std::size_t p = 0; p < config_.traffic.size(); ++p) {
     sim::RandomStream& arrivals = streams_.stream("gateway.arrivals." + std::to_string(p));
-    schedule_arrival(p, config_.traffic[p].start + arrivals.exponential(1 / config_.traffic[p].rate));
+    schedule_arrival(p,
+                     config_.traffic[p].start + arrivals.exponential(1 / config_.traffic[p].rate));
   }
 }
 
@@ -96,7 +104,8 @@ void GatewayController::arrive(std::size_t phase) {
   r.tokens.input_tokens = draw(ph.input);
   r.tokens.output_tokens = draw(ph.output);
   if (ph.prefix_groups > 0) {
-    const auto group = streams_.stream("gateway.prefixes." + tag).below(static_cast<std::uint64_t>(ph.prefix_groups));
+    const auto group = streams_.stream("gateway.prefixes." + tag)
+                           .below(static_cast<std::uint64_t>(ph.prefix_groups));
     r.tokens.prefix = (static_cast<std::uint64_t>(phase + 1) << 32) | (group + 1);
     r.tokens.prefix_tokens = ph.prefix_tokens;
     r.tokens.input_tokens += ph.prefix_tokens;
@@ -116,9 +125,11 @@ void GatewayController::route(GatewayRequest& r, const HttpRequest& http) {
   r.route = static_cast<int>(choice->route);
   r.rule = static_cast<int>(choice->rule);
   const RouteRule& rule = config_.routes[choice->route].rules[choice->rule];
-  const std::optional<std::size_t> b = pick_backend(rule, streams_.stream("gateway.backends"), config_.ignore_weights);
+  const std::optional<std::size_t> b =
+      pick_backend(rule, streams_.stream("gateway.backends"), config_.ignore_weights);
   // A backendRef that resolves to nothing gets its share of the traffic answered with 500.
-  if (!b || !resolves(rule.backend_refs[*b], RouteTargets{&config_.gateways, deployments_, &config_.pools})) {
+  if (!b || !resolves(rule.backend_refs[*b],
+                      RouteTargets{&config_.gateways, deployments_, &config_.pools})) {
     if (b) r.backend = static_cast<int>(*b);
     r.outcome = "backendError", r.status = 500;
     return;
@@ -154,11 +165,13 @@ void GatewayController::route(GatewayRequest& r, const HttpRequest& http) {
     std::vector<EndpointMetrics> metrics;
     for (auto& [seq, e] : endpoints_) {
       if (std::find(candidates.begin(), candidates.end(), &e) == candidates.end()) continue;
-      metrics.push_back({seq, e.server->waiting(), e.server->running(), e.server->kv_utilization()});
+      metrics.push_back(
+          {seq, e.server->waiting(), e.server->running(), e.server->kv_utilization()});
     }
     chosen = pickers_[pool_index]->pick(metrics, r.tokens);
   } else {
-    chosen = static_cast<std::size_t>(streams_.stream("gateway.endpoints").below(candidates.size()));
+    chosen =
+        static_cast<std::size_t>(streams_.stream("gateway.endpoints").below(candidates.size()));
   }
   Endpoint& e = *candidates[chosen];
   r.endpoint = e.pod;
@@ -180,9 +193,11 @@ GatewayController::ServerKind& GatewayController::server_kind(std::size_t d, con
   if (!kind) {
     const GpuSpec* gpu = GpuCatalog::builtin().find(gpu_name);
     const TransformerSpec* model = ModelCatalog::builtin().find(s.model);
-    if (gpu == nullptr) throw sim::InputError("deployment \"" + deployments_[d] + "\" serves on node pool \"" +
-                                              cluster_.pool(pool).name + "\", which has no gpuModel");
-    const int tp = s.tp > 0 ? s.tp : std::max<int>(1, static_cast<int>(pod.spec.pods.front().requests.gpus));
+    if (gpu == nullptr)
+      throw sim::InputError("deployment \"" + deployments_[d] + "\" serves on node pool \"" +
+                            cluster_.pool(pool).name + "\", which has no gpuModel");
+    const int tp =
+        s.tp > 0 ? s.tp : std::max<int>(1, static_cast<int>(pod.spec.pods.front().requests.gpus));
     if (auto problems = InferenceStepModel::check(*model, tp); !problems.empty()) {
       for (auto& p : problems) p = "deployment \"" + deployments_[d] + "\" serving: " + p;
       throw sim::InputError(std::move(problems));
@@ -240,8 +255,10 @@ void GatewayController::harvest(Endpoint& e, double end) {
 void GatewayController::finish(double end) {
   if (finished_) return;
   for (auto& [seq, e] : endpoints_) {
-    if (std::isfinite(end)) e.server->advance_to(end);
-    else e.server->drain();
+    if (std::isfinite(end))
+      e.server->advance_to(end);
+    else
+      e.server->drain();
     harvest(e, end);
   }
   finished_ = true;

@@ -38,7 +38,7 @@ struct HeaderMix {
 /// Poisson arrivals at `rate` from `start` for `duration` seconds.
 struct TrafficPhase {
   double start = 0, duration = 60, rate = 1;
-  std::vector<HeaderMix> mix;  ///< empty: path /v1/completions without headers
+  std::vector<HeaderMix> mix;                      ///< empty: path /v1/completions without headers
   TokenLengths input{512, 512}, output{128, 128};  ///< input: the tokens after the shared prefix
   /// Shared prompt prefixes: each request starts with one of `prefix_groups` prefixes of
   /// `prefix_tokens` tokens, drawn uniformly; 0 groups: none.
@@ -72,7 +72,8 @@ struct GatewayRequest {
   ServingRequest tokens;
   int route = -1, rule = -1, backend = -1;  ///< indexes; -1: none
   std::string endpoint;                     ///< the pod that served it
-  std::string outcome;  ///< completed, inFlight, aborted, noRoute, backendError, unavailable, tooLarge
+  std::string
+      outcome;  ///< completed, inFlight, aborted, noRoute, backendError, unavailable, tooLarge
   int status = 0;
   double first_token = -1, finish = -1;
   bool prefix_hit = false;
@@ -82,9 +83,9 @@ class GatewayController {
  public:
   /// `serving[d]`: how Deployment `deployments[d]`'s pods serve (nullopt: they are not model
   /// servers and never become endpoints).
-  GatewayController(sim::Engine& engine, ControlPlane& control_plane, const Cluster& cluster, GatewayConfig config,
-                    std::vector<std::string> deployments, std::vector<std::optional<ModelServing>> serving,
-                    std::uint64_t seed);
+  GatewayController(sim::Engine& engine, ControlPlane& control_plane, const Cluster& cluster,
+                    GatewayConfig config, std::vector<std::string> deployments,
+                    std::vector<std::optional<ModelServing>> serving, std::uint64_t seed);
   ~GatewayController();
   GatewayController(const GatewayController&) = delete;
   GatewayController& operator=(const GatewayController&) = delete;
@@ -99,7 +100,9 @@ class GatewayController {
   const std::vector<GatewayRequest>& requests() const { return requests_; }
   const std::vector<std::vector<RouteCondition>>& route_status() const { return status_; }
   /// Pod name -> requests it was given, over the run.
-  const std::map<std::string, std::uint64_t>& endpoint_requests() const { return endpoint_requests_; }
+  const std::map<std::string, std::uint64_t>& endpoint_requests() const {
+    return endpoint_requests_;
+  }
   /// The backendRef at (route, rule, backend) as "Kind/name".
   const BackendRef& backend_ref(const GatewayRequest& r) const;
 

@@ -17,8 +17,12 @@ struct RouteStatusEvent {
   bool resolved_refs;
   std::string_view resolved_refs_reason, message;
   void write(sim::JsonObjectWriter& w) const {
-    w.field("route", route).field("accepted", accepted).field("acceptedReason", accepted_reason)
-        .field("resolvedRefs", resolved_refs).field("resolvedRefsReason", resolved_refs_reason).field("message", message);
+    w.field("route", route)
+        .field("accepted", accepted)
+        .field("acceptedReason", accepted_reason)
+        .field("resolvedRefs", resolved_refs)
+        .field("resolvedRefsReason", resolved_refs_reason)
+        .field("message", message);
   }
 };
 

@@ -9,8 +9,8 @@ int blocks_for(int tokens, int block_size) { return (tokens + block_size - 1) / 
 
 }  // namespace
 
-ModelServer::ModelServer(const InferenceStepModel& step, const TransformerSpec& model, const ServerConfig& config,
-                         int kv_blocks, int token_budget)
+ModelServer::ModelServer(const InferenceStepModel& step, const TransformerSpec& model,
+                         const ServerConfig& config, int kv_blocks, int token_budget)
     : step_(step),
       model_(model),
       config_(config),
@@ -65,14 +65,18 @@ void ModelServer::preempt(Sequence victim) {
 int ModelServer::admit(int tokens_left, std::vector<std::pair<std::size_t, int>>& chunks) {
   const int bs = config_.block_size;
   int used = 0;
-  while (!waiting_.empty() && static_cast<int>(running_.size()) < config_.max_num_seqs && tokens_left - used > 0) {
+  while (!waiting_.empty() && static_cast<int>(running_.size()) < config_.max_num_seqs &&
+         tokens_left - used > 0) {
     Sequence& s = waiting_.front();
     const int need = blocks_for(s.known(), bs);
     if (free_blocks_ - need < watermark_) break;
     // A cached prefix is not computed again (full blocks only, and at least one prompt token is).
     int cached = s.cached;
-    const auto hit = config_.prefix_caching && s.request.prefix != 0 ? prefix_index_.find(s.request.prefix) : prefix_index_.end();
-    if (hit != prefix_index_.end()) cached = std::min(s.request.prefix_tokens / bs * bs, s.request.input_tokens - 1);
+    const auto hit = config_.prefix_caching && s.request.prefix != 0
+                         ? prefix_index_.find(s.request.prefix)
+                         : prefix_index_.end();
+    if (hit != prefix_index_.end())
+      cached = std::min(s.request.prefix_tokens / bs * bs, s.request.input_tokens - 1);
     const int pending = s.known() - cached;
     const int n = config_.chunked_prefill ? std::min(pending, tokens_left - used) : pending;
     if (!config_.chunked_prefill && used + n > tokens_left) break;

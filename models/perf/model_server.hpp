@@ -35,8 +35,8 @@ struct ServingRequest {
 };
 
 struct ServerConfig {
-  int block_size = 16;           ///< tokens per K/V cache block
-  int max_num_seqs = 256;        ///< running requests at most
+  int block_size = 16;     ///< tokens per K/V cache block
+  int max_num_seqs = 256;  ///< running requests at most
   /// Tokens one iteration computes at most; 0: vLLM's defaults (2048 with chunked prefill, else
   /// the longest request, at least 2048).
   int max_batched_tokens = 0;
@@ -50,16 +50,16 @@ struct ServerConfig {
 struct FinishedRequest {
   std::uint64_t id = 0;
   ServingRequest request;
-  double first_token = 0;  ///< when its first output token was emitted
-  double finish = 0;       ///< when its last one was
-  bool prefix_hit = false; ///< its prefix came from the cache (the last admission)
+  double first_token = 0;   ///< when its first output token was emitted
+  double finish = 0;        ///< when its last one was
+  bool prefix_hit = false;  ///< its prefix came from the cache (the last admission)
 };
 
 class ModelServer {
  public:
   /// `kv_blocks` and `token_budget` as ServingSimulator sized them.
-  ModelServer(const InferenceStepModel& step, const TransformerSpec& model, const ServerConfig& config, int kv_blocks,
-              int token_budget);
+  ModelServer(const InferenceStepModel& step, const TransformerSpec& model,
+              const ServerConfig& config, int kv_blocks, int token_budget);
   // The prefix cache's index points into its own list: copies would share nothing valid.
   ModelServer(const ModelServer&) = delete;
   ModelServer& operator=(const ModelServer&) = delete;
@@ -100,9 +100,9 @@ class ModelServer {
   struct Sequence {
     std::uint64_t id = 0;
     ServingRequest request;
-    int generated = 0;   // output tokens emitted so far
-    int cached = 0;      // tokens whose K/V are in the cache
-    int blocks = 0;      // cache blocks held
+    int generated = 0;  // output tokens emitted so far
+    int cached = 0;     // tokens whose K/V are in the cache
+    int blocks = 0;     // cache blocks held
     double first_token = -1;
     bool prefix_hit = false;
     // Tokens the sequence knows (prompt + output so far); it computes those not yet cached.
@@ -131,7 +131,8 @@ class ModelServer {
   double batched_sequences_ = 0;
   // The prefix cache: most recently used first, with each prefix's blocks.
   std::list<std::pair<std::uint64_t, int>> prefix_lru_;
-  std::unordered_map<std::uint64_t, std::list<std::pair<std::uint64_t, int>>::iterator> prefix_index_;
+  std::unordered_map<std::uint64_t, std::list<std::pair<std::uint64_t, int>>::iterator>
+      prefix_index_;
   int prefix_blocks_ = 0;
 };
 

@@ -15,7 +15,8 @@ struct Llama8bOnH100 {
   ServingSimulator simulator(ServerConfig c) const { return ServingSimulator(step, model, c); }
 };
 
-ServingRequest req(double t, int input, int output, std::uint64_t prefix = 0, int prefix_tokens = 0) {
+ServingRequest req(double t, int input, int output, std::uint64_t prefix = 0,
+                   int prefix_tokens = 0) {
   ServingRequest r;
   r.arrival_seconds = t;
   r.input_tokens = input;
@@ -30,7 +31,8 @@ TEST(ModelServer, DrivenRequestByRequestItGivesWhatTheBatchSimulatorGives) {
   ServerConfig c;
   c.chunked_prefill = true;
   const ServingSimulator sim = s.simulator(c);
-  std::vector<ServingRequest> reqs = poisson_requests({.rate = 20, .requests = 300, .input = {100, 3000}, .output = {10, 400}, .seed = 3});
+  std::vector<ServingRequest> reqs = poisson_requests(
+      {.rate = 20, .requests = 300, .input = {100, 3000}, .output = {10, 400}, .seed = 3});
   const ServingResult batch = sim.run(reqs);
   ModelServer server = sim.start_server(sim.token_budget(reqs));
   for (std::size_t i = 0; i < reqs.size(); ++i) {
