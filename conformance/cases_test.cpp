@@ -269,5 +269,26 @@ TEST_F(Cases, AiServiceMetricsFailsWhenThePodMonitorMatchesNothing) {
   EXPECT_NE(r.evidence.find("FAIL: no vllm:request_success series in metrics.om"), std::string::npos) << r.evidence;
 }
 
+TEST_F(Cases, AiInferencePasses) {
+  const auto r = run("ai_inference", "coscheduling");
+  EXPECT_EQ(r.status, Status::Pass) << r.evidence;
+  EXPECT_NE(r.evidence.find("HTTPRoute llm: Accepted, ResolvedRefs True; canary: BackendNotFound"), std::string::npos) << r.evidence;
+  EXPECT_NE(r.evidence.find(" 0 unmatched ones there"), std::string::npos) << r.evidence;
+}
+
+TEST_F(Cases, AiInferenceFailsWhenTheGatewayIgnoresWeights) {
+  const auto r = run("ai_inference", broken("gateway-ignores-weights"));
+  EXPECT_EQ(r.status, Status::Fail) << r.evidence;
+  EXPECT_NE(r.evidence.find("FAIL: the observed split is not within 4 sigma of the weights"), std::string::npos) << r.evidence;
+  // Only the split breaks: header routing and serving still hold.
+  EXPECT_EQ(r.evidence.find("FAIL: header-matched"), std::string::npos) << r.evidence;
+}
+
+TEST_F(Cases, AdvancedInferenceIngressPickerBeatsRoundRobin) {
+  const auto r = run("advanced_inference_ingress", "default");
+  EXPECT_EQ(r.status, Status::Pass) << r.evidence;
+  EXPECT_NE(r.evidence.find("round robin: "), std::string::npos) << r.evidence;
+}
+
 }  // namespace
 }  // namespace kubetwin::conformance

@@ -18,7 +18,7 @@ struct Profile {
   /// Conditional requirements the platform declares not applicable, with the note the checklist
   /// requires for N/A (e.g. "on-premises cluster of fixed size"): requirement id -> note.
   std::map<std::string, std::string> not_applicable;
-  nlohmann::json scenario = nlohmann::json::object();  ///< scheduler, queueing, autoscaler, controllers, controlPlane, dra
+  nlohmann::json scenario = nlohmann::json::object();  ///< scheduler, queueing, autoscaler, controllers, controlPlane, dra, containerRuntime, observability, gateway
 
   /// `doc` with the profile's scenario keys merged over it (RFC 7386 merge patch: objects merge,
   /// everything else is replaced) and, with a queue, every job of /workload/jobs submitted to it.

@@ -32,6 +32,8 @@
 #include "models/metrics/metrics_scraper.hpp"
 #include "models/metrics/run_metrics.hpp"
 #include "models/metrics/series_sampler.hpp"
+#include "models/networking/gateway_controller.hpp"
+#include "models/networking/gateway_events.hpp"
 #include "models/perf/fabric_contention.hpp"
 #include "models/perf/job_runtime_model.hpp"
 #include "models/queueing/kueue_admission.hpp"
@@ -41,6 +43,7 @@
 #include "models/workload/trace_reader.hpp"
 #include "scenarios/fabric_output.hpp"
 #include "scenarios/serving_output.hpp"
+#include "scenarios/gateway_output.hpp"
 #include "sim/engine.hpp"
 #include "sim/event_log.hpp"
 #include "sim/output_directory.hpp"
@@ -358,6 +361,17 @@ nlohmann::ordered_json run_scenario(const Scenario& sc, const RunOptions& option
         *serving_file << serving_line;
       });
     }
+  }
+  // The inference gateway: routes its traffic to the Deployments' model-server pods.
+  std::optional<models::networking::GatewayController> gateway;
+  if (sc.gateway) {
+    std::vector<std::string> names;
+    std::vector<std::optional<models::networking::ModelServing>> model_servers;
+    for (const auto& d : sc.deployments) {
+      names.push_back(d.deployment.name);
+      model_servers.push_back(d.serving);
+    }
+    gateway.emplace(engine, cp, cluster, *sc.gateway, std::move(names), std::move(model_servers), sc.seed);
   }
   std::uint64_t batch_jobs = 0, evicted_pods = 0, nodes_not_ready = 0;
   std::optional<models::ClusterAutoscaler> autoscaler;
@@ -720,11 +734,25 @@ nlohmann::ordered_json run_scenario(const Scenario& sc, const RunOptions& option
     for (auto& hpa : hpas) hpa->start();
   }
   for (auto& s : serving) s->start();
+  if (gateway) {
+    gateway->route_status_written.connect([&](const models::networking::HttpRoute& route,
+                                              const std::vector<models::networking::RouteCondition>& conditions) {
+      log.record(engine.now(), models::networking::RouteStatusEvent{route.name, conditions[0].status, conditions[0].reason,
+                                                                    conditions[1].status, conditions[1].reason,
+                                                                    conditions[0].status ? conditions[1].message : conditions[0].message});
+    });
+    gateway->start();
+  }
   models::SeriesSampler sampler(engine, cp, sc.sample_interval);
   sampler.start();
   if (scraper) scraper->start();
 
   engine.run(sc.until);
+  if (gateway) {
+    gateway->finish(sc.until);
+    std::ofstream f = out.open("gateway.jsonl");
+    write_gateway_jsonl(f, *gateway);
+  }
 
   // The horizon cut the run short if work was still pending or arriving when it stopped.
   const bool horizon_reached =
@@ -842,6 +870,7 @@ nlohmann::ordered_json run_scenario(const Scenario& sc, const RunOptions& option
     for (const auto& s : serving) list.push_back(serving_summary(*s));
     summary["disaggregatedServing"] = list;
   }
+  if (gateway) summary["gateway"] = gateway_summary(*gateway);
   if (api) {
     nlohmann::ordered_json errors = nlohmann::ordered_json::object();
     for (int code : {409, 410, 429, 500, 503}) {
@@ -886,7 +915,7 @@ nlohmann::ordered_json run_scenario(const Scenario& sc, const RunOptions& option
     f << summary.dump(2) << '\n';
   }
   out.commit({"summary.json", "events.jsonl", "timeline.json", "series.csv", "topology.json", "fabric.json", "fabric-usage.jsonl",
-              "audit.jsonl", "resourceslices.json", "serving-requests.jsonl", "metrics.om"});
+              "audit.jsonl", "resourceslices.json", "serving-requests.jsonl", "metrics.om", "gateway.jsonl"});
   if (progress.printed()) std::fprintf(stderr, "kubetwin: done in %.1f s\n", summary["wallSeconds"].get<double>());
   return summary;
 }

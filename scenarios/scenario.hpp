@@ -24,6 +24,7 @@
 #include "models/k8s/train_job_operator.hpp"
 #include "models/metrics/inference_server_metrics.hpp"
 #include "models/metrics/metrics_scraper.hpp"
+#include "models/networking/gateway_controller.hpp"
 #include "models/queueing/queueing_config.hpp"
 #include "models/topology/fabric_builder.hpp"
 #include "models/scheduling/scheduler_config.hpp"
@@ -48,6 +49,9 @@ struct ServiceDeployment {
   std::optional<models::HpaSpec> hpa;
   /// How its pods serve requests (and what they report when /observability scrapes them).
   models::InferenceServerSpec server;
+  /// How its pods serve requests routed by the gateway (/deployments/i/serving); unset: they are
+  /// not model servers.
+  std::optional<models::networking::ModelServing> serving;
 };
 
 /// A JobSet submitted at a given time (/jobSets).
@@ -96,6 +100,8 @@ struct Scenario {
   std::vector<models::DisaggregatedServingSpec> disaggregated_serving;
   /// The monitoring system (/observability): set, the run scrapes exporters and writes metrics.om.
   std::optional<models::ObservabilityConfig> observability;
+  /// The inference gateway (/gateway): Gateways, HTTPRoutes, InferencePools, traffic; unset: none.
+  std::optional<models::networking::GatewayConfig> gateway;
   /// JobSet-like multi-role jobs (/jobSets), sorted by submission time.
   std::vector<JobSetSubmission> job_sets;
   double mfu = 0.4;  ///< fraction of peak achieved by work-based jobs

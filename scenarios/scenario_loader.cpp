@@ -9,6 +9,9 @@
 
 #include "models/cluster/node_pool.hpp"
 #include "models/metrics/observability_loader.hpp"
+#include "models/networking/gateway_loader.hpp"
+#include "models/perf/inference_step.hpp"
+#include "models/perf/transformer_spec.hpp"
 #include "models/queueing/queueing_loader.hpp"
 #include "models/scheduling/plugin_registry.hpp"
 #include "models/perf/transformer_spec.hpp"
@@ -653,6 +656,18 @@ std::vector<ServiceDeployment> read_deployments(StrictObject& root, const models
       svc.hpa = hpa;
       if (dep.created_at > 0) d.issue("createdAt", "a Deployment with autoscaling must exist from the start (createdAt 0)");
     }
+    if (auto serving = d.object("serving")) {
+      if (serving->valid()) svc.serving = models::networking::read_model_serving(*serving, issues);
+      // The server runs on the pod's GPUs: it needs some, and its tensor parallelism must fit the model.
+      const std::int64_t gpus = dep.pod.pods.empty() ? 0 : dep.pod.pods.front().requests.gpus;
+      const models::TransformerSpec* model = svc.serving ? models::ModelCatalog::builtin().find(svc.serving->model) : nullptr;
+      if (svc.serving && gpus == 0) {
+        d.issue("serving", "needs a template that requests whole GPUs (nvidia.com/gpu)");
+      } else if (model != nullptr) {
+        const int tp = svc.serving->tp > 0 ? svc.serving->tp : static_cast<int>(gpus);
+        for (const std::string& problem : models::InferenceStepModel::check(*model, tp)) d.issue("serving", problem);
+      }
+    }
     d.finish();
     out.push_back(std::move(svc));
   }
@@ -1096,6 +1111,10 @@ Scenario load_scenario(const nlohmann::json& doc, const std::string& source,
                             "\"trainjob-controller\" runs only with /trainJobs"});
         }
       }
+    }
+    if (auto g = root.object("gateway")) {
+      if (g->valid()) sc.gateway = models::networking::read_gateway(*g, issues);
+      g->finish();
     }
     if (auto c = root.object("controllers")) {
       sc.train_job_operator.relist_on_restart = c->boolean("operatorRelistOnRestart").value_or(true);

@@ -319,6 +319,41 @@ INSTANTIATE_TEST_SUITE_P(
         InvalidCase{"SyntheticUnknownGpuModel",
                     [](json& d) { d["workload"]["synthetic"]["gpuModel"] = "X100"; },
                     "/workload/synthetic/gpuModel", "unknown GPU model"},
+        InvalidCase{"GatewayHeaderRegexThatDoesNotCompile",
+                    [](json& d) {
+                      d["gateway"]["httpRoutes"] = json::parse(R"([{"name": "r", "parentRefs": [{"name": "gw"}],
+                        "rules": [{"matches": [{"headers": [{"type": "RegularExpression", "name": "x-model", "value": "llama-("}]}]}]}])");
+                    },
+                    "/gateway/httpRoutes/0/rules/0/matches/0/headers/0/value", "not a valid regular expression"},
+        InvalidCase{"GatewayPoolNamingAnUnknownEndpointPicker",
+                    [](json& d) {
+                      d["gateway"]["inferencePools"] = json::parse(R"([{"name": "p", "selector": {"matchLabels": {"app": "x"}},
+                        "targetPorts": [{"number": 8000}], "endpointPickerRef": {"name": "nope"}}])");
+                    },
+                    "/gateway/inferencePools/0/endpointPickerRef/name", "no endpoint picker \"nope\""},
+        InvalidCase{"GatewayTrafficWithoutRate",
+                    [](json& d) { d["gateway"]["traffic"] = json::parse(R"([{"duration": "1m"}])"); },
+                    "/gateway/traffic/0/requestsPerSecond", "is required"},
+        InvalidCase{"GatewayUnknownBackendKind",
+                    [](json& d) {
+                      d["gateway"]["httpRoutes"] = json::parse(R"([{"name": "r", "parentRefs": [{"name": "gw"}],
+                        "rules": [{"backendRefs": [{"name": "b", "kind": "Pod"}]}]}])");
+                    },
+                    "/gateway/httpRoutes/0/rules/0/backendRefs/0/kind", "Service"},
+        InvalidCase{"ServingOnAPodWithoutGpus",
+                    [](json& d) {
+                      d["simulation"] = {{"until", "1h"}};
+                      d["deployments"] = json::parse(R"([{"name": "llm", "template": {"name": "s", "requests": {"cpu": "1", "memory": "1Gi"}},
+                        "load": {"points": [{"time": 0, "requestsPerSecond": 1}]}, "serving": {"model": "llama-3-8b"}}])");
+                    },
+                    "/deployments/0/serving", "requests whole GPUs"},
+        InvalidCase{"ServingWithATensorParallelismTheModelCannotSplit",
+                    [](json& d) {
+                      d["simulation"] = {{"until", "1h"}};
+                      d["deployments"] = json::parse(R"([{"name": "llm", "template": {"name": "s", "requests": {"cpu": "1", "memory": "1Gi", "nvidia.com/gpu": 1}},
+                        "load": {"points": [{"time": 0, "requestsPerSecond": 1}]}, "serving": {"model": "llama-3-8b", "tp": 64}}])");
+                    },
+                    "/deployments/0/serving", "heads (32) are not divisible by --tp 64"},
         InvalidCase{"BadUntil",
                     [](json& d) {
                       d["simulation"] = {{"until", "soon"}};

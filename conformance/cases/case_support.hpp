@@ -20,6 +20,8 @@ CaseResult secure_accelerator_access(const CaseContext& ctx);
 CaseResult virtualized_accelerator(const CaseContext& ctx);
 CaseResult accelerator_metrics(const CaseContext& ctx);
 CaseResult ai_service_metrics(const CaseContext& ctx);
+CaseResult ai_inference(const CaseContext& ctx);
+CaseResult advanced_inference_ingress(const CaseContext& ctx);
 
 /// "12m30s"-style duration for evidence.
 std::string seconds_text(double s);

@@ -22,6 +22,10 @@ const std::vector<Case>& registered_cases() {
       {"virtualized_accelerator",
        "the same claims and nvidia.com/gpu requests on physical GPUs and on vGPUs: identical allocation, isolation, accounting",
        cases::virtualized_accelerator},
+      {"ai_inference", "Gateway + HTTPRoute: an 80/20 weighted split within 4 sigma, x-model header matches to a third backend, all served",
+       cases::ai_inference},
+      {"advanced_inference_ingress", "InferencePool behind an endpoint picker vs round robin on bursty shared-prefix load: lower TTFT p90",
+       cases::advanced_inference_ingress},
       {"gang_scheduling", "5 gangs of 3 full nodes on 4 nodes: never a partial gang, no deadlock, all complete",
        cases::gang_scheduling},
       {"cluster_autoscaling", "N+1 one-GPU pods on N one-GPU nodes: the GPU pool grows within bounds, shrinks back to min",
@@ -52,8 +56,6 @@ const Case* find_case(std::string_view requirement) {
 std::string missing_model(std::string_view requirement) {
   static const std::pair<const char*, const char*> kMissing[] = {
       {"driver_runtime_management", "needs advertised vs actual driver/runtime versions per node and a compatibility matrix"},
-      {"ai_inference", "needs a Gateway/HTTPRoute model (weighted backendRefs, header matches)"},
-      {"advanced_inference_ingress", "needs a Gateway API Inference Extension endpoint picker (InferencePool)"},
   };
   for (const auto& [id, text] : kMissing) {
     if (requirement == id) return text;

@@ -11,17 +11,6 @@
 namespace kubetwin::models {
 namespace {
 
-struct Sequence {
-  ServingRequest request;
-  int generated = 0;   // output tokens emitted so far
-  int cached = 0;      // tokens whose K/V are in the cache
-  int blocks = 0;      // cache blocks held
-  double first_token = -1;
-  // Tokens the sequence knows (prompt + output so far); it computes those not yet cached.
-  int known() const { return request.input_tokens + generated; }
-  int pending() const { return known() - cached; }
-};
-
 int blocks_for(int tokens, int block_size) { return (tokens + block_size - 1) / block_size; }
 
 }  // namespace
@@ -80,7 +69,7 @@ ServingResult ServingSimulator::run(std::vector<ServingRequest> requests) const 
   std::stable_sort(requests.begin(), requests.end(),
                    [](const ServingRequest& a, const ServingRequest& b) { return a.arrival_seconds < b.arrival_seconds; });
   const int bs = config_.block_size, budget = token_budget(requests);
-  const int watermark = static_cast<int>(std::floor(config_.watermark * kv_blocks_));
+  const int watermark = static_cast<int>(config_.watermark * kv_blocks_);
   for (std::size_t i = 0; i < requests.size(); ++i) {
     const auto& r = requests[i];
     const int need = blocks_for(r.input_tokens + r.output_tokens, bs);
@@ -95,125 +84,26 @@ ServingResult ServingSimulator::run(std::vector<ServingRequest> requests) const 
   ServingResult result;
   result.kv_blocks = kv_blocks_;
   result.max_batched_tokens = budget;
-  Distribution ttft, tpot, latency;
-  std::deque<Sequence> waiting;
-  std::vector<Sequence> running;  // in admission order: the last one is preempted first
-  int free_blocks = kv_blocks_;
-  std::size_t next = 0;
-  double clock = requests.empty() ? 0 : requests.front().arrival_seconds;
-  const double start = clock;
-  double batched_sequences = 0;
-  long long output_tokens = 0, prompt_tokens = 0;
-
-  // Frees `victim`'s blocks and puts it first in line; it recomputes its prompt and output so far.
-  auto preempt = [&](Sequence victim) {
-    free_blocks += victim.blocks;
-    victim.blocks = 0;
-    victim.cached = 0;
-    waiting.push_front(victim);
-    ++result.preemptions;
-  };
-  // Admits waiting requests FCFS while the sequence limit, the token budget and the free blocks
-  // (above the watermark) allow; returns the tokens they compute this iteration.
-  auto admit = [&](int tokens_left, std::vector<std::pair<std::size_t, int>>& chunks) {
-    int used = 0;
-    while (!waiting.empty() && static_cast<int>(running.size()) < config_.max_num_seqs && tokens_left - used > 0) {
-      Sequence& s = waiting.front();
-      const int need = blocks_for(s.known(), bs);
-      if (free_blocks - need < watermark) break;
-      const int n = config_.chunked_prefill ? std::min(s.pending(), tokens_left - used) : s.pending();
-      if (!config_.chunked_prefill && used + n > tokens_left) break;
-      free_blocks -= need;
-      s.blocks = need;
-      running.push_back(s);
-      waiting.pop_front();
-      chunks.emplace_back(running.size() - 1, n);
-      used += n;
-    }
-    return used;
-  };
-
-  while (next < requests.size() || !waiting.empty() || !running.empty()) {
-    while (next < requests.size() && requests[next].arrival_seconds <= clock) {
-      waiting.push_back(Sequence{requests[next++]});
-    }
-    if (waiting.empty() && running.empty()) {
-      clock = requests[next].arrival_seconds;
-      continue;
-    }
-    // This iteration's work: (index into running, tokens to compute).
-    std::vector<std::pair<std::size_t, int>> chunks;
-    if (!config_.chunked_prefill) {
-      admit(budget, chunks);
-    }
-    if (chunks.empty()) {
-      // Decode (and, chunked, continue prompts): every running sequence gets its share, a new
-      // block when its next token starts one; with none free the latest admitted is preempted.
-      int tokens_left = budget;
-      for (std::size_t i = 0; i < running.size();) {
-        Sequence& s = running[i];
-        const int n = std::min(s.pending(), config_.chunked_prefill ? tokens_left : 1);
-        if (n <= 0) break;
-        const int need = blocks_for(s.cached + n, bs) - s.blocks;
-        bool preempted_self = false;
-        while (need > free_blocks) {
-          Sequence victim = running.back();
-          running.pop_back();
-          preempted_self = running.size() == i;
-          preempt(victim);
-          if (preempted_self) break;
-        }
-        if (preempted_self) break;
-        free_blocks -= std::max(0, need);
-        s.blocks += std::max(0, need);
-        chunks.emplace_back(i, n);
-        tokens_left -= n;
-        ++i;
-      }
-      if (config_.chunked_prefill && tokens_left > 0) admit(tokens_left, chunks);
-    }
-    if (chunks.empty()) {
-      // Nothing can run (every block held by requests that are themselves waiting): cannot happen
-      // once the constructor's checks pass; advance to the next arrival to stay safe.
-      if (next >= requests.size()) break;
-      clock = std::max(clock, requests[next].arrival_seconds);
-      continue;
-    }
-
-    IterationWork work;
-    for (const auto& [i, n] : chunks) {
-      const Sequence& s = running[i];
-      work.add_sequence(n, s.cached, s.cached + n == s.known());
-    }
-    clock += step_.step(model_, work).seconds;
-    ++result.iterations;
-    result.max_running = std::max(result.max_running, static_cast<int>(running.size()));
-    batched_sequences += work.sequences;
-
-    // Tokens computed; a sequence that caught up with what it knows emits its next token.
-    std::vector<bool> finished(running.size(), false);
-    for (const auto& [i, n] : chunks) {
-      Sequence& s = running[i];
-      s.cached += n;
-      if (s.cached < s.known()) continue;
-      ++s.generated;
-      ++output_tokens;
-      if (s.first_token < 0) s.first_token = clock;
-      if (s.generated < s.request.output_tokens) continue;
-      finished[i] = true;
-      ttft.add(s.first_token - s.request.arrival_seconds);
-      latency.add(clock - s.request.arrival_seconds);
-      if (s.request.output_tokens > 1) tpot.add((clock - s.first_token) / (s.request.output_tokens - 1));
-      free_blocks += s.blocks;
-      prompt_tokens += s.request.input_tokens;
-      ++result.completed;
-    }
-    std::size_t kept = 0;
-    for (std::size_t i = 0; i < running.size(); ++i) {
-      if (!finished[i]) running[kept++] = running[i];
-    }
-    running.resize(kept);
+  ModelServer server = start_server(budget);
+  const double start = requests.empty() ? 0 : requests.front().arrival_seconds;
+  for (std::size_t i = 0; i < requests.size(); ++i) {
+    server.advance_to(requests[i].arrival_seconds);
+    server.enqueue(i, requests[i]);
   }
+  server.drain();
+  Distribution ttft, tpot, latency;
+  for (const FinishedRequest& f : server.finished()) {
+    ttft.add(f.first_token - f.request.arrival_seconds);
+    latency.add(f.finish - f.request.arrival_seconds);
+    if (f.request.output_tokens > 1) tpot.add((f.finish - f.first_token) / (f.request.output_tokens - 1));
+  }
+  result.completed = static_cast<int>(server.finished().size());
+  result.preemptions = server.preemptions();
+  result.iterations = server.iterations();
+  result.max_running = server.max_running();
+  const double batched_sequences = server.batched_sequences();
+  const long long output_tokens = server.output_tokens(), prompt_tokens = server.prompt_tokens();
+  const double clock = requests.empty() ? 0 : server.clock();
 
   result.duration_seconds = clock - start;
   if (auto s = ttft.summarize()) result.ttft = *s;

@@ -3,7 +3,7 @@
 // K/V cache in blocks, admission by free blocks, preemption by recompute when decoding runs out of
 // blocks, and optionally chunked prefill under a per-iteration token budget. Each iteration's
 // time comes from InferenceStepModel; the simulation steps from iteration to iteration (one
-// server, so it needs no SimGrid actors). Deterministic: the same requests give the same result.
+// server, so it needs no SimGrid actors; the loop itself is ModelServer's). Deterministic: the same requests give the same result.
 //
 //   ServingSimulator server(step_model, spec, {.chunked_prefill = true});
 //   ServingResult r = server.run(poisson_requests({.rate = 4, .requests = 500, ...}));
@@ -20,14 +20,9 @@
 
 #include "models/metrics/distribution.hpp"
 #include "models/perf/inference_step.hpp"
+#include "models/perf/model_server.hpp"
 
 namespace kubetwin::models {
-
-struct ServingRequest {
-  double arrival_seconds = 0;
-  int input_tokens = 1;
-  int output_tokens = 1;
-};
 
 /// Token counts drawn uniformly from [min, max] (min = max: fixed).
 struct TokenLengths {
@@ -44,17 +39,6 @@ struct RequestStream {
 /// Poisson arrivals and uniform lengths from the seeded streams "serve.arrivals" and
 /// "serve.lengths" (sim/random.hpp); the first request arrives at 0.
 std::vector<ServingRequest> poisson_requests(const RequestStream& stream);
-
-struct ServerConfig {
-  int block_size = 16;           ///< tokens per K/V cache block
-  int max_num_seqs = 256;        ///< running requests at most
-  /// Tokens one iteration computes at most; 0: vLLM's defaults (2048 with chunked prefill, else
-  /// the longest request, at least 2048).
-  int max_batched_tokens = 0;
-  bool chunked_prefill = false;
-  double gpu_memory_utilization = 0.9;  ///< share of HBM the server may use (vLLM's default)
-  double watermark = 0.01;              ///< share of blocks admission keeps free for decoding
-};
 
 struct ServingResult {
   DistributionSummary ttft;    ///< seconds from arrival to the first output token
@@ -83,6 +67,9 @@ class ServingSimulator {
   ServingResult run(std::vector<ServingRequest> requests) const;
 
   int kv_blocks() const { return kv_blocks_; }
+  /// An idle server of this configuration with `token_budget` tokens per iteration, to be driven
+  /// request by request (a gateway's endpoint).
+  ModelServer start_server(int token_budget) const { return ModelServer(step_, model_, config_, kv_blocks_, token_budget); }
   /// The token budget in use (config or vLLM's default for these requests).
   int token_budget(const std::vector<ServingRequest>& requests) const;
 

@@ -308,6 +308,11 @@ TEST_P(CliDeterminism, SameScenarioAndSeedGiveIdenticalFiles) {
     EXPECT_FALSE(a.empty()) << file;
     EXPECT_TRUE(a == read_file(path("b") / file)) << file << " differs between two runs";
   }
+  if (fs::exists(path("a") / "gateway.jsonl")) {  // the gateway's arrivals, splits and picks are seeded too
+    const std::string a = read_file(path("a") / "gateway.jsonl");
+    EXPECT_FALSE(a.empty());
+    EXPECT_TRUE(a == read_file(path("b") / "gateway.jsonl")) << "gateway.jsonl differs between two runs";
+  }
   if (fs::exists(path("a") / "audit.jsonl")) {  // the API server's faults are seeded too
     const std::string a = read_file(path("a") / "audit.jsonl");
     EXPECT_FALSE(a.empty());
@@ -325,7 +330,8 @@ INSTANTIATE_TEST_SUITE_P(
                       DeterminismCase{"SyntheticDefault", "--set /workload/synthetic/jobs=3000"},
                       DeterminismCase{"JobFailuresAndNodeFault", shell_quote(example("job-failures.json"))},
                       DeterminismCase{"InferenceHpa", shell_quote(example("inference-hpa.json"))},
-                      DeterminismCase{"ApiServerFaults", shell_quote(example("api-faults.json"))}),
+                      DeterminismCase{"ApiServerFaults", shell_quote(example("api-faults.json"))},
+                      DeterminismCase{"InferenceGateway", shell_quote(example("inference-gateway.json"))}),
     [](const auto& test_info) { return test_info.param.name; });
 
 TEST_F(Cli, DifferentSeedChangesTheSyntheticRun) {
@@ -824,6 +830,52 @@ TEST_F(Cli, FingerprintsOfTheExampleRunsArePinned) {
     ASSERT_EQ(r.exit_code, 0) << r.err;
     EXPECT_EQ(summary("out")["eventLog"]["fingerprint"], p.fingerprint) << p.args;
   }
+}
+
+TEST_F(Cli, GatewayExampleRoutesEveryRequestByItsRulesAndServesIt) {
+  const auto r = kubetwin("run " + shell_quote(example("inference-gateway.json")) + " --quiet --out out");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const json g = summary("out")["gateway"];
+  EXPECT_GT(g["requests"].get<int>(), 1000);
+  EXPECT_EQ(g["completed"], g["requests"]);
+  EXPECT_EQ(g["routes"][0]["conditions"][0]["reason"], "Accepted");
+  int lines = 0, chat_to_pool = 0, chat = 0, seventy = 0, seventy_ok = 0;
+  for (const auto& line : lines_of(read_file(path("out/gateway.jsonl")))) {
+    const json q = json::parse(line);
+    ++lines;
+    const std::string model = q["headers"].value("x-model", "");
+    if (q["path"] == "/v1/chat/completions" && model == "llama-3-8b") {
+      ++chat;
+      chat_to_pool += q["backend"] == "InferencePool/chat-pool" ? 1 : 0;
+    }
+    if (model == "llama-3-70b") {
+      ++seventy;
+      seventy_ok += q["backend"] == "Service/llm-70b" ? 1 : 0;
+    }
+  }
+  EXPECT_EQ(lines, g["requests"].get<int>());
+  EXPECT_GT(chat, 0);
+  EXPECT_EQ(chat_to_pool, chat);
+  EXPECT_GT(seventy, 0);
+  EXPECT_EQ(seventy_ok, seventy);
+  // A node fault: the pods evicted from it lose the requests they were serving (aborted, 503), the
+  // replacements serve the rest; every request is accounted for.
+  const auto fault = kubetwin("run " + shell_quote(example("inference-gateway.json")) +
+                              " --set '/faults=[{\"node\": \"h100-1\", \"at\": \"3m\", \"duration\": \"1h\"}]'" +
+                              " --set '/controllers={\"defaultTolerationSeconds\": \"30s\"}' --quiet --out fault");
+  ASSERT_EQ(fault.exit_code, 0) << fault.err;
+  const json f = summary("fault")["gateway"];
+  EXPECT_GT(f["outcomes"].value("aborted", 0), 0) << f.dump();
+  int accounted = 0;
+  for (const auto& [outcome, n] : f["outcomes"].items()) accounted += n.get<int>();
+  EXPECT_EQ(accounted, f["requests"].get<int>());
+  // A bad regular expression is bad input at its pointer, and nothing is written.
+  const auto bad = kubetwin("run " + shell_quote(example("inference-gateway.json")) +
+                            " --set '/gateway/httpRoutes/0/rules/0/matches/0/headers/0/value=\"llama-(\"' --quiet --out bad");
+  EXPECT_EQ(bad.exit_code, kExitBadInput);
+  EXPECT_NE(bad.err.find("/gateway/httpRoutes/0/rules/0/matches/0/headers/0/value: not a valid regular expression"), std::string::npos)
+      << bad.err;
+  EXPECT_FALSE(fs::exists(path("bad/summary.json")));
 }
 
 TEST_F(Cli, FabricScenarioTimesJobsOnTheirRoutesAndRecordsContention) {

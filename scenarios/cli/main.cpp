@@ -101,9 +101,19 @@ void print_summary(const nlohmann::ordered_json& s, const fs::path& out, bool ti
   std::printf("  JCT        %s\n", stat_line(s["jct"]).c_str());
   std::printf("  queueing   %s\n", stat_line(s["queueingDelay"]).c_str());
   std::printf("  GPU util   %s of GPUs allocated (time-averaged)\n", percent(s["gpuUtilization"].get<double>()).c_str());
-  std::printf("results in %s/: summary.json events.jsonl series.csv topology.json%s%s%s\n", out.string().c_str(),
+  if (s.contains("gateway")) {
+    const auto& g = s["gateway"];
+    std::printf("  gateway    %llu requests: %llu completed", g["requests"].get<unsigned long long>(),
+                g["completed"].get<unsigned long long>());
+    if (!g["ttftSeconds"].is_null()) {
+      std::printf(", TTFT p50 %.1f ms, p90 %.1f ms", 1e3 * g["ttftSeconds"]["p50"].get<double>(),
+                  1e3 * g["ttftSeconds"]["p90"].get<double>());
+    }
+    std::printf("\n");
+  }
+  std::printf("results in %s/: summary.json events.jsonl series.csv topology.json%s%s%s%s\n", out.string().c_str(),
               s.contains("fabric") ? " fabric.json fabric-usage.jsonl" : "",
-              fs::exists(out / "audit.jsonl") ? " audit.jsonl" : "",
+              fs::exists(out / "audit.jsonl") ? " audit.jsonl" : "", s.contains("gateway") ? " gateway.jsonl" : "",
               timeline ? " timeline.json (open in https://ui.perfetto.dev)" : "");
 }
 
