@@ -128,5 +128,20 @@ TEST_F(Cases, AConditionalMustDeclaredNotApplicableIsNaWithItsNoteAndDoesNotRun)
   EXPECT_EQ(r.count(Status::NotApplicable), 1);
 }
 
+TEST_F(Cases, DriverRuntimeManagementPasses) {
+  const auto r = run("driver_runtime_management", "default");
+  EXPECT_EQ(r.status, Status::Pass) << r.evidence;
+  EXPECT_NE(r.evidence.find("1 drift(s) detected, 1 resolved, longest 30 s"), std::string::npos) << r.evidence;
+  EXPECT_NE(r.evidence.find(", 0 where the installed CUDA was older"), std::string::npos) << r.evidence;
+  EXPECT_NE(r.evidence.find("14/14 pods completed"), std::string::npos) << r.evidence;
+}
+
+TEST_F(Cases, DriverRuntimeManagementFailsWhenFeatureDiscoveryNeverRelabels) {
+  const auto r = run("driver_runtime_management", broken("no-feature-discovery"));
+  EXPECT_EQ(r.status, Status::Fail) << r.evidence;
+  EXPECT_NE(r.evidence.find("FAIL: pool legacy's drift since 1230 s was never resolved"), std::string::npos) << r.evidence;
+  EXPECT_NE(r.evidence.find("FAIL: no CUDA 12.4 pod ran on the upgraded pool"), std::string::npos) << r.evidence;
+}
+
 }  // namespace
 }  // namespace kubetwin::conformance

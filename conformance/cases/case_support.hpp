@@ -13,6 +13,7 @@ CaseResult dra_support(const CaseContext& ctx);
 CaseResult cluster_autoscaling(const CaseContext& ctx);
 CaseResult pod_autoscaling(const CaseContext& ctx);
 CaseResult gpu_sharing(const CaseContext& ctx);
+CaseResult driver_runtime_management(const CaseContext& ctx);
 
 /// "12m30s"-style duration for evidence.
 std::string seconds_text(double s);

@@ -11,6 +11,10 @@ const std::vector<Case>& registered_cases() {
   static const std::vector<Case> cases = {
       {"dra_support", "claims whose CEL selectors only some devices satisfy get only matching devices; all pods run",
        cases::dra_support},
+      {"driver_runtime_management",
+       "pools with old and new NVIDIA drivers, one upgraded mid-run: labels follow within one GFD interval, no CUDA 12.4 pod "
+       "on an older driver, unknown accelerator Unknown",
+       cases::driver_runtime_management},
       {"gpu_sharing", "0.25- and 0.5-GPU shares on 2 GPUs: several pods per GPU, never beyond a whole GPU, all complete",
        cases::gpu_sharing},
       {"gang_scheduling", "5 gangs of 3 full nodes on 4 nodes: never a partial gang, no deadlock, all complete",
@@ -32,7 +36,6 @@ const Case* find_case(std::string_view requirement) {
 
 std::string missing_model(std::string_view requirement) {
   static const std::pair<const char*, const char*> kMissing[] = {
-      {"driver_runtime_management", "needs advertised vs actual driver/runtime versions per node and a compatibility matrix"},
       {"virtualized_accelerator", "needs a vGPU device pool with the physical path's accounting"},
       {"ai_inference", "needs a Gateway/HTTPRoute model (weighted backendRefs, header matches)"},
       {"advanced_inference_ingress", "needs a Gateway API Inference Extension endpoint picker (InferencePool)"},
