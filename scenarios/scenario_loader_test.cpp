@@ -1234,7 +1234,7 @@ TEST(ScenarioLoader, GpuDriversUpgradesAndFeatureDiscoveryAreRead) {
   EXPECT_EQ(sc.gpu_drivers.pools[0], (models::DriverVersions{"535.104.05", {12, 2}, "1.14.6"}));
   ASSERT_EQ(sc.gpu_drivers.upgrades.size(), 1u);
   EXPECT_EQ(sc.gpu_drivers.upgrades[0].at, 1200);
-  EXPECT_EQ(sc.gpu_drivers.upgrades[0].to, (models::DriverVersions{"550.54.15", {12, 4}, "1.14.6"}));  // toolkit kept
+  EXPECT_EQ(sc.gpu_drivers.upgrades[0].to, (models::DriverVersions{"550.54.15", {12, 4}, ""}));  // toolkit: kept at run time
   EXPECT_EQ(sc.gpu_drivers.discovery.sleep_interval, 30);
   EXPECT_FALSE(sc.gpu_drivers.discovery.oneshot);
   const auto& jobs = std::get<InlineWorkload>(sc.workload).jobs;

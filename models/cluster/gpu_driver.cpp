@@ -195,11 +195,9 @@ std::vector<DriverUpgrade> read_driver_upgrades(sim::StrictObject& root, const s
     } else if (p >= drivers.size() || !drivers[p]) {
       u.issue("pool", "node pool \"" + pool + "\" has no driver (/platform/nodePools/" + std::to_string(p) + "/driver)");
     } else {
-      up.pool = p;
-      up.to = *drivers[p];
+      up.pool = p;  // the toolkit, unless given, stays what it is when the upgrade comes (GpuDriverStack)
     }
     up.at = u.quantity("at", sim::Dimension::Time, sim::Required::Yes).value_or(0);
-    up.to.cuda = {};  // from the new version unless given
     read_versions(u, up.to, true);
     u.finish();
     out.push_back(std::move(up));

@@ -55,7 +55,8 @@ std::optional<DriverVersions> advertised_driver(const Cluster& cluster, NodeInde
 /// needing CUDA `required` carries: runtime-version.major Gt, or In and minor Gt). No labels: false.
 bool advertised_cuda_satisfies(const Cluster& cluster, NodeIndex n, const CudaVersion& required);
 
-/// /driverUpgrades entry: at `at`, every node of `pool` gets driver `to` (in place, all at once).
+/// /driverUpgrades entry: at `at`, every node of `pool` gets driver `to` (in place, all at once);
+/// an empty `to.container_toolkit` keeps the toolkit the pool has then.
 struct DriverUpgrade {
   std::size_t pool = 0;
   double at = 0;

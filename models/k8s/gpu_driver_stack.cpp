@@ -32,8 +32,10 @@ GpuDriverStack::GpuDriverStack(sim::Engine& engine, Cluster& cluster, ControlPla
 void GpuDriverStack::upgrade(const DriverUpgrade& u) {
   ++upgrades_;
   const DriverVersions from = *installed_[u.pool];
-  installed_[u.pool] = u.to;
-  driver_upgraded.emit(u.pool, from, u.to);
+  DriverVersions to = u.to;
+  if (to.container_toolkit.empty()) to.container_toolkit = from.container_toolkit;
+  installed_[u.pool] = to;
+  driver_upgraded.emit(u.pool, from, to);
   validate(u.pool);
   if (config_.discovery.oneshot || relabel_pending_[u.pool]) return;
   // GFD's next tick: ticks fall on multiples of sleepInterval from the nodes' start.

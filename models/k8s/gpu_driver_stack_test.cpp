@@ -114,7 +114,7 @@ TEST(GpuDriverStack, APodStartingOnAnOlderDriverThanItsLabelsSayFailsItsCudaChec
   Harness h({gpu_pool("legacy", 2), gpu_pool("current", 1)});
   GpuDriverConfig c;
   c.pools = {kOld, kNew};
-  c.upgrades = {DriverUpgrade{1, 50, kOld}};
+  c.upgrades = {DriverUpgrade{1, 50, {"535.104.05", {12, 2}, ""}}};  // no toolkit given: it stays 1.16.2
   GpuDriverStack stack(h.engine, h.cluster, h.cp, c);
   std::vector<std::pair<double, CudaCompatibility>> checks;
   stack.pod_checked.connect([&](const JobState&, std::size_t, CudaCompatibility r, const std::optional<DriverVersions>&) {
@@ -132,6 +132,8 @@ TEST(GpuDriverStack, APodStartingOnAnOlderDriverThanItsLabelsSayFailsItsCudaChec
   EXPECT_FALSE(h.failed.contains("late"));  // waits: labels may change, it is not impossible
   EXPECT_EQ(stack.checks(CudaCompatibility::Incompatible), 1u);
   EXPECT_EQ(stack.longest_drift(), 10);
+  EXPECT_EQ(stack.installed(1), (DriverVersions{"535.104.05", {12, 2}, "1.16.2"}));
+  EXPECT_EQ(advertised_driver(h.cluster, 2), stack.installed(1));
 }
 
 }  // namespace
