@@ -9,6 +9,7 @@
 #include <filesystem>
 
 #include "conformance/case.hpp"
+#include "conformance/catalog.hpp"
 #include "conformance/report.hpp"
 
 namespace kubetwin::conformance {
@@ -94,21 +95,14 @@ TEST_F(Cases, GpuSharingPasses) {
   EXPECT_NE(r.evidence.find("10/10 completed"), std::string::npos) << r.evidence;
 }
 
-TEST_F(Cases, SuiteReportsUntestedRequirementsWithTheMissingModel) {
+TEST_F(Cases, EveryRequirementOfEveryVersionHasACaseAndCoschedulingPassesThemAll) {
+  for (const auto& v : Catalog::builtin().versions()) {
+    for (const auto& [spec, level] : Catalog::builtin().for_version(v)) EXPECT_NE(find_case(spec->id), nullptr) << spec->id;
+  }
   const Report r = run_suite(load_profile("coscheduling"), "1.36", work_);
   ASSERT_EQ(r.requirements.size(), 14u);
-  for (const auto& q : r.requirements) {
-    if (find_case(q.id) == nullptr) {
-      EXPECT_EQ(q.status, Status::Untested) << q.id;
-      EXPECT_EQ(q.evidence.rfind("untested: no kubetwin case yet; needs", 0) == 0 ||
-                    q.evidence.find("not written yet") != std::string::npos ||
-                    q.evidence.find("will use") != std::string::npos,
-                true)
-          << q.evidence;
-    } else {
-      EXPECT_EQ(q.status, Status::Pass) << q.id << ": " << q.evidence;
-    }
-  }
+  for (const auto& q : r.requirements) EXPECT_EQ(q.status, Status::Pass) << q.id << ": " << q.evidence;
+  EXPECT_EQ(r.count(Status::Untested), 0);
   // Deterministic: the same report, byte for byte.
   EXPECT_EQ(report_json(r), report_json(run_suite(load_profile("coscheduling"), "1.36", work_ / "again")));
 }
@@ -288,6 +282,21 @@ TEST_F(Cases, AdvancedInferenceIngressPickerBeatsRoundRobin) {
   const auto r = run("advanced_inference_ingress", "default");
   EXPECT_EQ(r.status, Status::Pass) << r.evidence;
   EXPECT_NE(r.evidence.find("round robin: "), std::string::npos) << r.evidence;
+}
+
+TEST_F(Cases, DriverRuntimeManagementPasses) {
+  const auto r = run("driver_runtime_management", "default");
+  EXPECT_EQ(r.status, Status::Pass) << r.evidence;
+  EXPECT_NE(r.evidence.find("1 drift(s) detected, 1 resolved, longest 30 s"), std::string::npos) << r.evidence;
+  EXPECT_NE(r.evidence.find(", 0 where the installed CUDA was older"), std::string::npos) << r.evidence;
+  EXPECT_NE(r.evidence.find("14/14 pods completed"), std::string::npos) << r.evidence;
+}
+
+TEST_F(Cases, DriverRuntimeManagementFailsWhenFeatureDiscoveryNeverRelabels) {
+  const auto r = run("driver_runtime_management", broken("no-feature-discovery"));
+  EXPECT_EQ(r.status, Status::Fail) << r.evidence;
+  EXPECT_NE(r.evidence.find("FAIL: pool legacy's drift since 1230 s was never resolved"), std::string::npos) << r.evidence;
+  EXPECT_NE(r.evidence.find("FAIL: no CUDA 12.4 pod ran on the upgraded pool"), std::string::npos) << r.evidence;
 }
 
 }  // namespace

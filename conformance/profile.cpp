@@ -31,7 +31,8 @@ constexpr Builtin kBuiltins[] = {{"default", &kProfileDefaultJson},
 
 // The scenario keys a profile may set: the platform's control plane, never the cluster or workload.
 const char* const kScenarioKeys[] = {"scheduler", "queueing", "autoscaler", "controllers", "controlPlane", "dra",
-                                     "containerRuntime", "observability", "gateway"};
+                                     "containerRuntime", "observability", "gateway",
+                                     "gpuFeatureDiscovery"};
 
 // A one-node scenario the profile is merged into, so that the scenario loader checks the profile's
 // keys with its own rules and pointers.

@@ -20,6 +20,8 @@
 #include "models/k8s/container_device_events.hpp"
 #include "models/k8s/container_devices.hpp"
 #include "models/k8s/control_plane.hpp"
+#include "models/k8s/gpu_driver_events.hpp"
+#include "models/k8s/gpu_driver_stack.hpp"
 #include "models/k8s/job_events.hpp"
 #include "models/k8s/job_controller.hpp"
 #include "models/k8s/job_dependencies.hpp"
@@ -469,6 +471,32 @@ nlohmann::ordered_json run_scenario(const Scenario& sc, const RunOptions& option
       log_container_devices(log, engine.now(), kubelet_devices, job, pod, job_name(job), cluster, container_counts);
     }
   });
+  // GPU drivers, GPU feature discovery's labels and the validator, where a pool states its driver.
+  // Made after the PodRunning log hook, so a pod's CudaCompatibility check follows its PodRunning.
+  std::optional<models::GpuDriverStack> drivers;
+  if (sc.gpu_drivers.any()) {
+    drivers.emplace(engine, cluster, cp, sc.gpu_drivers);
+    drivers->driver_upgraded.connect([&](std::size_t p, const models::DriverVersions& from, const models::DriverVersions& to) {
+      log.record(engine.now(), models::DriverUpgradedEvent{cluster.pool(p).name, static_cast<std::int64_t>(cluster.pool(p).count), from.driver, from.cuda.text(),
+                                                          to.driver, to.cuda.text(), to.container_toolkit});
+    });
+    drivers->drift_detected.connect([&](std::size_t p, const models::DriverVersions& adv, const models::DriverVersions& now) {
+      log.record(engine.now(), models::DriverDriftEvent{cluster.pool(p).name, static_cast<std::int64_t>(cluster.pool(p).count), adv.driver, adv.cuda.text(),
+                                                       adv.container_toolkit, now.driver, now.cuda.text(), now.container_toolkit});
+    });
+    drivers->drift_resolved.connect([&](std::size_t p, const models::DriverVersions& v, double seconds) {
+      log.record(engine.now(), models::DriverDriftResolvedEvent{cluster.pool(p).name, static_cast<std::int64_t>(cluster.pool(p).count), v.driver, v.cuda.text(), seconds});
+    });
+    drivers->pod_checked.connect([&](const models::JobState& job, std::size_t pod, models::CudaCompatibility result,
+                                     const std::optional<models::DriverVersions>& installed) {
+      const auto& required = job.group_of(pod).requires_cuda;
+      log.record(engine.now(), models::CudaCompatibilityEvent{job_name(job), job.pod_name(pod), cluster.node_name(job.pod_nodes[pod]),
+                                                             required ? required->text() : std::string(),
+                                                             installed ? installed->driver : std::string(),
+                                                             installed ? installed->cuda.text() : std::string(),
+                                                             models::compatibility_name(result)});
+    });
+  }
   if (autoscaler) {
     autoscaler->scaled_up.connect([&](std::size_t pool, int nodes, double ready_at) {
       log.record(engine.now(), models::ScaleUpEvent{cluster.pool(pool).name, nodes, ready_at});
@@ -907,6 +935,18 @@ nlohmann::ordered_json run_scenario(const Scenario& sc, const RunOptions& option
     summary["observability"] = {{"scrapes", scraper->scrapes()},
                                 {"points", scraper->samples()},
                                 {"targetsDiscovered", scraper->targets_discovered()}};
+  }
+  if (drivers) {
+    std::int64_t drifting = 0;
+    for (std::size_t p = 0; p < cluster.pool_count(); ++p) drifting += drivers->drift_since(p) ? 1 : 0;
+    summary["gpuDrivers"] = {{"upgrades", drivers->upgrades()},
+                             {"drifts", drivers->drifts()},
+                             {"driftsResolved", drivers->drifts_resolved()},
+                             {"longestDriftSeconds", drivers->longest_drift()},
+                             {"poolsDriftingAtEnd", drifting},
+                             {"podChecks", {{"compatible", drivers->checks(models::CudaCompatibility::Compatible)},
+                                            {"incompatible", drivers->checks(models::CudaCompatibility::Incompatible)},
+                                            {"unknown", drivers->checks(models::CudaCompatibility::Unknown)}}}};
   }
   summary["eventLog"] = {{"records", log.count()}, {"fingerprint", hex64(log.fingerprint())}};
   summary["wallSeconds"] = std::chrono::duration<double>(Clock::now() - wall_start).count();

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "models/autoscaling/cluster_autoscaler.hpp"
+#include "models/cluster/gpu_driver.hpp"
 #include "models/cluster/node_pool.hpp"
 #include "models/dra/dra_loader.hpp"
 #include "models/autoscaling/horizontal_pod_autoscaler.hpp"
@@ -92,6 +93,9 @@ struct Scenario {
   /// Node faults (/faults) and the node lifecycle controller's settings (/controllers).
   std::vector<models::NodeFault> faults;
   models::NodeLifecycleConfig node_lifecycle;
+  /// GPU drivers per pool (/platform/nodePools/i/driver), their upgrades (/driverUpgrades) and GPU
+  /// feature discovery (/gpuFeatureDiscovery); without a pool driver none of it is modelled.
+  models::GpuDriverConfig gpu_drivers;
   /// Deployments for inference services (/deployments) and the HPA controller's settings.
   std::vector<ServiceDeployment> deployments;
   models::HpaControllerConfig hpa;

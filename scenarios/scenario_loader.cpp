@@ -66,7 +66,9 @@ std::vector<models::Taint> read_taints(StrictObject& pool, std::vector<JsonIssue
 }
 
 std::vector<models::NodePoolSpec> read_platform(StrictObject& root, const models::GpuCatalog& catalog,
-                                                models::dra::DraObjects& dra, std::vector<JsonIssue>& issues) {
+                                                models::dra::DraObjects& dra,
+                                                std::vector<std::optional<models::DriverVersions>>& drivers,
+                                                std::vector<JsonIssue>& issues) {
   std::vector<models::NodePoolSpec> pools;
   auto platform = root.object("platform", Required::Yes);
   if (!platform) return pools;
@@ -113,6 +115,8 @@ std::vector<models::NodePoolSpec> read_platform(StrictObject& root, const models
       pool.autoscaling = a;
     }
     models::dra::read_pool_resource_slices(p, pool.name, pool.capacity.gpus, dra, issues);
+    drivers.push_back(models::read_pool_driver(p));
+    if (drivers.back() && pool.capacity.gpus == 0) p.issue("driver", "is set but capacity has no nvidia.com/gpu");
     p.finish();
     pools.push_back(std::move(pool));
   }
@@ -1061,7 +1065,7 @@ Scenario load_scenario(const nlohmann::json& doc, const std::string& source,
     sc.description = root.string("description").value_or("");
     sc.seed = static_cast<std::uint64_t>(root.integer("seed", Required::No, 0).value_or(1));  // 0..2^63-1
     const std::size_t issues_before_platform = issues.size();
-    sc.node_pools = read_platform(root, catalog, sc.dra, issues);
+    sc.node_pools = read_platform(root, catalog, sc.dra, sc.gpu_drivers.pools, issues);
     const bool platform_valid = issues.size() == issues_before_platform && !sc.node_pools.empty();
     sc.scheduler = read_scheduler(root, issues);
     if (auto c = root.object("controlPlane")) read_control_plane(*c, sc.control_plane);
@@ -1094,6 +1098,9 @@ Scenario load_scenario(const nlohmann::json& doc, const std::string& source,
     sc.fabric = read_fabric(root, base_dir, sc.node_pools, platform_valid, catalog, issues);
     sc.workload = read_workload(root, base_dir, sc.node_pools, platform_valid, catalog, issues);
     sc.faults = read_faults(root, platform_valid ? sc.node_pools : std::vector<models::NodePoolSpec>{}, issues);
+    sc.gpu_drivers.upgrades = models::read_driver_upgrades(
+        root, platform_valid ? sc.node_pools : std::vector<models::NodePoolSpec>{}, sc.gpu_drivers.pools, issues);
+    if (auto gfd = root.object("gpuFeatureDiscovery")) sc.gpu_drivers.discovery = models::read_feature_discovery(*gfd);
     sc.deployments = read_deployments(root, catalog, issues);
     sc.disaggregated_serving = read_disaggregated_serving(root, catalog, sc.node_pools, sc.fabric.has_value(), sc.deployments, issues);
     sc.job_sets = read_job_sets(root, catalog, issues);

@@ -1388,6 +1388,50 @@ TEST(ScenarioLoader, PerfProfilesAreReadStrictly) {
             std::string::npos);
 }
 
+TEST(ScenarioLoader, GpuDriversUpgradesAndFeatureDiscoveryAreRead) {
+  json doc = scenario();
+  doc["platform"]["nodePools"][0]["driver"] = {{"version", "535.104.05"}, {"containerToolkitVersion", "1.14.6"}};
+  doc["driverUpgrades"] = json::array({{{"pool", "gpu"}, {"at", "20m"}, {"version", "550.54.15"}}});
+  doc["gpuFeatureDiscovery"] = {{"sleepInterval", "30s"}};
+  doc["workload"] = {{"jobs", json::array({with(job("a", 0), [](json& j) { j["pods"][0]["requiresCuda"] = "12.4"; })})}};
+  const Scenario sc = load_scenario(doc, kSource, "/base");
+  ASSERT_EQ(sc.gpu_drivers.pools.size(), 1u);
+  EXPECT_EQ(sc.gpu_drivers.pools[0], (models::DriverVersions{"535.104.05", {12, 2}, "1.14.6"}));
+  ASSERT_EQ(sc.gpu_drivers.upgrades.size(), 1u);
+  EXPECT_EQ(sc.gpu_drivers.upgrades[0].at, 1200);
+  EXPECT_EQ(sc.gpu_drivers.upgrades[0].to, (models::DriverVersions{"550.54.15", {12, 4}, ""}));  // toolkit: kept at run time
+  EXPECT_EQ(sc.gpu_drivers.discovery.sleep_interval, 30);
+  EXPECT_FALSE(sc.gpu_drivers.discovery.oneshot);
+  const auto& jobs = std::get<InlineWorkload>(sc.workload).jobs;
+  EXPECT_EQ(jobs.at(0).pods.at(0).requires_cuda, (models::CudaVersion{12, 4}));
+  EXPECT_FALSE(load_scenario(scenario(), kSource, "/base").gpu_drivers.any());
+}
+
+TEST(ScenarioLoader, BadGpuDriverInputNamesItsPointer) {
+  const auto one = [](const std::function<void(json&)>& edit) {
+    const auto lines = errors_of(with(scenario(), edit));
+    return lines.size() == 1 ? lines[0] : joined(lines);
+  };
+  EXPECT_EQ(one([](json& d) { d["driverUpgrades"] = json::array({{{"pool", "gpu"}, {"at", 60}, {"version", "550.54.15"}}}); }),
+            std::string(kSource) + ": /driverUpgrades/0/pool: node pool \"gpu\" has no driver (/platform/nodePools/0/driver)");
+  EXPECT_EQ(one([](json& d) {
+              d["platform"]["nodePools"][0]["driver"] = {{"version", "550.54.15"}};
+              d["driverUpgrades"] = json::array({{{"pool", "cpu"}, {"at", 60}, {"version", "550.54.15"}}});
+            }),
+            std::string(kSource) + ": /driverUpgrades/0/pool: no node pool \"cpu\"");
+  EXPECT_EQ(one([](json& d) { d["platform"]["nodePools"][0]["driver"] = {{"version", "550.54.15"}, {"cudaVersion", "12.6"}}; }),
+            std::string(kSource) + ": /platform/nodePools/0/driver/cudaVersion: CUDA 12.6 needs a newer driver than 550.54.15 "
+                                   "(which supports up to 12.4)");
+  EXPECT_EQ(one([](json& d) { d["gpuFeatureDiscovery"] = {{"sleepInterval", "0s"}}; }).rfind(
+                std::string(kSource) + ": /gpuFeatureDiscovery/sleepInterval: ", 0),
+            0u);
+  EXPECT_EQ(one([](json& d) {
+              d["workload"] = {{"jobs", json::array({with(job("a", 0), [](json& j) { j["pods"][0]["requiresCuda"] = "12"; })})}};
+            }),
+            std::string(kSource) + ": /workload/jobs/0/pods/0/requiresCuda: must be a CUDA version <major>.<minor>, such as "
+                                   "\"12.4\", got \"12\"");
+}
+
 }  // namespace
 
 TEST(ScenarioLoader, ReadsObservabilityAndServingSettings) {

@@ -22,6 +22,7 @@ CaseResult accelerator_metrics(const CaseContext& ctx);
 CaseResult ai_service_metrics(const CaseContext& ctx);
 CaseResult ai_inference(const CaseContext& ctx);
 CaseResult advanced_inference_ingress(const CaseContext& ctx);
+CaseResult driver_runtime_management(const CaseContext& ctx);
 
 /// "12m30s"-style duration for evidence.
 std::string seconds_text(double s);

@@ -148,6 +148,11 @@ std::optional<std::string_view> Cluster::node_label(NodeIndex n, std::string_vie
   return std::nullopt;
 }
 
+void Cluster::set_pool_labels(std::size_t p, const std::vector<std::pair<std::string, std::string>>& labels) {
+  assert(std::none_of(labels.begin(), labels.end(), [](const auto& l) { return is_per_node_label(l.first); }));
+  for (const auto& [key, value] : labels) pools_[p].labels[key] = value;
+}
+
 void Cluster::set_node_labels(NodeIndex n, std::vector<std::pair<std::string, std::string>> labels) {
   assert(std::all_of(labels.begin(), labels.end(), [](const auto& l) { return is_per_node_label(l.first); }));
   if (node_labels_.empty()) node_labels_.resize(node_count());

@@ -41,6 +41,9 @@ class Cluster {
   /// The node's value of label `key` (its pool's labels, kubernetes.io/hostname and the labels
   /// set by set_node_labels), if any.
   std::optional<std::string_view> node_label(NodeIndex n, std::string_view key) const;
+  /// Sets labels on every node of pool p at run time (GPU feature discovery relabelling the pool's
+  /// nodes after a driver change); the scheduler sees them from its next cycle.
+  void set_pool_labels(std::size_t p, const std::vector<std::pair<std::string, std::string>>& labels);
   /// Gives node n labels of its own (is_per_node_label keys: where it sits in the fabric).
   void set_node_labels(NodeIndex n, std::vector<std::pair<std::string, std::string>> labels);
 

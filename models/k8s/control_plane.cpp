@@ -180,7 +180,15 @@ std::string ControlPlane::capacity_problem(const JobSpec& spec) const {
   };
   Resources usable;  // capacity of every node that some pod of the job may use
   std::vector<bool> pool_usable(cluster_.pool_count(), false);
-  for (const PodGroupSpec& group : spec.pods) {
+  for (const PodGroupSpec& as_given : spec.pods) {
+    // requiresCuda is judged by labels GPU feature discovery changes during the run (a driver
+    // upgrade), so a node that does not advertise enough CUDA now proves nothing impossible.
+    std::optional<PodGroupSpec> relaxed;
+    if (as_given.requires_cuda) {
+      relaxed = as_given;
+      relaxed->requires_cuda.reset();
+    }
+    const PodGroupSpec& group = relaxed ? *relaxed : as_given;
     std::int64_t room = 0;  // pods of this group the empty cluster could hold
     for (std::size_t p = 0; p < cluster_.pool_count(); ++p) {
       const NodePoolSpec& pool = cluster_.pool(p);

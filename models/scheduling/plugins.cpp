@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "models/cluster/gpu_driver.hpp"
 #include "models/cluster/node_pool.hpp"
 
 namespace kubetwin::models {
@@ -27,6 +28,10 @@ Status NodeAffinity::filter(const CycleState& /*state*/, const PodGroupSpec& pod
     if (it == labels.end() || it->second != value) {
       return Status::unresolvable(kName, "node(s) didn't match Pod's node affinity/selector");
     }
+  }
+  // requiresCuda: the required node affinity on GPU feature discovery's CUDA version labels.
+  if (pod.requires_cuda && !advertised_cuda_satisfies(cluster, node, *pod.requires_cuda)) {
+    return Status::unresolvable(kName, "node(s) didn't match Pod's node affinity/selector");
   }
   return Status::success();
 }

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "models/cluster/cluster.hpp"
+#include "models/cluster/gpu_driver.hpp"
 #include "models/cluster/node_pool.hpp"
 #include "models/workload/job_spec.hpp"
 
@@ -69,13 +70,13 @@ class TopologyDomains {
   std::size_t size_ = 0;
 };
 
-/// The pod's nodeSelector holds on the node (what NodeAffinity's filter checks).
+/// The pod's nodeSelector and requiresCuda hold on the node (what NodeAffinity's filter checks).
 inline bool node_selector_matches(const Cluster& cluster, const PodGroupSpec& pod, NodeIndex node) {
   for (const auto& [key, value] : pod.node_selector) {
     auto label = cluster.node_label(node, key);
     if (!label || *label != value) return false;
   }
-  return true;
+  return !pod.requires_cuda || advertised_cuda_satisfies(cluster, node, *pod.requires_cuda);
 }
 
 /// The pod tolerates every NoSchedule and NoExecute taint of the node (what TaintToleration's

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "models/cluster/cuda_version.hpp"
 #include "models/cluster/resources.hpp"
 #include "models/cluster/taint.hpp"
 #include "models/workload/perf_profile.hpp"
@@ -65,6 +66,10 @@ struct PodGroupSpec {
   std::int64_t image_bytes = 0;
   /// Where the group's pods should land together (TopologyAware).
   PodGroupTopology topology;
+  /// The CUDA version the containers need (requiresCuda): the pods go only to nodes whose GPU
+  /// feature discovery labels advertise at least that, and fail at start where the installed
+  /// driver provides less (models/k8s/gpu_driver_stack.hpp).
+  std::optional<CudaVersion> requires_cuda;
 };
 
 /// batch/v1 Job podFailurePolicy rule: what a failed pod that matches does to its Job.

@@ -451,6 +451,10 @@ PodGroupSpec read_pod_group(StrictObject& p, const std::string& default_name, bo
     issues.push_back({p.pointer_of("nodeSelector") + "/" + sim::json_pointer_token(kGpuProductLabel),
                       "unknown GPU model \"" + it->second + "\" (known: " + catalog.names() + ")"});
   }
+  if (auto cuda = p.string("requiresCuda")) {
+    g.requires_cuda = CudaVersion::parse(*cuda);
+    if (!g.requires_cuda) p.issue("requiresCuda", "must be a CUDA version <major>.<minor>, such as \"12.4\", got \"" + *cuda + "\"");
+  }
   g.tolerations = read_tolerations(p, issues);
   g.labels = p.string_map("labels");
   g.topology_spread_constraints = read_spread_constraints(p, issues);
@@ -687,6 +691,7 @@ nlohmann::json job_record(const JobSpec& job) {
     if (g.requests.gpu_milli > 0) req[kGpuResource] = static_cast<double>(g.requests.gpu_milli) / 1000.0;
     p["requests"] = req;
     if (!g.node_selector.empty()) p["nodeSelector"] = g.node_selector;
+    if (g.requires_cuda) p["requiresCuda"] = g.requires_cuda->text();
     if (!g.tolerations.empty()) {
       nlohmann::json tols = nlohmann::json::array();
       for (const auto& t : g.tolerations) {

@@ -748,6 +748,21 @@ TEST(TraceFormat, ReadsBatchJobFieldsAndFailuresAndWritesThemBack) {
   EXPECT_TRUE(back.batch->indexed);
 }
 
+TEST(TraceFormat, ReadsTheCudaVersionAPodNeedsAndWritesItBack) {
+  json r = record("cuda", 0);
+  r["pods"][0]["requiresCuda"] = "12.4";
+  std::vector<sim::JsonIssue> issues;
+  const JobSpec job = read_job_record(r, "", GpuCatalog::builtin(), issues);
+  ASSERT_TRUE(issues.empty()) << issues[0].pointer << ": " << issues[0].message;
+  EXPECT_EQ(job.pods[0].requires_cuda, (CudaVersion{12, 4}));
+  EXPECT_EQ(job_record(job)["pods"][0]["requiresCuda"], "12.4");
+  r["pods"][0]["requiresCuda"] = "12.4.1";
+  std::vector<sim::JsonIssue> bad;
+  read_job_record(r, "", GpuCatalog::builtin(), bad);
+  ASSERT_EQ(bad.size(), 1u);
+  EXPECT_EQ(bad[0].pointer, "/pods/0/requiresCuda");
+}
+
 TEST(TraceFormat, ReadsGpuSharesProfilesGatesAndGangTimeoutsAndWritesThemBack) {
   json r = record("shared", 0);
   r["pods"][0]["requests"][kGpuResource] = 0.25;

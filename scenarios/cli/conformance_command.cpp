@@ -79,9 +79,11 @@ int ConformanceCommand::run() const {
   } cleanup{work};
   const Report report = run_suite(profile, version, work);
   write_report(report, args_->out);
-  std::printf("AI Conformance %s, profile %s: %d pass, %d fail, %d n/a, %d untested; %s/report.json, report.md, junit.xml\n",
+  std::printf("AI Conformance %s, profile %s: %d pass, %d fail, %d n/a, %d untested; workload families: %d pass, %d fail; "
+              "%s/report.json, report.md, junit.xml\n",
               version.c_str(), profile.name.c_str(), report.count(Status::Pass), report.count(Status::Fail),
-              report.count(Status::NotApplicable), report.count(Status::Untested), args_->out.c_str());
+              report.count(Status::NotApplicable), report.count(Status::Untested), report.count_workloads(Status::Pass),
+              report.count_workloads(Status::Fail), args_->out.c_str());
   return 0;
 }
 
