@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Conformance suite benchmark (issue 6's target: the whole suite for one profile under 60 s on a
-# 2-core machine). Times `kubetwin conformance --profile P --version 1.35` (the version with the
+# 2-core machine). Times `kubetwin conformance --profile P --version 1.36` (the version with the
 # most cases) for every built-in profile and writes RESULTS with the command and the machine.
 #
 #   validation/benchmarks/conformance.sh [BUILD_DIR] [RESULTS]
@@ -26,7 +26,7 @@ rss_of() { awk -F': ' '/Maximum resident set size/ {printf "%.1f\n", $2/1024}' "
   echo "- machine: $(machine_description)"
   echo "- kubetwin: $(git rev-parse --short HEAD 2>/dev/null || echo unknown), build $BUILD_DIR ($(grep -m1 CMAKE_BUILD_TYPE "$BUILD_DIR/CMakeCache.txt" | cut -d= -f2))"
   echo "- command: \`validation/benchmarks/conformance.sh $BUILD_DIR\` (REPEAT=$REPEAT): medians of"
-  echo "  \`/usr/bin/time -v kubetwin conformance --profile P --version 1.35 --out DIR\`"
+  echo "  \`/usr/bin/time -v kubetwin conformance --profile P --version 1.36 --out DIR\`"
   echo "- target: under 60 s per profile on 2 cores"
   echo
   echo "| profile | cases run | wall s (median) | min..max | peak RSS MiB (median) |"
@@ -36,7 +36,7 @@ rss_of() { awk -F': ' '/Maximum resident set size/ {printf "%.1f\n", $2/1024}' "
 for profile in default coscheduling kueue hierarchical; do
   : > "$WORK/wall"; : > "$WORK/rss"
   for i in $(seq "$REPEAT"); do
-    /usr/bin/time -v "$KUBETWIN" conformance --profile "$profile" --version 1.35 --out "$WORK/out-$profile" >/dev/null 2>"$WORK/time"
+    /usr/bin/time -v "$KUBETWIN" conformance --profile "$profile" --version 1.36 --out "$WORK/out-$profile" >/dev/null 2>"$WORK/time"
     wall_of "$WORK/time" >> "$WORK/wall"
     rss_of "$WORK/time" >> "$WORK/rss"
   done
