@@ -44,8 +44,8 @@ std::string condition_of(const nlohmann::json& status) {
 ApiJobController::ApiJobController(sim::Engine& engine, ApiServer& api, std::string client)
     : engine_(engine), api_(api), client_(std::move(client)), jobs_(engine, api, client_, "Job", kNamespace),
       pods_(engine, api, client_, "Pod", kNamespace) {
-  jobs_.added.connect([this](const ObjectPtr& j) { enqueue(j->meta.name); });
-  jobs_.updated.connect([this](const ObjectPtr&, const ObjectPtr& j) { enqueue(j->meta.name); });
+  jobs_.added.connect([this](const ObjectPtr& j) { queue_.add(j->meta.name); });
+  jobs_.updated.connect([this](const ObjectPtr&, const ObjectPtr& j) { queue_.add(j->meta.name); });
   jobs_.deleted.connect([this](const ObjectPtr& j) { tracked_.erase(j->meta.name); });
   auto job_of = [](const ObjectPtr& p) -> std::string {
     auto it = p->meta.labels.find(kJobNameLabel);
@@ -56,21 +56,21 @@ ApiJobController::ApiJobController(sim::Engine& engine, ApiServer& api, std::str
     if (job.empty()) return;
     pods_of_[job].insert(p->meta.name);
     if (auto t = tracked_.find(job); t != tracked_.end()) t->second.expected.erase(p->meta.name);
-    enqueue(job);
+    queue_.add(job);
   });
   pods_.updated.connect([this, job_of](const ObjectPtr&, const ObjectPtr& p) {
-    if (const std::string job = job_of(p); !job.empty()) enqueue(job);
+    if (const std::string job = job_of(p); !job.empty()) queue_.add(job);
   });
   pods_.deleted.connect([this, job_of](const ObjectPtr& p) {
     const std::string job = job_of(p);
     if (job.empty()) return;
     if (auto it = pods_of_.find(job); it != pods_of_.end()) it->second.erase(p->meta.name);
-    enqueue(job);
+    queue_.add(job);
   });
   // As upstream's workers, it acts once both caches have synced: then every Job is looked at.
   auto all = [this] {
     if (!caches_ready()) return;
-    for (const auto& [key, job] : jobs_.cache()) enqueue(key.second);
+    for (const auto& [key, job] : jobs_.cache()) queue_.add(key.second);
   };
   jobs_.synced.connect(all);
   pods_.synced.connect(all);
@@ -82,16 +82,15 @@ void ApiJobController::start() {
 }
 
 void ApiJobController::restart(double downtime) {
-  ++incarnation_;
+  queue_.reset();
   ++restarts_;
   jobs_.stop();
   pods_.stop();
   pods_of_.clear();
   tracked_.clear();
-  queued_.clear();
-  const std::uint64_t inc = incarnation_;
+  const std::uint64_t inc = queue_.generation();
   engine_.schedule_in(downtime, [this, inc] {
-    if (inc == incarnation_) start();
+    if (inc == queue_.generation()) start();
   });
 }
 
@@ -137,25 +136,6 @@ void ApiJobController::create_job(std::shared_ptr<const ApiObject> job, int fail
     } else {
       engine_.schedule_in(ApiServer::client_backoff(failures + 1), [this, job, failures] { create_job(job, failures + 1); });
     }
-  });
-}
-
-void ApiJobController::enqueue(const std::string& name) {
-  if (!queued_.insert(name).second) return;
-  const std::uint64_t inc = incarnation_;
-  engine_.schedule_in(0, [this, name, inc] {
-    if (inc != incarnation_) return;
-    queued_.erase(name);
-    sync(name);
-  });
-}
-
-void ApiJobController::wake(const std::string& name, Tracked& t, double at) {
-  if (t.wake_at == at) return;
-  t.wake_at = at;
-  const std::uint64_t inc = incarnation_;
-  engine_.schedule_at(at, [this, name, inc] {
-    if (inc == incarnation_) enqueue(name);
   });
 }
 
@@ -260,7 +240,7 @@ void ApiJobController::sync(const std::string& name, ObjectPtr fresh) {
     status["conditions"] = nlohmann::json::array({{{"type", type}, {"reason", verdict}, {"message", verdict_message}}});
     status["completionTime"] = now;
   } else {
-    if (b.active_deadline) wake(name, t, job->meta.creation_timestamp + *b.active_deadline);
+    if (b.active_deadline) queue_.add_at(name, t.wake_at, job->meta.creation_timestamp + *b.active_deadline);
     // The pod-failure backoff: 10 s doubled per counted failure since the last success.
     int since_success = 0;
     double last_failure = -1;
@@ -273,9 +253,9 @@ void ApiJobController::sync(const std::string& name, ObjectPtr fresh) {
     const double not_before = since_success > 0 ? last_failure + JobController::backoff_delay(since_success) : now;
     if (!t.expected.empty() && now >= t.expected_since + kExpectationsTimeout) t.expected.clear();
     if (now < not_before) {
-      wake(name, t, not_before);
+      queue_.add_at(name, t.wake_at, not_before);
     } else if (!t.expected.empty()) {
-      wake(name, t, t.expected_since + kExpectationsTimeout);  // the pods it made will show before then
+      queue_.add_at(name, t.wake_at, t.expected_since + kExpectationsTimeout);  // the pods it made will show before then
     } else {
       auto lowest_free = [&taken](const std::string& prefix) {
         for (int n = 0;; ++n) {
@@ -322,10 +302,10 @@ void ApiJobController::create_pod(const ApiObject& job, const std::string& pod_n
   Tracked& t = tracked_[job.meta.name];
   if (t.expected.empty()) t.expected_since = engine_.now();
   t.expected.insert(pod_name);
-  const std::uint64_t inc = incarnation_;
+  const std::uint64_t inc = queue_.generation();
   const ObjectMeta owner = job.meta;
   api_.create(client_, std::move(o), [this, inc, owner, pod_name](const ApiReply& r) {
-    if (inc != incarnation_) return;  // the process that asked is gone; its successor relisted
+    if (inc != queue_.generation()) return;  // the process that asked is gone; its successor relisted
     Tracked& tr = tracked_[owner.name];
     if (r.status.ok()) {
       ++pods_created_;
@@ -334,20 +314,20 @@ void ApiJobController::create_pod(const ApiObject& job, const std::string& pod_n
     }
     if (r.status.reason == std::string_view("AlreadyExists")) {  // made before: it will show (or has)
       if (pods_.get(kNamespace, pod_name)) tr.expected.erase(pod_name);
-      enqueue(owner.name);
+      queue_.add(owner.name);
       return;
     }
     tr.expected.erase(pod_name);  // not made: the next sync asks again, under the same name
-    wake(owner.name, tr, engine_.now() + ApiServer::client_backoff(++tr.write_failures));
+    queue_.add_at(owner.name, tr.wake_at, engine_.now() + ApiServer::client_backoff(++tr.write_failures));
   });
 }
 
 void ApiJobController::delete_pod(const std::string& name, int attempt) {
-  const std::uint64_t inc = incarnation_;
+  const std::uint64_t inc = queue_.generation();
   api_.remove(client_, "Pod", kNamespace, name, [this, inc, name, attempt](const ApiReply& r) {
-    if (inc != incarnation_ || r.status.ok() || r.status.code == 404) return;
+    if (inc != queue_.generation() || r.status.ok() || r.status.code == 404) return;
     engine_.schedule_in(ApiServer::client_backoff(attempt + 1), [this, inc, name, attempt] {
-      if (inc == incarnation_) delete_pod(name, attempt + 1);
+      if (inc == queue_.generation()) delete_pod(name, attempt + 1);
     });
   });
 }
@@ -356,21 +336,21 @@ void ApiJobController::write_status(const std::string& name, const ApiObject& jo
   ApiObject next = job;
   next.status = std::move(status);
   tracked_[name].writing = true;
-  const std::uint64_t inc = incarnation_;
+  const std::uint64_t inc = queue_.generation();
   nlohmann::json before = job.status.is_object() ? job.status : nlohmann::json::object();
   api_.update(client_, std::move(next), [this, inc, name, before = std::move(before)](const ApiReply& r) {
-    if (inc != incarnation_) return;
+    if (inc != queue_.generation()) return;
     Tracked& t = tracked_[name];
     t.writing = false;
     if (r.status.code == 409) {  // stale copy: read the current Job and decide again from it
       ++conflicts_;
       api_.get(client_, "Job", kNamespace, name, [this, inc, name](const ApiReply& g) {
-        if (inc != incarnation_) return;
+        if (inc != queue_.generation()) return;
         if (g.status.ok()) {
           sync(name, g.object);
         } else if (g.status.code != 404) {
           Tracked& tr = tracked_[name];
-          wake(name, tr, engine_.now() + ApiServer::client_backoff(++tr.write_failures));
+          queue_.add_at(name, tr.wake_at, engine_.now() + ApiServer::client_backoff(++tr.write_failures));
         }
       });
       return;
@@ -380,7 +360,7 @@ void ApiJobController::write_status(const std::string& name, const ApiObject& jo
       return;
     }
     if (!r.status.ok()) {
-      wake(name, t, engine_.now() + ApiServer::client_backoff(++t.write_failures));
+      queue_.add_at(name, t.wake_at, engine_.now() + ApiServer::client_backoff(++t.write_failures));
       return;
     }
     t.write_failures = 0;
@@ -419,12 +399,12 @@ void ApiJobController::write_status(const std::string& name, const ApiObject& jo
       } else {
         job_failed.emit(b, c.value("reason", ""), c.value("message", ""));
       }
-      enqueue(name);  // deletes the pods still running (a finished Job's sync does only that)
+      queue_.add(name);  // deletes the pods still running (a finished Job's sync does only that)
       return;
     }
     if (t.dirty) {
       t.dirty = false;
-      enqueue(name);
+      queue_.add(name);
     }
   });
 }

@@ -26,6 +26,7 @@
 
 #include "models/k8s/api_server.hpp"
 #include "models/k8s/informer.hpp"
+#include "models/k8s/reconcile_queue.hpp"
 #include "models/k8s/job_controller.hpp"
 #include "sim/engine.hpp"
 #include "sim/signal.hpp"
@@ -76,14 +77,11 @@ class ApiJobController {
     double wake_at = -1;             // a timer is set for then (backoff, deadline)
   };
   void create_job(std::shared_ptr<const ApiObject> job, int failures);
-  /// Schedules a sync of the Job now, once however many times it is asked.
-  void enqueue(const std::string& name);
   /// One reconcile; `fresh`: the Job as just read after a Conflict (newer than the cache).
   void sync(const std::string& name, ObjectPtr fresh = nullptr);
   void create_pod(const ApiObject& job, const std::string& pod_name, int index);
   void delete_pod(const std::string& name, int attempt);
   void write_status(const std::string& name, const ApiObject& job, nlohmann::json status);
-  void wake(const std::string& name, Tracked& t, double at);
   BatchJob view(const ApiObject& job) const;
   bool caches_ready() const { return jobs_.has_synced() && pods_.has_synced(); }
 
@@ -93,8 +91,7 @@ class ApiJobController {
   Informer jobs_, pods_;
   std::map<std::string, std::set<std::string>, std::less<>> pods_of_;  // job name -> its pods' names
   std::map<std::string, Tracked, std::less<>> tracked_;
-  std::set<std::string, std::less<>> queued_;
-  std::uint64_t incarnation_ = 0;  // bumped by restart(): older callbacks and timers are ignored
+  ReconcileQueue queue_{engine_, [this](const std::string& name) { sync(name); }};  // reset by restart()
   std::size_t live_ = 0, running_ = 0;
   std::uint64_t pods_created_ = 0, conflicts_ = 0, restarts_ = 0, pod_failures_ = 0;
 };

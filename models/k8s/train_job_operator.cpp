@@ -86,9 +86,9 @@ TrainJobOperator::TrainJobOperator(sim::Engine& engine, ApiServer& api,
       client_(std::move(client)),
       train_jobs_(engine, api, client_, kTrainJobKind, kNamespace),
       pods_(engine, api, client_, "Pod", kNamespace) {
-  train_jobs_.added.connect([this](const ObjectPtr& tj) { enqueue(tj->meta.name); });
+  train_jobs_.added.connect([this](const ObjectPtr& tj) { queue_.add(tj->meta.name); });
   train_jobs_.updated.connect(
-      [this](const ObjectPtr&, const ObjectPtr& tj) { enqueue(tj->meta.name); });
+      [this](const ObjectPtr&, const ObjectPtr& tj) { queue_.add(tj->meta.name); });
   train_jobs_.deleted.connect([this](const ObjectPtr& tj) { tracked_.erase(tj->meta.name); });
   auto owner_of = [](const ObjectPtr& p) -> std::string {
     auto it = p->meta.labels.find(kTrainJobNameLabel);
@@ -98,18 +98,18 @@ TrainJobOperator::TrainJobOperator(sim::Engine& engine, ApiServer& api,
     const std::string tj = owner_of(p);
     if (tj.empty()) return;
     if (auto t = tracked_.find(tj); t != tracked_.end()) t->second.expected.erase(p->meta.name);
-    enqueue(tj);
+    queue_.add(tj);
   });
   pods_.updated.connect([this, owner_of](const ObjectPtr&, const ObjectPtr& p) {
-    if (const std::string tj = owner_of(p); !tj.empty()) enqueue(tj);
+    if (const std::string tj = owner_of(p); !tj.empty()) queue_.add(tj);
   });
   pods_.deleted.connect([this, owner_of](const ObjectPtr& p) {
-    if (const std::string tj = owner_of(p); !tj.empty()) enqueue(tj);
+    if (const std::string tj = owner_of(p); !tj.empty()) queue_.add(tj);
   });
   // Once both caches have synced (after every (re)start), every TrainJob they hold is reconciled.
   auto all = [this] {
     if (!caches_ready()) return;
-    for (const auto& [key, tj] : train_jobs_.cache()) enqueue(key.second);
+    for (const auto& [key, tj] : train_jobs_.cache()) queue_.add(key.second);
   };
   train_jobs_.synced.connect(all);
   pods_.synced.connect(all);
@@ -160,15 +160,14 @@ void TrainJobOperator::resume() {
 }
 
 void TrainJobOperator::restart(double downtime) {
-  ++incarnation_;
+  queue_.reset();
   ++restarts_;
   train_jobs_.stop();
   pods_.stop();
   tracked_.clear();
-  queued_.clear();
-  const std::uint64_t inc = incarnation_;
+  const std::uint64_t inc = queue_.generation();
   engine_.schedule_in(downtime, [this, inc] {
-    if (inc == incarnation_) resume();
+    if (inc == queue_.generation()) resume();
   });
 }
 
@@ -194,25 +193,6 @@ void TrainJobOperator::create_train_job(std::shared_ptr<const ApiObject> object,
     ++submit_retries_;
     engine_.schedule_in(ApiServer::client_backoff(failures + 1),
                         [this, object, failures] { create_train_job(object, failures + 1); });
-  });
-}
-
-void TrainJobOperator::enqueue(const std::string& name) {
-  if (!queued_.insert(name).second) return;
-  const std::uint64_t inc = incarnation_;
-  engine_.schedule_in(0, [this, name, inc] {
-    if (inc != incarnation_) return;
-    queued_.erase(name);
-    sync(name);
-  });
-}
-
-void TrainJobOperator::wake(const std::string& name, Tracked& t, double at) {
-  if (t.wake_at == at) return;
-  t.wake_at = at;
-  const std::uint64_t inc = incarnation_;
-  engine_.schedule_at(at, [this, name, inc] {
-    if (inc == incarnation_) enqueue(name);
   });
 }
 
@@ -277,7 +257,7 @@ void TrainJobOperator::sync(const std::string& name, ObjectPtr fresh) {
   }
   if (!t.expected.empty() && now >= t.expected_since + kExpectationsTimeout) t.expected.clear();
   if (!t.expected.empty()) {
-    wake(name, t, t.expected_since + kExpectationsTimeout);  // the pods it made show before then
+    queue_.add_at(name, t.wake_at, t.expected_since + kExpectationsTimeout);  // the pods it made show before then
   } else if (failed == 0) {
     for (int i : missing) create_pod(*tj, i);
   }
@@ -328,10 +308,10 @@ void TrainJobOperator::create_pod(const ApiObject& tj, int index) {
   Tracked& t = tracked_[tj.meta.name];
   if (t.expected.empty()) t.expected_since = engine_.now();
   t.expected.insert(name);
-  const std::uint64_t inc = incarnation_;
+  const std::uint64_t inc = queue_.generation();
   const ObjectMeta owner = tj.meta;
   api_.create(client_, std::move(o), [this, inc, owner, name](const ApiReply& r) {
-    if (inc != incarnation_) return;  // the process that asked is gone; its successor relisted
+    if (inc != queue_.generation()) return;  // the process that asked is gone; its successor relisted
     Tracked& tr = tracked_[owner.name];
     if (r.status.ok()) {
       ++pods_created_;
@@ -341,20 +321,20 @@ void TrainJobOperator::create_pod(const ApiObject& tj, int index) {
     if (r.status.reason == std::string_view("AlreadyExists")) {  // made before: it shows (or has)
       ++pods_already_existed_;
       if (pods_.get(kNamespace, name)) tr.expected.erase(name);
-      enqueue(owner.name);
+      queue_.add(owner.name);
       return;
     }
     tr.expected.erase(name);  // not made: the next sync asks again, under the same name
-    wake(owner.name, tr, engine_.now() + ApiServer::client_backoff(++tr.write_failures));
+    queue_.add_at(owner.name, tr.wake_at, engine_.now() + ApiServer::client_backoff(++tr.write_failures));
   });
 }
 
 void TrainJobOperator::delete_pod(const std::string& name, int attempt) {
-  const std::uint64_t inc = incarnation_;
+  const std::uint64_t inc = queue_.generation();
   api_.remove(client_, "Pod", kNamespace, name, [this, inc, name, attempt](const ApiReply& r) {
-    if (inc != incarnation_ || r.status.ok() || r.status.code == 404) return;
+    if (inc != queue_.generation() || r.status.ok() || r.status.code == 404) return;
     engine_.schedule_in(ApiServer::client_backoff(attempt + 1), [this, inc, name, attempt] {
-      if (inc == incarnation_) delete_pod(name, attempt + 1);
+      if (inc == queue_.generation()) delete_pod(name, attempt + 1);
     });
   });
 }
@@ -364,20 +344,20 @@ void TrainJobOperator::write_status(const std::string& name, const ApiObject& tj
   ApiObject next = tj;
   next.status = std::move(status);
   tracked_[name].writing = true;
-  const std::uint64_t inc = incarnation_;
+  const std::uint64_t inc = queue_.generation();
   api_.update(client_, std::move(next), [this, inc, name](const ApiReply& r) {
-    if (inc != incarnation_) return;
+    if (inc != queue_.generation()) return;
     Tracked& t = tracked_[name];
     t.writing = false;
     if (r.status.code == 409) {  // stale copy: read the current TrainJob and decide again from it
       ++conflicts_;
       api_.get(client_, kTrainJobKind, kNamespace, name, [this, inc, name](const ApiReply& g) {
-        if (inc != incarnation_) return;
+        if (inc != queue_.generation()) return;
         if (g.status.ok()) {
           sync(name, g.object);
         } else if (g.status.code != 404) {
           Tracked& tr = tracked_[name];
-          wake(name, tr, engine_.now() + ApiServer::client_backoff(++tr.write_failures));
+          queue_.add_at(name, tr.wake_at, engine_.now() + ApiServer::client_backoff(++tr.write_failures));
         }
       });
       return;
@@ -387,13 +367,13 @@ void TrainJobOperator::write_status(const std::string& name, const ApiObject& tj
       return;
     }
     if (!r.status.ok()) {
-      wake(name, t, engine_.now() + ApiServer::client_backoff(++t.write_failures));
+      queue_.add_at(name, t.wake_at, engine_.now() + ApiServer::client_backoff(++t.write_failures));
       return;
     }
     t.write_failures = 0;
     if (t.dirty) {
       t.dirty = false;
-      enqueue(name);
+      queue_.add(name);
     }
   });
 }

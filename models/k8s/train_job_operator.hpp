@@ -28,6 +28,7 @@
 #include "models/k8s/admission_webhook.hpp"
 #include "models/k8s/api_server.hpp"
 #include "models/k8s/informer.hpp"
+#include "models/k8s/reconcile_queue.hpp"
 #include "models/k8s/pod_status_writer.hpp"
 #include "models/workload/job_spec.hpp"
 #include "sim/engine.hpp"
@@ -123,8 +124,6 @@ class TrainJobOperator {
   };
   void create_train_job(std::shared_ptr<const ApiObject> object, int failures);
   void resume();
-  void enqueue(const std::string& name);
-  void wake(const std::string& name, Tracked& t, double at);
   /// One reconcile; `fresh`: the TrainJob as just read after a Conflict.
   void sync(const std::string& name, ObjectPtr fresh = nullptr);
   void create_pod(const ApiObject& train_job, int index);
@@ -139,8 +138,7 @@ class TrainJobOperator {
   const std::string client_;
   Informer train_jobs_, pods_;
   std::map<std::string, Tracked, std::less<>> tracked_;
-  std::set<std::string, std::less<>> queued_;
-  std::uint64_t incarnation_ = 0;  // bumped by restart(): older callbacks and timers are ignored
+  ReconcileQueue queue_{engine_, [this](const std::string& name) { sync(name); }};  // reset by restart()
   std::size_t submitting_ = 0, unfinished_ = 0;
   std::uint64_t submitted_ = 0, stored_ = 0, rejected_ = 0, submit_retries_ = 0, succeeded_ = 0,
                 failed_ = 0;
